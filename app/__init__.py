@@ -1,0 +1,1 @@
+"""callfunnel: the FastAPI application (settings, database, domains, scheduler)."""

@@ -1,0 +1,97 @@
+"""Working the callback list: listing, claiming, completing and cancelling callbacks."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import Role, User
+from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
+from app.callbacks.tracking import log_action
+from app.contacts.models import Contact
+from app.database import utcnow
+from app.errors import Conflict, NotFound
+
+
+def list_query(*, status: str | None, assignee_id: int | None, phone: str | None) -> Select:
+    """Callbacks by due time; ``status=open`` means open or in progress."""
+    query = select(Callback).order_by(Callback.due_at, Callback.id)
+    if status == CallbackStatus.open:
+        query = query.where(Callback.status.in_(OPEN_STATUSES))
+    elif status is not None:
+        query = query.where(Callback.status == status)
+    if assignee_id is not None:
+        query = query.where(Callback.assignee_id == assignee_id)
+    if phone is not None:
+        query = query.where(Callback.phone == phone)
+    return query
+
+
+async def get(*, session: AsyncSession, callback_id: int, lock: bool = False) -> Callback:
+    """The callback, or NotFound."""
+    callback = await session.get(Callback, callback_id, with_for_update=lock)
+    if callback is None:
+        raise NotFound(f"no callback {callback_id}")
+    return callback
+
+
+async def claim(*, session: AsyncSession, callback_id: int, actor: User, takeover: bool, assignee_id: int | None) -> Callback:
+    """Takes a callback into work: operators for themselves, supervisors for anyone."""
+    callback = await _open_for_work(session=session, callback_id=callback_id)
+    if actor.role == Role.operator:
+        if assignee_id not in (None, actor.id):
+            raise Conflict("operators claim callbacks for themselves; ask a supervisor to assign others")
+        await _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
+        target_id = actor.id
+    else:
+        target_id = assignee_id or actor.id
+        target = await session.get(User, target_id)
+        if target is None:
+            raise NotFound(f"no user {target_id}")
+    previous = callback.assignee_id
+    callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, utcnow()
+    action = "takeover" if takeover and previous not in (None, target_id) else "claimed"
+    await log_action(session=session, callback=callback, action=action, actor_id=actor.id,
+                     assignee_id=target_id, previous_assignee_id=previous)
+    return callback
+
+
+async def complete(*, session: AsyncSession, callback_id: int, actor: User, result: str, takeover: bool) -> Callback:
+    """Closes a callback as done, with what came of it."""
+    return await _close(session=session, callback_id=callback_id, actor=actor, takeover=takeover,
+                        status=CallbackStatus.done, result=result)
+
+
+async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason: str, takeover: bool) -> Callback:
+    """Closes a callback that should not be called back (spam, wrong number, ...)."""
+    return await _close(session=session, callback_id=callback_id, actor=actor, takeover=takeover,
+                        status=CallbackStatus.canceled, result=reason)
+
+
+async def _close(*, session: AsyncSession, callback_id: int, actor: User, takeover: bool, status: CallbackStatus,
+                 result: str) -> Callback:
+    callback = await _open_for_work(session=session, callback_id=callback_id)
+    if actor.role == Role.operator:
+        await _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
+    now = utcnow()
+    callback.status, callback.result, callback.closed_at, callback.updated_at = status, result, now, now
+    callback.assignee_id = callback.assignee_id or actor.id
+    await log_action(session=session, callback=callback, action=status.value, actor_id=actor.id, result=result)
+    return callback
+
+
+async def _open_for_work(*, session: AsyncSession, callback_id: int) -> Callback:
+    callback = await get(session=session, callback_id=callback_id, lock=True)
+    if callback.status not in OPEN_STATUSES:
+        raise Conflict(f"callback {callback_id} is already {callback.status}")
+    return callback
+
+
+async def _check_operator_may_work(*, session: AsyncSession, callback: Callback, actor: User, takeover: bool) -> None:
+    """An operator works their own clients' callbacks; another manager's need an explicit, logged takeover."""
+    if takeover:
+        return
+    if callback.contact_id is not None:
+        owner_id = (await session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))).scalar_one()
+        if owner_id not in (None, actor.id):
+            raise Conflict("this client belongs to another manager; pass takeover=true to take it over")
+    if callback.status == CallbackStatus.in_progress and callback.assignee_id not in (None, actor.id):
+        raise Conflict("another operator is working on this callback; pass takeover=true to take it over")

@@ -1,0 +1,60 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query
+
+from app.auth.deps import CallCenterUser
+from app.callbacks import service as callbacks_service
+from app.contacts.phone import to_e164
+from app.deps import ReadSessionDep, SessionDep, SettingsDep
+from app.pagination import PageDep, paginate
+from schemas.callbacks import CallbackOut, CancelRequest, ClaimRequest, CompleteRequest
+from schemas.common import Page
+
+router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
+
+StatusFilter = Literal["open", "in_progress", "done", "canceled"]
+
+
+@router.get("", response_model=Page[CallbackOut])
+async def list_callbacks(
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    _user: CallCenterUser,
+    page: PageDep,
+    status: Annotated[StatusFilter | None, Query(description="open = open or in progress")] = None,
+    assignee_id: int | None = None,
+    phone: str | None = None,
+):
+    """The callback list, soonest due first."""
+    e164 = to_e164(phone, region=settings.default_region) if phone else None
+    query = callbacks_service.list_query(status=status, assignee_id=assignee_id, phone=e164 or phone)
+    return await paginate(session, query, page)
+
+
+@router.get("/{callback_id}", response_model=CallbackOut)
+async def get_callback(callback_id: int, session: ReadSessionDep, _user: CallCenterUser):
+    return await callbacks_service.get(session=session, callback_id=callback_id)
+
+
+@router.post("/{callback_id}/claim", response_model=CallbackOut)
+async def claim_callback(callback_id: int, session: SessionDep, user: CallCenterUser,
+                         body: Annotated[ClaimRequest | None, Body()] = None,
+                         takeover: Annotated[bool, Query()] = False):
+    """Takes the callback into work (409 if the client is another manager's and ``takeover`` is not set)."""
+    body = body or ClaimRequest()
+    return await callbacks_service.claim(session=session, callback_id=callback_id, actor=user,
+                                         takeover=body.takeover or takeover, assignee_id=body.assignee_id)
+
+
+@router.post("/{callback_id}/complete", response_model=CallbackOut)
+async def complete_callback(callback_id: int, body: CompleteRequest, session: SessionDep, user: CallCenterUser,
+                            takeover: Annotated[bool, Query()] = False):
+    return await callbacks_service.complete(session=session, callback_id=callback_id, actor=user,
+                                            result=body.result, takeover=body.takeover or takeover)
+
+
+@router.post("/{callback_id}/cancel", response_model=CallbackOut)
+async def cancel_callback(callback_id: int, body: CancelRequest, session: SessionDep, user: CallCenterUser,
+                          takeover: Annotated[bool, Query()] = False):
+    return await callbacks_service.cancel(session=session, callback_id=callback_id, actor=user,
+                                          reason=body.reason, takeover=body.takeover or takeover)

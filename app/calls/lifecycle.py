@@ -1,0 +1,236 @@
+"""The call state machine: pure functions over a call and its legs, no I/O.
+
+Events may come in any order and any number of times.  Legs keep the newest state by the
+vendor's ``seq`` (or, without one, a state never moves back), but the moments they record
+(rang, answered, ended) are merged from every event, so a late ``Connected`` still counts.
+The PBX's final event decides the outcome; without one the sweep decides from the legs.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.calls.models import Call, CallLeg, CallState, Outcome
+from schemas.pbx_events import CallEvent, CallFinished, CallNote, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+
+_RANK = {LegState.appeared: 0, LegState.connected: 1, LegState.on_hold: 1, LegState.disconnected: 2}
+TALK_KINDS = (LegKind.operator, LegKind.external)  # a connected leg of these kinds means someone talked
+_WAITING_KINDS = (LegKind.ivr, LegKind.queue)
+SILENCE_REASON = "silence_timeout"
+
+
+@dataclass
+class Transition:
+    at: datetime
+    kind: str
+    detail: dict = field(default_factory=dict)
+
+
+def new_leg(call: Call, event: LegUpdate) -> CallLeg:
+    return CallLeg(call_id=call.id, external_id=event.leg_key, kind=event.kind.value, state=event.state.value)
+
+
+def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transition]:
+    """Applies one event; ``legs`` (by vendor leg id) is updated in place, new legs included."""
+    if isinstance(event, LegUpdate):
+        changes = _apply_leg(call, legs, event)
+    elif isinstance(event, CallFinished):
+        changes = _apply_finished(call, legs, event)
+    elif isinstance(event, RecordingUpdate):
+        call.recording_id = event.recording_id
+        changes = [Transition(event.occurred_at, "recording", {"recording_id": event.recording_id, "state": event.state})]
+    elif isinstance(event, CallNote):
+        changes = [Transition(event.occurred_at, event.kind, event.detail)]
+    else:
+        raise TypeError(f"unknown event {event!r}")
+    if event.occurred_at < call.started_at and not call.final_received:
+        call.started_at = event.occurred_at
+    return changes + derive(call, legs)
+
+
+def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[Transition]:
+    leg = legs.get(event.leg_key)
+    if leg is None:
+        leg = legs[event.leg_key] = new_leg(call, event)
+        stale = False
+    elif event.seq is not None and leg.seq is not None:
+        stale = event.seq <= leg.seq
+    else:
+        stale = _RANK[event.state] < _RANK[LegState(leg.state)]
+    at = event.occurred_at
+    leg.appeared_at = _earliest(leg.appeared_at, at)
+    if event.state in (LegState.connected, LegState.on_hold):
+        leg.connected_at = _earliest(leg.connected_at, at)
+    if event.state == LegState.disconnected:
+        leg.ended_at = _latest(leg.ended_at, at)
+        leg.end_reason = leg.end_reason or (event.end_reason.value if event.end_reason else None)
+        leg.end_code = leg.end_code or event.end_code
+    leg.extension = leg.extension or event.extension
+    leg.group_number = leg.group_number or event.group
+    leg.client_number = leg.client_number or event.client_number
+    leg.line_number = leg.line_number or event.line_number
+    leg.command_id = leg.command_id or event.command_id
+    if event.state == LegState.disconnected:  # final for the leg, whatever else arrived first
+        leg.state = event.state.value
+        if event.seq is not None:
+            leg.seq = event.seq if leg.seq is None else max(leg.seq, event.seq)
+    elif not stale and leg.state != LegState.disconnected:
+        leg.state = event.state.value
+        leg.seq = event.seq if event.seq is not None else leg.seq
+    detail = {"leg": event.leg_key, "kind": event.kind.value, "extension": event.extension, "seq": event.seq}
+    if event.end_reason:
+        detail["end_reason"] = event.end_reason.value
+    if stale:
+        detail["late"] = True
+    return [Transition(at, f"leg_{event.state.value}", detail)]
+
+
+def _apply_finished(call: Call, legs: dict[str, CallLeg], event: CallFinished) -> list[Transition]:
+    call.final_received = True
+    call.final_direction = (event.direction or _direction(legs)).value
+    call.number_raw = event.client_number or call.number_raw or _client_number(legs)
+    call.line_number = event.line_number or call.line_number
+    if event.started_at is not None:
+        call.started_at = event.started_at
+    answered = event.answered if event.answered is not None else _answered_at(legs) is not None
+    call.answered_at = (event.answered_at or _answered_at(legs) or event.occurred_at) if answered else None
+    if answered and event.extension:
+        call.operator_extension = event.extension
+    call.ended_at = event.occurred_at
+    reason = event.end_reason.value if event.end_reason else _last_end_reason(legs)
+    return finalize(call, legs, answered=answered, reason=reason, by="pbx", at=event.occurred_at)
+
+
+def finalize_without_pbx(call: Call, legs: dict[str, CallLeg], *, now: datetime) -> list[Transition]:
+    """The sweep's verdict on a call the PBX never finalized, judged from its legs."""
+    ended = [leg.ended_at for leg in legs.values() if leg.ended_at is not None]
+    everything_ended = all_legs_ended(legs)
+    call.ended_at = max(ended) if everything_ended and ended else (call.ended_at or now)
+    answered = _answered_at(legs) is not None
+    reason = _last_end_reason(legs) if everything_ended else SILENCE_REASON
+    return finalize(call, legs, answered=answered, reason=reason, by="sweep", at=call.ended_at) + derive(call, legs)
+
+
+def finalize(call: Call, legs: dict[str, CallLeg], *, answered: bool, reason: str | None, by: str, at: datetime) -> list[Transition]:
+    """Sets the outcome; a second verdict that differs (a summary after the sweep) is a correction."""
+    previous = call.outcome
+    direction = Direction(call.final_direction) if call.final_direction else _direction(legs)
+    outcome = decide_outcome(direction, answered=answered, reason=reason)
+    call.outcome = outcome
+    call.end_reason = reason
+    call.finalized_by = by
+    call.finalized_at = at
+    detail = {"outcome": outcome.value, "reason": reason, "by": by}
+    if previous is None:
+        return [Transition(at, "finalized", detail)]
+    if previous != outcome:
+        return [Transition(at, "outcome_corrected", detail | {"previous": previous})]
+    return [Transition(at, "confirmed", detail)]
+
+
+def decide_outcome(direction: Direction, *, answered: bool, reason: str | None) -> Outcome:
+    if answered:
+        return Outcome.answered
+    if direction != Direction.inbound:
+        return Outcome.not_reached
+    return Outcome.abandoned if reason == EndReason.caller_hung_up else Outcome.missed
+
+
+def derive(call: Call, legs: dict[str, CallLeg]) -> list[Transition]:
+    """Recomputes what the legs say about the call; the PBX's final event, once in, wins."""
+    changes: list[Transition] = []
+    if not call.final_received:
+        call.direction = _direction(legs).value
+        call.number_raw = call.number_raw or _client_number(legs)
+        answered_at = _answered_at(legs)
+        if answered_at is not None and call.answered_at is None:
+            changes.append(Transition(answered_at, "answered", {"extension": _answering_extension(legs)}))
+        call.answered_at = answered_at
+    else:
+        call.direction = call.final_direction
+    call.line_number = call.line_number or next((leg.line_number for leg in _ordered(legs) if leg.line_number), None)
+    if call.answered_at is not None and not (call.final_received and call.operator_extension):
+        call.operator_extension = _answering_extension(legs) or call.operator_extension
+    if call.outcome is not None:  # legs that arrive after the verdict still tell where the caller got to
+        call.ended_in = "talk" if call.outcome == Outcome.answered else _furthest_stage(legs)
+    call.state = _live_state(call, legs)
+    return changes
+
+
+def all_legs_ended(legs: dict[str, CallLeg]) -> bool:
+    return bool(legs) and all(leg.state == LegState.disconnected for leg in legs.values())
+
+
+def _live_state(call: Call, legs: dict[str, CallLeg]) -> CallState:
+    if call.final_received or all_legs_ended(legs):
+        return CallState.ended
+    active = [leg for leg in legs.values() if leg.state != LegState.disconnected]
+    talking = [leg for leg in active if leg.kind in TALK_KINDS and leg.connected_at is not None]
+    if talking:
+        return CallState.on_hold if all(leg.state == LegState.on_hold for leg in talking) else CallState.connected
+    if any(leg.kind in (*TALK_KINDS, LegKind.initiator) for leg in active):
+        return CallState.ringing
+    if any(leg.kind == LegKind.queue for leg in active):
+        return CallState.queued
+    if any(leg.kind == LegKind.ivr for leg in active):
+        return CallState.ivr
+    return CallState.new
+
+
+def _ordered(legs: dict[str, CallLeg]) -> list[CallLeg]:
+    def key(leg: CallLeg):
+        moment = leg.appeared_at or leg.connected_at or leg.ended_at
+        return (moment.timestamp() if moment else float("inf"), leg.external_id)
+
+    return sorted(legs.values(), key=key)
+
+
+def _direction(legs: dict[str, CallLeg]) -> Direction:
+    kinds = {leg.kind for leg in legs.values()}
+    if kinds & set(_WAITING_KINDS):
+        return Direction.inbound
+    if kinds & {LegKind.initiator, LegKind.external}:
+        return Direction.outbound
+    if any(leg.client_number for leg in legs.values()):
+        return Direction.inbound
+    return Direction.internal if legs else Direction.inbound
+
+
+def _client_number(legs: dict[str, CallLeg]) -> str | None:
+    return next((leg.client_number for leg in _ordered(legs) if leg.client_number), None)
+
+
+def _answered_at(legs: dict[str, CallLeg]) -> datetime | None:
+    moments = [leg.connected_at for leg in legs.values() if leg.kind in TALK_KINDS and leg.connected_at]
+    return min(moments) if moments else None
+
+
+def _answering_extension(legs: dict[str, CallLeg]) -> str | None:
+    talked = [leg for leg in legs.values() if leg.kind in TALK_KINDS and leg.connected_at and leg.extension]
+    return min(talked, key=lambda leg: (leg.connected_at, leg.external_id)).extension if talked else None
+
+
+def _last_end_reason(legs: dict[str, CallLeg]) -> str | None:
+    """The reason of the leg that ended last; the caller's own leg (IVR, queue) tells most on a tie."""
+    ended = [leg for leg in legs.values() if leg.ended_at is not None and leg.end_reason]
+    if not ended:
+        return None
+    return max(ended, key=lambda leg: (leg.ended_at, leg.kind not in TALK_KINDS, leg.external_id)).end_reason
+
+
+def _furthest_stage(legs: dict[str, CallLeg]) -> str | None:
+    kinds = {leg.kind for leg in legs.values()}
+    if kinds & {*TALK_KINDS, LegKind.initiator}:
+        return "ringing"
+    if LegKind.queue in kinds:
+        return "queue"
+    if LegKind.ivr in kinds:
+        return "ivr"
+    return None
+
+
+def _earliest(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate < current else current
+
+
+def _latest(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate > current else current

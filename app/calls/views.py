@@ -1,0 +1,59 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import or_, select
+
+from app.auth.deps import CallCenterUser
+from app.calls import service as calls_service
+from app.calls.models import Call, Outcome
+from app.contacts.phone import to_e164
+from app.deps import ReadSessionDep, SettingsDep
+from app.errors import NotFound
+from app.pagination import PageDep, paginate
+from schemas.calls import CallDetail, CallOut
+from schemas.common import Page
+from schemas.pbx_events import Direction
+
+router = APIRouter(prefix="/api/calls", tags=["calls"])
+
+
+@router.get("", response_model=Page[CallOut])
+async def list_calls(
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    _user: CallCenterUser,
+    page: PageDep,
+    number: Annotated[str | None, Query(description="the client's number in any notation")] = None,
+    outcome: Outcome | None = None,
+    direction: Direction | None = None,
+    since: Annotated[datetime | None, Query(description="started at or after")] = None,
+    until: Annotated[datetime | None, Query(description="started before")] = None,
+):
+    """Calls, newest first."""
+    query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
+    if number is not None:
+        e164 = to_e164(number, region=settings.default_region)
+        query = query.where(or_(Call.number == e164, Call.number_raw == number) if e164 else Call.number_raw == number)
+    if outcome is not None:
+        query = query.where(Call.outcome == outcome)
+    if direction is not None:
+        query = query.where(Call.direction == direction)
+    if since is not None:
+        query = query.where(Call.started_at >= since)
+    if until is not None:
+        query = query.where(Call.started_at < until)
+    return await paginate(session, query, page)
+
+
+@router.get("/{call_id}", response_model=CallDetail)
+async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser):
+    """One call with its legs and its timeline."""
+    call = await calls_service.get(session=session, call_id=call_id)
+    if call is None:
+        raise NotFound(f"no call {call_id}")
+    legs = await calls_service.legs_of(session=session, call_id=call_id)
+    timeline = await calls_service.timeline(session=session, call_id=call_id)
+    return CallDetail.model_validate(
+        {**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline}
+    )

@@ -1,0 +1,129 @@
+"""The ``callfunnel`` command: users and tokens, the inbox, the database."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy import select, update
+
+from app.auth import service as auth_service
+from app.auth.models import Role
+from app.database import Database
+from app.errors import AppError
+from app.inbox.models import InboxItem
+from app.inbox.processor import InboxProcessor
+from app.main import call_policy
+from app.migrations import upgrade_to_head
+from app.pbx.events import inbox_handler
+from app.settings import get_settings
+
+cli = typer.Typer(help="callfunnel administration", no_args_is_help=True)
+user_cli = typer.Typer(help="users and their API tokens", no_args_is_help=True)
+inbox_cli = typer.Typer(help="stored PBX webhooks", no_args_is_help=True)
+db_cli = typer.Typer(help="the database", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+cli.add_typer(inbox_cli, name="inbox")
+cli.add_typer(db_cli, name="db")
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Runs one piece of work against the configured database, migrated first."""
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+
+
+@user_cli.command("add")
+def user_add(
+    name: str,
+    role: Annotated[Role, typer.Option(help="admin, supervisor or operator")],
+    extension: Annotated[str | None, typer.Option(help="the operator's PBX extension, e.g. 101")] = None,
+) -> None:
+    """Creates a user; the last line printed is their bearer token (shown once, stored only as a digest)."""
+
+    async def work(db: Database) -> str:
+        async with db.session() as session:
+            user, token = await auth_service.create(session=session, name=name, role=role, extension=extension)
+        typer.echo(f"created {role.value} {name!r} (id {user.id})" + (f", extension {extension}" if extension else ""))
+        return token
+
+    typer.echo(_run(work))
+
+
+@user_cli.command("token")
+def user_token(name: str) -> None:
+    """Issues a new token for the user; the old one stops working."""
+
+    async def work(db: Database) -> str:
+        async with db.session() as session:
+            return await auth_service.reissue_token(session=session, name=name)
+
+    typer.echo(_run(work))
+
+
+@user_cli.command("revoke")
+def user_revoke(name: str) -> None:
+    """Revokes the user's token."""
+
+    async def work(db: Database) -> None:
+        async with db.session() as session:
+            await auth_service.revoke_token(session=session, name=name)
+
+    _run(work)
+    typer.echo(f"token of {name!r} revoked")
+
+
+@inbox_cli.command("failed")
+def inbox_failed() -> None:
+    """Lists stored webhooks that could not be processed, with the reason."""
+
+    async def work(db: Database) -> list[InboxItem]:
+        async with db.read_session() as session:
+            query = select(InboxItem).where(InboxItem.error.is_not(None)).order_by(InboxItem.id)
+            return list((await session.execute(query)).scalars())
+
+    for item in _run(work):
+        typer.echo(f"{item.id}\t{item.vendor}\t{item.path}\t{item.received_at:%Y-%m-%d %H:%M:%S}\t{item.error}")
+
+
+@inbox_cli.command("replay")
+def inbox_replay(
+    item_id: Annotated[list[int] | None, typer.Option("--id", help="only these rows (repeatable)")] = None,
+) -> None:
+    """Processes failed webhooks again (after a fix), and anything still pending."""
+
+    async def work(db: Database) -> int:
+        async with db.session() as session:
+            query = update(InboxItem).where(InboxItem.error.is_not(None), InboxItem.handled_at.is_(None))
+            if item_id:
+                query = query.where(InboxItem.id.in_(item_id))
+            await session.execute(query.values(error=None))
+        return await InboxProcessor(db, inbox_handler(call_policy(get_settings()))).drain()
+
+    typer.echo(f"processed {_run(work)} webhook(s)")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Applies every Alembic revision (the server also does this on start)."""
+    upgrade_to_head(get_settings().database_url)
+    typer.echo("database is at the latest revision")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,20 @@
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.database import UTCDateTime, utcnow
+
+
+class Contact(SQLModel, table=True):
+    """A client, found by the E.164 form of their number."""
+
+    __tablename__ = "contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20, unique=True)  # E.164
+    phone_raw: str = Field(max_length=128)  # as first seen
+    name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=200)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # personal manager
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

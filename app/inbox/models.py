@@ -1,0 +1,29 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from app.database import UTCDateTime, utcnow
+
+
+class InboxItem(SQLModel, table=True):
+    """A correctly signed PBX webhook exactly as received, stored before it is acknowledged."""
+
+    __tablename__ = "inbox_item"
+    __table_args__ = (
+        UniqueConstraint("vendor", "dedup_key"),
+        Index("ix_inbox_item_pending", "id", postgresql_where=text("handled_at IS NULL AND error IS NULL"),
+              sqlite_where=text("handled_at IS NULL AND error IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor: str = Field(max_length=32)
+    path: str = Field(max_length=200)
+    dedup_key: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    remote_addr: str | None = Field(default=None, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0

@@ -1,0 +1,127 @@
+"""The second step after intake: turning stored webhooks into call state, in batches.
+
+Rows are taken oldest first (``SKIP LOCKED`` lets several processes share the work).  A batch
+is one transaction; if it fails, each row is retried alone so one bad webhook is stamped with
+its error and cannot hold back the rest.  Nothing is ever deleted: a failed row waits for
+``callfunnel inbox replay``.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.database import Database, utcnow
+from app.inbox.models import InboxItem
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, list[InboxItem]], Awaitable[None]]
+
+
+class InboxProcessor:
+    def __init__(self, db: Database, handler: Handler, *, batch_size: int = 200, poll_seconds: float = 1.0) -> None:
+        self._db = db
+        self._handler = handler
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Processes until cancelled; wakes on new rows, and polls for rows other processes stored."""
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("inbox processing failed; retrying shortly")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that stops us.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Processes every pending row; returns how many were taken."""
+        total = 0
+        while taken := await self.process_batch():
+            total += taken
+        return total
+
+    async def wait_until_idle(self, *, timeout: float = 30.0) -> None:
+        """Returns once no stored row waits for processing (rows another worker holds included)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                await self.drain()
+                async with self._db.read_session() as session:
+                    if not await _pending_count(session):
+                        return
+                await asyncio.sleep(0.01)
+
+    async def process_batch(self) -> int:
+        try:
+            async with self._db.session() as session:
+                items = await _pending(session, self._batch_size)
+                if items:
+                    await self._handler(session, items)
+                    _stamp_handled(items)
+                return len(items)
+        except Exception:
+            log.exception("inbox batch failed; processing its rows one by one")
+        return await self._process_one_by_one()
+
+    async def _process_one_by_one(self) -> int:
+        taken = 0
+        while taken < self._batch_size:
+            item_id = None
+            try:
+                async with self._db.session() as session:
+                    items = await _pending(session, 1)
+                    if not items:
+                        break
+                    item_id = items[0].id
+                    await self._handler(session, items)
+                    _stamp_handled(items)
+            except Exception as exc:
+                if item_id is None:
+                    raise
+                log.exception("inbox item %s failed", item_id)
+                await self._stamp_failed(item_id, f"{type(exc).__name__}: {exc}")
+            taken += 1
+        return taken
+
+    async def _stamp_failed(self, item_id: int, error: str) -> None:
+        async with self._db.session() as session:
+            await session.execute(
+                update(InboxItem).where(InboxItem.id == item_id)
+                .values(error=error[:4000], attempts=InboxItem.attempts + 1)
+            )
+
+
+async def _pending(session: AsyncSession, limit: int) -> list[InboxItem]:
+    query = (
+        select(InboxItem)
+        .where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+        .order_by(InboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def _pending_count(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+    return (await session.execute(query)).scalar_one()
+
+
+def _stamp_handled(items: list[InboxItem]) -> None:
+    now = utcnow()
+    for item in items:
+        item.attempts += 1
+        if item.error is None:  # the handler stamps a row it could not parse with the reason
+            item.handled_at = now

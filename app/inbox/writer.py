@@ -1,0 +1,79 @@
+"""Storing webhooks before they are acknowledged, with group commit.
+
+Concurrent requests queue their rows; one flusher writes whatever has queued up in a single
+transaction and wakes every waiting request once it has committed.  A request is answered
+2xx only after its row is durable, yet the database sees one commit per batch instead of
+one per webhook (SQLite's single writer would otherwise cap intake).
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.inbox.models import InboxItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    duplicate: bool
+
+
+class InboxWriter:
+    def __init__(self, db: Database, *, on_stored: Callable[[], None] = lambda: None, max_batch: int = 500) -> None:
+        self._db = db
+        self._on_stored = on_stored
+        self._max_batch = max_batch
+        self._pending: list[tuple[dict, asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def store(self, *, vendor: str, path: str, dedup_key: str, body: str, headers: dict,
+                    remote_addr: str | None, error: str | None = None) -> Stored:
+        """Commits the row (or finds the earlier delivery of the same notification) and returns its id."""
+        row = {"vendor": vendor, "path": path, "dedup_key": dedup_key, "body": body, "headers": headers,
+               "remote_addr": remote_addr, "received_at": utcnow(), "error": error, "attempts": 0}
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((row, future))
+        if self._flusher is None or self._flusher.done():
+            # A task, not the caller, flushes: a client hanging up must not strand the batch.
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await self._flusher
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+            try:
+                results = await self._write([row for row, _ in batch])
+            except Exception as exc:  # every waiting request gets the error (a 5xx: the PBX may retry)
+                log.exception("inbox batch of %d failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), stored in zip(batch, results):
+                if not future.done():
+                    future.set_result(stored)
+            self._on_stored()
+
+    async def _write(self, rows: list[dict]) -> list[Stored]:
+        results: list[Stored] = []
+        async with self._db.session() as session:
+            insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
+            for row in rows:
+                new_id = (await session.execute(insert.values(**row).returning(InboxItem.id))).scalar_one_or_none()
+                if new_id is None:
+                    query = select(InboxItem.id).where(InboxItem.vendor == row["vendor"], InboxItem.dedup_key == row["dedup_key"])
+                    results.append(Stored((await session.execute(query)).scalar_one(), duplicate=True))
+                else:
+                    results.append(Stored(new_id, duplicate=False))
+        return results

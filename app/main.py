@@ -1,0 +1,77 @@
+"""The FastAPI application: start-up (migrations, inbox, scheduler) and routers."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from fastapi import FastAPI
+
+from app.callbacks.views import router as callbacks_router
+from app.calls import service as calls_service
+from app.calls.scheduled import finalize_stale_calls
+from app.calls.views import router as calls_router
+from app.contacts.views import router as contacts_router
+from app.database import Database
+from app.errors import install_error_handler
+from app.inbox.processor import InboxProcessor
+from app.inbox.writer import InboxWriter
+from app.migrations import upgrade_to_head_async
+from app.pbx.events import inbox_handler
+from app.pbx.views import router as pbx_router
+from app.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def call_policy(settings: Settings) -> calls_service.CallPolicy:
+    return calls_service.CallPolicy(region=settings.default_region,
+                                    callback_sla=timedelta(minutes=settings.callback_sla_minutes))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await upgrade_to_head_async(settings.database_url)
+        db = Database(settings.database_url)
+        policy = call_policy(settings)
+        processor = InboxProcessor(db, inbox_handler(policy))
+        app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
+        app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
+        processing = asyncio.create_task(processor.run(), name="inbox-processor")
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(finalize_stale_calls, "interval", seconds=settings.sweep_interval_seconds,
+                          kwargs={"db": db, "settings": settings, "policy": policy},
+                          id="finalize-stale-calls", max_instances=1, coalesce=True)
+        scheduler.start()
+        log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+            await app.state.inbox_writer.close()
+            processing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await processing
+            await db.dispose()
+
+    app = FastAPI(title="callfunnel", version="0.1.0", lifespan=lifespan,
+                  description="Telephony-integrated call-center backend: PBX webhooks, calls, contacts, callbacks.")
+    install_error_handler(app)
+    app.include_router(pbx_router)
+    app.include_router(calls_router)
+    app.include_router(contacts_router)
+    app.include_router(callbacks_router)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,9 @@
+"""Every table, imported in one place for Alembic and the metadata."""
+
+from app.auth.models import User
+from app.callbacks.models import Callback, CallbackAction
+from app.calls.models import Call, CallLeg, CallTransition
+from app.contacts.models import Contact
+from app.inbox.models import InboxItem
+
+__all__ = ["Call", "CallLeg", "CallTransition", "Callback", "CallbackAction", "Contact", "InboxItem", "User"]

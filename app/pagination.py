@@ -1,0 +1,32 @@
+"""``limit``/``offset`` pages with a total, the same on every list endpoint."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.common import MAX_PAGE
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, description=f"page size; more than {MAX_PAGE} is cut to {MAX_PAGE}")] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PageParams:
+    return PageParams(limit=min(limit, MAX_PAGE), offset=offset)
+
+
+async def paginate(session: AsyncSession, query: Select, params: PageParams) -> dict:
+    total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+    items = list((await session.execute(query.limit(params.limit).offset(params.offset))).scalars())
+    return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

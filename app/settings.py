@@ -1,0 +1,60 @@
+"""Configuration from the environment (prefix ``CALLFUNNEL_``)."""
+
+from functools import lru_cache
+from ipaddress import ip_network, IPv4Network, IPv6Network
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = IPv4Network | IPv6Network
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLFUNNEL_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./callfunnel.db"
+
+    # MANGO OFFICE: the product key and salt from the cabinet; webhooks are refused while unset.
+    mango_api_key: str = ""
+    mango_api_salt: str = ""
+    # Our own signed JSON protocol for any other PBX.
+    generic_secret: str = ""
+
+    default_region: str = "RU"
+    timezone: str = "Europe/Moscow"
+    callback_sla_minutes: int = Field(default=15, ge=0)
+    # Optional allow-list per vendor, JSON: {"mango": ["81.88.80.0/22"], "generic": ["10.0.0.5"]}.
+    pbx_allowed_ips: dict[str, list[IPNetwork]] = Field(default_factory=dict)
+    max_webhook_bytes: int = Field(default=1024 * 1024, gt=0)
+
+    # A call the PBX never finalizes is finalized by the sweep.
+    finalize_after_legs_ended_seconds: int = 300
+    finalize_after_silence_seconds: int = 7200
+    sweep_interval_seconds: float = 15.0
+
+    @field_validator("pbx_allowed_ips", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {vendor: [ip_network(str(n), strict=False) for n in nets] for vendor, nets in value.items()}
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

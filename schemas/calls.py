@@ -1,0 +1,57 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    vendor: str
+    external_id: str
+    direction: str
+    state: str
+    outcome: str | None
+    end_reason: str | None
+    ended_in: str | None
+    number: str | None  # E.164, or the raw string when it is not a phone number
+    number_raw: str | None
+    line_number: str | None
+    contact_id: int | None
+    operator_id: int | None
+    operator_extension: str | None
+    callback_id: int | None
+    recording_id: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    finalized_by: str | None
+
+
+class LegOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    external_id: str
+    kind: str
+    state: str
+    extension: str | None
+    group_number: str | None
+    end_reason: str | None
+    end_code: str | None
+    appeared_at: datetime | None
+    connected_at: datetime | None
+    ended_at: datetime | None
+
+
+class TransitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    recorded_at: datetime
+    kind: str
+    detail: dict
+
+
+class CallDetail(CallOut):
+    legs: list[LegOut]
+    timeline: list[TransitionOut]

@@ -1,0 +1,27 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.calls import CallOut
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    phone: str
+    phone_raw: str
+    name: str | None
+    company: str | None
+    owner_id: int | None
+    created_at: datetime
+
+
+class ContactDetail(ContactOut):
+    calls: list[CallOut]
+
+
+class ContactUpdate(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=200)
+    owner_id: int | None = None

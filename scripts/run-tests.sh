@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then on a throwaway PostgreSQL cluster (`postgres` alone: only that).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+if [ "${1:-}" != postgres ]; then
+  echo "== tests on SQLite =="
+  "$BIN/pytest"
+fi
+
+echo "== tests on PostgreSQL =="
+cluster=$(mktemp -d /tmp/callfunnel-pg.XXXXXX)
+trap 'scripts/postgres-cluster.sh stop "$cluster"' EXIT
+url=$(scripts/postgres-cluster.sh start "$cluster")
+CALLFUNNEL_TEST_DATABASE_URL="$url" "$BIN/pytest"

@@ -1,0 +1,132 @@
+"""callfunnel's own signed JSON webhook protocol, for any PBX (Asterisk dialplan, FreeSWITCH script, ...).
+
+One JSON object per request, signed with HMAC-SHA256 of the raw body (the README documents it
+for PBX administrators).  Each event names the call (``call_id``); an operator's phone is
+named by its ``extension``.
+"""
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.pbx_events import CallEvent, CallFinished, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+from telephony import PayloadError
+
+VENDOR = "generic"
+SIGNATURE_HEADER = "X-Callfunnel-Signature"
+EVENTS = ("incoming", "outgoing", "ringing", "answered", "hold", "unhold", "ended", "recording")
+
+_CALLER_LEG = "caller"  # the client waiting in the PBX (inbound) or being dialled (outbound)
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(header: str, body: bytes, *, secret: str) -> bool:
+    return hmac.compare_digest(header.strip().encode(), sign(secret, body).encode())
+
+
+def load_payload(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise PayloadError("body must be a JSON object")
+    return payload
+
+
+def dedup_key(payload: dict[str, Any]) -> str:
+    """``event_id`` when the PBX gives one, else the canonical content: a redelivery is a no-op."""
+    if payload.get("event_id") not in (None, ""):
+        return f"id:{_text(payload, 'event_id')}"
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"sha256:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]:
+    event = _text(payload, "event", required=True)
+    if event not in EVENTS:
+        raise PayloadError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")
+    common = {
+        "call_key": _text(payload, "call_id", required=True),
+        "occurred_at": _timestamp(payload, received_at),
+        "vendor_time": _text(payload, "timestamp"),
+    }
+    seq = _seq(payload)
+    extension = _text(payload, "extension")
+    reason = _reason(payload)
+    if event == "incoming":
+        return [LegUpdate(**common, leg_key=_CALLER_LEG, seq=seq, state=LegState.appeared, kind=LegKind.queue,
+                          client_number=_text(payload, "from"), line_number=_text(payload, "to"))]
+    if event == "outgoing":
+        return [LegUpdate(**common, leg_key=_CALLER_LEG, seq=seq, state=LegState.appeared, kind=LegKind.external,
+                          client_number=_text(payload, "to"), line_number=_text(payload, "line"), extension=extension)]
+    if event == "recording":
+        return [RecordingUpdate(**common, recording_id=_text(payload, "recording", required=True), state="Completed",
+                                extension=extension)]
+    if event == "ended" and extension is None:
+        return [CallFinished(**common, end_reason=reason or EndReason.completed, end_code=_text(payload, "reason"))]
+    if extension is None:
+        raise PayloadError(f"{event} needs the operator's extension")
+    state = {
+        "ringing": LegState.appeared,
+        "answered": LegState.connected,
+        "hold": LegState.on_hold,
+        "unhold": LegState.connected,
+        "ended": LegState.disconnected,
+    }[event]
+    return [LegUpdate(**common, leg_key=f"ext:{extension}", seq=seq, state=state, kind=LegKind.operator,
+                      extension=extension, end_reason=reason if event == "ended" else None)]
+
+
+def _reason(payload: dict[str, Any]) -> EndReason | None:
+    value = _text(payload, "reason")
+    if value is None:
+        return None
+    try:
+        return EndReason(value)
+    except ValueError:
+        raise PayloadError(f"unknown reason {value!r}; expected one of {', '.join(r.value for r in EndReason)}") from None
+
+
+def _seq(payload: dict[str, Any]) -> int | None:
+    value = payload.get("seq")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PayloadError("seq must be an integer")
+    return value
+
+
+def _timestamp(payload: dict[str, Any], received_at: datetime) -> datetime:
+    value = payload.get("timestamp")
+    if value is None:
+        return received_at
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise PayloadError("timestamp must be Unix seconds or ISO 8601 with a UTC offset")
+
+
+def _text(payload: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = payload.get(key)
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"missing {key}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PayloadError(f"{key} must be a string")
+    text = str(value)
+    if len(text) > 128:
+        raise PayloadError(f"{key} is longer than 128 characters")
+    return text

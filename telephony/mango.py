@@ -1,0 +1,271 @@
+"""MANGO OFFICE VPBX API: signed form webhooks (``vpbx_api_key``, ``sign``, ``json``).
+
+Formats: shared/reference/pbx-formats.md §1.  Every leg of a call (IVR, queue, each
+operator rung) has its own ``call_id``; ``entry_id`` ties them into one call.
+"""
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from schemas.pbx_events import CallEvent, CallFinished, CallNote, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+from telephony import PayloadError
+
+VENDOR = "mango"
+FORM_FIELDS = ("vpbx_api_key", "sign", "json")
+
+_STATES = {
+    "Appeared": LegState.appeared,
+    "Connected": LegState.connected,
+    "OnHold": LegState.on_hold,
+    "Disconnected": LegState.disconnected,
+}
+_DIRECTIONS = {0: Direction.internal, 1: Direction.inbound, 2: Direction.outbound}
+
+# Result codes (§1.11).  Unknown codes are read by class: 1163 -> 1160 -> 1100 -> 1000.
+_CODES: dict[int, EndReason] = {
+    1000: EndReason.completed,
+    1100: EndReason.completed,
+    1110: EndReason.caller_hung_up,
+    1111: EndReason.no_answer,
+    1120: EndReason.callee_hung_up,
+    1121: EndReason.busy,
+    1122: EndReason.rejected,
+    1123: EndReason.unavailable,
+    1124: EndReason.unavailable,
+    1130: EndReason.unavailable,
+    1140: EndReason.blocked,
+    1150: EndReason.blocked,
+    1160: EndReason.no_operators,
+    1161: EndReason.queueing_disabled,
+    1162: EndReason.queue_full,
+    1163: EndReason.queue_timeout,
+    1164: EndReason.no_operators,
+    1170: EndReason.ended_by_scheme,
+    1180: EndReason.ended_by_command,
+    1190: EndReason.unavailable,
+    1192: EndReason.after_hours,
+    1193: EndReason.busy,
+}
+
+
+def parse_form(body: str) -> dict[str, str]:
+    """The three form fields; raises PayloadError for anything else (nothing is stored then)."""
+    try:
+        pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=True, max_num_fields=20)
+    except ValueError as exc:
+        raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): {exc}") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            raise PayloadError(f"form field {name} is repeated")
+        form[name] = value
+    missing = [name for name in FORM_FIELDS if not form.get(name)]
+    if missing:
+        raise PayloadError(f"form is missing {', '.join(missing)}")
+    return form
+
+
+def sign(api_key: str, salt: str, json_text: str) -> str:
+    return hashlib.sha256((api_key + json_text + salt).encode()).hexdigest()
+
+
+def signed_form(api_key: str, salt: str, payload: dict[str, Any]) -> dict[str, str]:
+    """The form MANGO exchanges in both directions, with compact JSON as the docs require."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return {"vpbx_api_key": api_key, "sign": sign(api_key, salt, text), "json": text}
+
+
+def signature_valid(form: dict[str, str], *, api_key: str, salt: str) -> bool:
+    """Checks the key and ``sha256(key + json + salt)`` over the raw ``json`` string, in constant time."""
+    key_ok = hmac.compare_digest(form["vpbx_api_key"].encode(), api_key.encode())
+    sign_ok = hmac.compare_digest(form["sign"].strip().lower().encode(), sign(api_key, salt, form["json"]).encode())
+    return key_ok and sign_ok
+
+
+def load_payload(json_text: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(json_text)
+    except ValueError as exc:
+        raise PayloadError(f"json field is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise PayloadError("json field must be a JSON object")
+    return payload
+
+
+def dedup_key(path: str, payload: dict[str, Any]) -> str:
+    """What makes one notification unique: a redelivery has the same key."""
+    if path == "events/call":
+        return f"call:{_text(payload, 'call_id', required=True)}:{_int(payload, 'seq', required=True)}"
+    if path == "events/summary":
+        return f"summary:{_text(payload, 'entry_id', required=True)}"
+    if path == "events/recording":
+        return f"recording:{_text(payload, 'recording_id', required=True)}:{_text(payload, 'recording_state', required=True)}"
+    if path == "events/record/added":
+        return f"record_added:{_text(payload, 'recording_id', required=True)}"
+    if path.startswith("result/") and payload.get("command_id") is not None:
+        return f"{path}:{_text(payload, 'command_id')}"
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{path}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
+    """The normalized events in one notification; notifications about no call give none."""
+    if path == "events/call":
+        return [_leg_update(payload)]
+    if path == "events/summary":
+        return [_summary(payload)]
+    if path in ("events/recording", "events/record/added"):
+        return [_recording(path, payload)]
+    if path == "events/dtmf":
+        return [
+            CallNote(
+                call_key=_text(payload, "entry_id", required=True),
+                occurred_at=_time(payload, "timestamp"),
+                vendor_time=_text(payload, "timestamp"),
+                kind="dtmf",
+                detail={"digits": _text(payload, "dtmf"), "location": _text(payload, "location")},
+            )
+        ]
+    return []
+
+
+def end_reason(code: int | None) -> EndReason | None:
+    if code is None:
+        return None
+    for candidate in (code, code // 10 * 10, code // 100 * 100):
+        if candidate in _CODES:
+            return _CODES[candidate]
+    return EndReason.failed
+
+
+def _leg_update(p: dict[str, Any]) -> LegUpdate:
+    state_name = _text(p, "call_state", required=True)
+    if state_name not in _STATES:
+        raise PayloadError(f"unknown call_state {state_name!r}")
+    caller, callee = _obj(p, "from"), _obj(p, "to")
+    code = _int(p, "disconnect_reason")
+    return LegUpdate(
+        call_key=_text(p, "entry_id", required=True),
+        leg_key=_text(p, "call_id", required=True),
+        seq=_int(p, "seq", required=True),
+        occurred_at=_time(p, "timestamp"),
+        vendor_time=_text(p, "timestamp"),
+        state=_STATES[state_name],
+        kind=_leg_kind(p, caller, callee),
+        extension=_text(callee, "extension") or _text(caller, "extension"),
+        group=_text(callee, "acd_group"),
+        client_number=_client_number(caller, callee),
+        line_number=_text(callee, "line_number"),
+        end_reason=end_reason(code) if state_name == "Disconnected" else None,
+        end_code=str(code) if code is not None else None,
+        command_id=_text(p, "command_id"),
+    )
+
+
+def _leg_kind(p: dict[str, Any], caller: dict, callee: dict) -> LegKind:
+    location = _text(p, "location")
+    if location == "ivr":
+        return LegKind.ivr
+    if location == "queue":
+        return LegKind.queue
+    if _text(callee, "extension") is None:
+        return LegKind.external
+    # A click-to-call first rings our operator, with the client in `from` (§1.10 d).
+    if _text(p, "callback_initiator") and not _text(caller, "taken_from_call_id"):
+        return LegKind.initiator
+    return LegKind.operator
+
+
+def _client_number(caller: dict, callee: dict) -> str | None:
+    """The party that is not one of our employees; None on an operator-to-operator leg."""
+    if _text(caller, "extension") is None:
+        return _text(caller, "number")
+    if _text(callee, "extension") is None:
+        return _text(callee, "number")
+    return None
+
+
+def _summary(p: dict[str, Any]) -> CallFinished:
+    direction_code = _int(p, "call_direction")
+    direction = _DIRECTIONS.get(direction_code) if direction_code is not None else None
+    caller, callee = _obj(p, "from"), _obj(p, "to")
+    talk_time = _int(p, "talk_time") or 0
+    answered = _int(p, "entry_result") == 1 and talk_time > 0
+    code = _int(p, "disconnect_reason")
+    if direction == Direction.outbound:
+        client, extension = _text(callee, "number"), _text(caller, "extension")
+    elif direction == Direction.inbound:
+        client, extension = _text(caller, "number"), _text(callee, "extension")
+    else:
+        client, extension = None, _text(caller, "extension")
+    return CallFinished(
+        call_key=_text(p, "entry_id", required=True),
+        occurred_at=_time(p, "end_time"),
+        vendor_time=_text(p, "end_time"),
+        direction=direction,
+        client_number=client,
+        line_number=_text(p, "line_number"),
+        extension=extension,
+        started_at=_time(p, "create_time") if _int(p, "create_time") else None,
+        answered_at=_epoch(talk_time) if answered else None,
+        answered=answered,
+        end_reason=end_reason(code),
+        end_code=str(code) if code is not None else None,
+    )
+
+
+def _recording(path: str, p: dict[str, Any]) -> RecordingUpdate:
+    return RecordingUpdate(
+        call_key=_text(p, "entry_id", required=True),
+        occurred_at=_time(p, "timestamp"),
+        vendor_time=_text(p, "timestamp"),
+        recording_id=_text(p, "recording_id", required=True),
+        state="Added" if path == "events/record/added" else _text(p, "recording_state", required=True),
+        extension=_text(p, "extension"),
+    )
+
+
+# MANGO sends numbers as strings or integers and objects as `{}` or not at all (§1.14).
+
+
+def _obj(p: dict[str, Any], key: str) -> dict[str, Any]:
+    value = p.get(key) or {}
+    if not isinstance(value, dict):
+        raise PayloadError(f"{key} must be an object")
+    return value
+
+
+def _text(p: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = p.get(key)
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"missing {key}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PayloadError(f"{key} must be a string")
+    return str(value)
+
+
+def _int(p: dict[str, Any], key: str, *, required: bool = False) -> int | None:
+    value = _text(p, key, required=required)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise PayloadError(f"{key} must be an integer, got {value!r}") from None
+
+
+def _time(p: dict[str, Any], key: str) -> datetime:
+    return _epoch(_int(p, key, required=True))
+
+
+def _epoch(seconds: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise PayloadError(f"timestamp out of range: {seconds}") from None

@@ -1,0 +1,147 @@
+"""Fixtures: a migrated database per test (SQLite file, or a PostgreSQL database when
+CALLFUNNEL_TEST_DATABASE_URL names a server), the real app with its lifespan, an HTTP client."""
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.auth import service as auth_service
+from app.auth.models import Role
+from app.main import create_app
+from app.migrations import upgrade_to_head
+from app.settings import Settings
+
+SAMPLES = Path(os.environ.get("CALLFUNNEL_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared" / "pbx-samples"))
+MANGO_KEY, MANGO_SALT = "test-vpbx-api-key", "test-vpbx-api-salt"
+GENERIC_SECRET = "test-generic-secret"
+POSTGRES_URL = os.environ.get("CALLFUNNEL_TEST_DATABASE_URL")
+TEMPLATE = "callfunnel_template"
+
+
+def mango_scenario(name: str) -> list[dict]:
+    return json.loads((SAMPLES / "mango" / f"{name}.json").read_text())
+
+
+def _pg_dsn(url: str, database: str) -> str:
+    return make_url(url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> str:
+    """A database migrated once; every test starts from a copy of it."""
+    if POSTGRES_URL:
+        import asyncio
+
+        async def recreate() -> None:
+            conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
+            await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            await conn.execute(f"CREATE DATABASE {TEMPLATE}")
+            await conn.close()
+
+        asyncio.run(recreate())
+        url = make_url(POSTGRES_URL).set(database=TEMPLATE).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+async def new_database(template_database: str, tmp_path: Path):
+    """Makes fresh migrated databases for the test (several when a test compares two runs)."""
+    created: list[str] = []
+
+    async def make() -> str:
+        if not POSTGRES_URL:
+            target = tmp_path / f"callfunnel-{len(created)}.db"
+            shutil.copy(make_url(template_database).database, target)
+            created.append(str(target))
+            return f"sqlite+aiosqlite:///{target}"
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
+        try:
+            await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        finally:
+            await conn.close()
+        created.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    if POSTGRES_URL and created:
+        conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
+        for name in created:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(new_database) -> str:
+    return await new_database()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        mango_api_key=MANGO_KEY,
+        mango_api_salt=MANGO_SALT,
+        generic_secret=GENERIC_SECRET,
+        sweep_interval_seconds=3600,
+    )
+
+
+class Callfunnel:
+    """A running app instance and an HTTP client on it, with helpers tests share."""
+
+    def __init__(self, app, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.http = client
+
+    @property
+    def db(self):
+        return self.app.state.db
+
+    async def settle(self) -> None:
+        """Waits until every acknowledged webhook has been processed."""
+        await self.app.state.inbox_processor.wait_until_idle()
+
+    async def user(self, name: str, role: Role = Role.operator, extension: str | None = None) -> dict:
+        async with self.db.session() as session:
+            user, token = await auth_service.create(session=session, name=name, role=role, extension=extension)
+        return {"id": user.id, "headers": {"Authorization": f"Bearer {token}"}}
+
+    async def post_pbx(self, item: dict) -> httpx.Response:
+        """Sends one recorded PBX request (a sample-file item) as the PBX would."""
+        path = item["path"]
+        url = f"/pbx/mango{path}" if not path.startswith("/pbx/") else path
+        return await self.http.post(url, data=item["body"], headers=item.get("headers") or {})
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Callfunnel]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("81.88.80.132", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://callfunnel.test") as client:
+            yield Callfunnel(app, client)
+
+
+@pytest.fixture
+async def cf(settings: Settings) -> AsyncIterator[Callfunnel]:
+    async with running(settings) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def supervisor(cf: Callfunnel) -> dict:
+    return await cf.user("sam", Role.supervisor)
