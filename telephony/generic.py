@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.pbx_events import CallEvent, CallFinished, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
 from telephony import PayloadError
 
 VENDOR = "generic"

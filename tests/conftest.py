@@ -145,3 +145,10 @@ async def cf(settings: Settings) -> AsyncIterator[Callfunnel]:
 @pytest.fixture
 async def supervisor(cf: Callfunnel) -> dict:
     return await cf.user("sam", Role.supervisor)
+
+
+def signed_mango(path: str, payload: dict) -> dict:
+    """A sample-file-shaped request item for a MANGO notification."""
+    from telephony import mango
+
+    return {"path": f"/{path}", "body": mango.signed_form(MANGO_KEY, MANGO_SALT, payload)}

@@ -112,6 +112,7 @@ def upgrade() -> None:
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('final_direction', sa.String(length=16), nullable=True),
+    sa.Column('final_answered', sa.Boolean(), nullable=True),
     sa.Column('final_received', sa.Boolean(), nullable=False),
     sa.Column('finalized_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finalized_by', sa.String(length=16), nullable=True),

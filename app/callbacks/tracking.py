@@ -23,9 +23,10 @@ MISSED_OUTCOMES = (Outcome.missed, Outcome.abandoned)
 NO_CALLER_ID = "no_caller_id"
 
 
-async def register_outcome(*, session: AsyncSession, call: Call, previous: Outcome | None, sla: timedelta, now: datetime) -> None:
-    """Keeps the number's callback in step with a call that just got, or changed, its outcome."""
-    if call.direction == Direction.internal or call.outcome == previous:
+async def register_outcome(*, session: AsyncSession, call: Call, previous: Outcome | None, renumbered: bool,
+                           sla: timedelta, now: datetime) -> None:
+    """Keeps the number's callback in step with a call whose outcome, or client number, just changed."""
+    if call.direction == Direction.internal or (call.outcome == previous and not renumbered):
         return
     if previous in MISSED_OUTCOMES and call.callback_id is not None:
         await _withdraw_miss(session=session, call=call, sla=sla, now=now)

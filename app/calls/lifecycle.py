@@ -42,8 +42,9 @@ def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transi
         changes = [Transition(event.occurred_at, event.kind, event.detail)]
     else:
         raise TypeError(f"unknown event {event!r}")
-    if event.occurred_at < call.started_at and not call.final_received:
-        call.started_at = event.occurred_at
+    # The earliest moment anyone reports is when the call began (a min: arrival order cannot matter).
+    began = event.started_at if isinstance(event, CallFinished) and event.started_at else event.occurred_at
+    call.started_at = min(call.started_at, began)
     return changes + derive(call, legs)
 
 
@@ -86,18 +87,19 @@ def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[T
 
 def _apply_finished(call: Call, legs: dict[str, CallLeg], event: CallFinished) -> list[Transition]:
     call.final_received = True
-    call.final_direction = (event.direction or _direction(legs)).value
-    call.number_raw = event.client_number or call.number_raw or _client_number(legs)
-    call.line_number = event.line_number or call.line_number
-    if event.started_at is not None:
-        call.started_at = event.started_at
-    answered = event.answered if event.answered is not None else _answered_at(legs) is not None
-    call.answered_at = (event.answered_at or _answered_at(legs) or event.occurred_at) if answered else None
-    if answered and event.extension:
+    call.final_direction = event.direction.value if event.direction else None
+    call.final_answered = event.answered
+    if event.answered and event.answered_at:
+        call.answered_at = event.answered_at
+    if event.answered and event.extension:
         call.operator_extension = event.extension
+    call.number_raw = event.client_number or call.number_raw
+    call.line_number = event.line_number or call.line_number
     call.ended_at = event.occurred_at
-    reason = event.end_reason.value if event.end_reason else _last_end_reason(legs)
-    return finalize(call, legs, answered=answered, reason=reason, by="pbx", at=event.occurred_at)
+    call.end_reason = event.end_reason.value if event.end_reason else None
+    call.finalized_by, call.finalized_at = "pbx", event.occurred_at
+    detail = {"answered": event.answered, "direction": call.final_direction, "reason": call.end_reason}
+    return [Transition(event.occurred_at, "pbx_final", detail)]
 
 
 def finalize_without_pbx(call: Call, legs: dict[str, CallLeg], *, now: datetime) -> list[Transition]:
@@ -105,26 +107,9 @@ def finalize_without_pbx(call: Call, legs: dict[str, CallLeg], *, now: datetime)
     ended = [leg.ended_at for leg in legs.values() if leg.ended_at is not None]
     everything_ended = all_legs_ended(legs)
     call.ended_at = max(ended) if everything_ended and ended else (call.ended_at or now)
-    answered = _answered_at(legs) is not None
-    reason = _last_end_reason(legs) if everything_ended else SILENCE_REASON
-    return finalize(call, legs, answered=answered, reason=reason, by="sweep", at=call.ended_at) + derive(call, legs)
-
-
-def finalize(call: Call, legs: dict[str, CallLeg], *, answered: bool, reason: str | None, by: str, at: datetime) -> list[Transition]:
-    """Sets the outcome; a second verdict that differs (a summary after the sweep) is a correction."""
-    previous = call.outcome
-    direction = Direction(call.final_direction) if call.final_direction else _direction(legs)
-    outcome = decide_outcome(direction, answered=answered, reason=reason)
-    call.outcome = outcome
-    call.end_reason = reason
-    call.finalized_by = by
-    call.finalized_at = at
-    detail = {"outcome": outcome.value, "reason": reason, "by": by}
-    if previous is None:
-        return [Transition(at, "finalized", detail)]
-    if previous != outcome:
-        return [Transition(at, "outcome_corrected", detail | {"previous": previous})]
-    return [Transition(at, "confirmed", detail)]
+    call.end_reason = _last_end_reason(legs) if everything_ended else SILENCE_REASON
+    call.finalized_by, call.finalized_at = "sweep", now
+    return derive(call, legs)
 
 
 def decide_outcome(direction: Direction, *, answered: bool, reason: str | None) -> Outcome:
@@ -136,24 +121,45 @@ def decide_outcome(direction: Direction, *, answered: bool, reason: str | None) 
 
 
 def derive(call: Call, legs: dict[str, CallLeg]) -> list[Transition]:
-    """Recomputes what the legs say about the call; the PBX's final event, once in, wins."""
+    """Recomputes what the legs say about the call; what the PBX's final event stated wins.
+
+    Once the call is finalized the outcome follows from direction, answer and end reason, so a
+    leg that arrives after the verdict (or a summary after the sweep) corrects it.
+    """
     changes: list[Transition] = []
-    if not call.final_received:
-        call.direction = _direction(legs).value
-        call.number_raw = call.number_raw or _client_number(legs)
-        answered_at = _answered_at(legs)
-        if answered_at is not None and call.answered_at is None:
-            changes.append(Transition(answered_at, "answered", {"extension": _answering_extension(legs)}))
-        call.answered_at = answered_at
-    else:
-        call.direction = call.final_direction
+    direction = Direction(call.final_direction) if call.final_direction else _direction(legs)
+    call.direction = direction.value
+    call.number_raw = call.number_raw or _client_number(legs)
     call.line_number = call.line_number or next((leg.line_number for leg in _ordered(legs) if leg.line_number), None)
-    if call.answered_at is not None and not (call.final_received and call.operator_extension):
+    if call.final_answered is None:
+        answered_at = _answered_at(legs)
+    else:
+        answered_at = (call.answered_at or _answered_at(legs) or call.ended_at) if call.final_answered else None
+    if answered_at is not None and call.answered_at is None:
+        changes.append(Transition(answered_at, "answered", {"extension": _answering_extension(legs)}))
+    call.answered_at = answered_at
+    if answered_at is not None and not (call.final_answered and call.operator_extension):
         call.operator_extension = _answering_extension(legs) or call.operator_extension
-    if call.outcome is not None:  # legs that arrive after the verdict still tell where the caller got to
-        call.ended_in = "talk" if call.outcome == Outcome.answered else _furthest_stage(legs)
+    if call.finalized_by is not None:
+        changes += _judge(call, legs, direction)
     call.state = _live_state(call, legs)
     return changes
+
+
+def _judge(call: Call, legs: dict[str, CallLeg], direction: Direction) -> list[Transition]:
+    answered = call.answered_at is not None
+    outcome = decide_outcome(direction, answered=answered, reason=call.end_reason or _last_end_reason(legs))
+    call.ended_in = "talk" if answered else _furthest_stage(legs)
+    if outcome == call.outcome:
+        return []
+    detail = {"outcome": outcome.value, "reason": call.end_reason, "by": call.finalized_by}
+    at = call.ended_at or call.finalized_at
+    if call.outcome is None:
+        change = Transition(at, "finalized", detail)
+    else:
+        change = Transition(at, "outcome_corrected", detail | {"previous": call.outcome})
+    call.outcome = outcome
+    return [change]
 
 
 def all_legs_ended(legs: dict[str, CallLeg]) -> bool:

@@ -56,6 +56,7 @@ class Call(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # What the PBX's final event said, kept so late leg events cannot override it.
     final_direction: str | None = Field(default=None, max_length=16)
+    final_answered: bool | None = None  # None: the PBX left it to the legs (generic protocol)
     final_received: bool = False
     finalized_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finalized_by: str | None = Field(default=None, max_length=16)  # pbx or sweep

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.callbacks import tracking as callback_tracking
 from app.calls import lifecycle
-from app.calls.models import Call, CallLeg, CallState, CallTransition
+from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
 from app.database import insert_ignoring_duplicates, utcnow
@@ -35,7 +35,7 @@ async def apply_events(*, session: AsyncSession, vendor: str, events: Sequence[C
     now = utcnow()
     calls = await _lock_calls(session=session, vendor=vendor, events=events, now=now)
     legs = await _load_legs(session=session, calls=calls.values())
-    previous = {key: call.outcome for key, call in calls.items()}
+    previous = {key: (call.outcome, call.number) for key, call in calls.items()}
     for event in events:
         call = calls[event.call_key]
         call_legs = legs[call.id]
@@ -67,7 +67,7 @@ async def finalize_stale(*, session: AsyncSession, policy: CallPolicy, now: date
         transitions = lifecycle.finalize_without_pbx(call, legs[call.id], now=now)
         _record(session=session, call=call, transitions=transitions, now=now)
         log.warning("call %s (%s %s) finalized by the sweep: %s", call.id, call.vendor, call.external_id, call.outcome)
-        await _settle(session=session, call=call, previous=None, policy=policy, now=now)
+        await _settle(session=session, call=call, previous=(None, call.number), policy=policy, now=now)
     return calls
 
 
@@ -88,8 +88,9 @@ async def legs_of(*, session: AsyncSession, call_id: int) -> list[CallLeg]:
     return list((await session.execute(query)).scalars())
 
 
-async def _settle(*, session: AsyncSession, call: Call, previous, policy: CallPolicy, now: datetime) -> None:
-    """Links the contact and operator, and updates the callback list when the outcome changed."""
+async def _settle(*, session: AsyncSession, call: Call, previous: tuple[Outcome | None, str | None], policy: CallPolicy,
+                  now: datetime) -> None:
+    """Links the contact and operator, and updates the callback list when the outcome or the number changed."""
     if call.number is None and call.number_raw and call.direction != Direction.internal:
         call.number = to_e164(call.number_raw, region=policy.region)
     if call.number and call.contact_id is None:
@@ -100,7 +101,10 @@ async def _settle(*, session: AsyncSession, call: Call, previous, policy: CallPo
         call.operator_id = (await session.execute(query)).scalar_one_or_none()
     await session.flush()
     if call.outcome is not None:
-        await callback_tracking.register_outcome(session=session, call=call, previous=previous, sla=policy.callback_sla, now=now)
+        previous_outcome, previous_number = previous
+        await callback_tracking.register_outcome(session=session, call=call, previous=previous_outcome,
+                                                 renumbered=call.number != previous_number,
+                                                 sla=policy.callback_sla, now=now)
 
 
 async def _lock_calls(*, session: AsyncSession, vendor: str, events: Sequence[CallEvent], now: datetime) -> dict[str, Call]:
