@@ -89,17 +89,20 @@ def _apply_finished(call: Call, legs: dict[str, CallLeg], event: CallFinished) -
     call.final_received = True
     call.final_direction = event.direction.value if event.direction else None
     call.final_answered = event.answered
-    if event.answered and event.answered_at:
-        call.answered_at = event.answered_at
+    changes = []
     if event.answered and event.extension:
         call.operator_extension = event.extension
+    if event.answered and event.answered_at:
+        if call.answered_at is None:
+            changes.append(Transition(event.answered_at, "answered", {"extension": call.operator_extension}))
+        call.answered_at = event.answered_at
     call.number_raw = event.client_number or call.number_raw
     call.line_number = event.line_number or call.line_number
     call.ended_at = event.occurred_at
     call.end_reason = event.end_reason.value if event.end_reason else None
     call.finalized_by, call.finalized_at = "pbx", event.occurred_at
     detail = {"answered": event.answered, "direction": call.final_direction, "reason": call.end_reason}
-    return [Transition(event.occurred_at, "pbx_final", detail)]
+    return [Transition(event.occurred_at, "pbx_final", detail), *changes]
 
 
 def finalize_without_pbx(call: Call, legs: dict[str, CallLeg], *, now: datetime) -> list[Transition]:
