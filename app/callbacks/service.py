@@ -86,12 +86,13 @@ async def _open_for_work(*, session: AsyncSession, callback_id: int) -> Callback
 
 
 async def _check_operator_may_work(*, session: AsyncSession, callback: Callback, actor: User, takeover: bool) -> None:
-    """An operator works their own clients' callbacks; another manager's need an explicit, logged takeover."""
-    if takeover:
+    """An operator works callbacks assigned to them, or unassigned ones of their own or ownerless clients;
+    anything else needs an explicit, logged takeover."""
+    if takeover or callback.assignee_id == actor.id:
         return
+    if callback.status == CallbackStatus.in_progress and callback.assignee_id is not None:
+        raise Conflict("another operator is working on this callback; pass takeover=true to take it over")
     if callback.contact_id is not None:
         owner_id = (await session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))).scalar_one()
         if owner_id not in (None, actor.id):
             raise Conflict("this client belongs to another manager; pass takeover=true to take it over")
-    if callback.status == CallbackStatus.in_progress and callback.assignee_id not in (None, actor.id):
-        raise Conflict("another operator is working on this callback; pass takeover=true to take it over")

@@ -1,0 +1,131 @@
+"""The callback list: opens on a miss, closes itself when the client is reached, whatever the order."""
+
+import json
+
+from app.auth.models import Role
+from tests.conftest import GENERIC_SECRET, signed_mango
+from telephony import generic
+from telephony.mango_script import InboundCall
+
+NUMBER, E164 = "79001234567", "+79001234567"
+T = 1750000000
+
+
+async def play(cf, *scripts) -> None:
+    for script in scripts:
+        for path, payload in script:
+            assert (await cf.post_pbx(signed_mango(path, payload))).status_code == 200
+    await cf.settle()
+
+
+def missed(entry: str, start: int, number: str = NUMBER):
+    return InboundCall(entry, number, start).missed()
+
+
+def answered(entry: str, start: int, number: str = NUMBER):
+    return InboundCall(entry, number, start).answered(extension="101")
+
+
+async def callbacks(cf, headers, status: str | None = None) -> list[dict]:
+    params = {"status": status} if status else {}
+    return (await cf.http.get("/api/callbacks", params=params, headers=headers)).json()["items"]
+
+
+async def call_id(cf, headers, entry: str) -> int:
+    calls = (await cf.http.get("/api/calls", params={"limit": 500}, headers=headers)).json()["items"]
+    return next(c["id"] for c in calls if c["external_id"] == entry)
+
+
+async def test_answered_call_after_a_miss_closes_the_callback(cf, supervisor):
+    await play(cf, missed("m1", T), missed("m2", T + 300))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    assert callback["missed_count"] == 2 and callback["due_at"].startswith("2025-06-15T15:21:40")  # first miss + 15 min
+    await play(cf, answered("a1", T + 600))
+    assert await callbacks(cf, supervisor["headers"], "open") == []
+    [done] = await callbacks(cf, supervisor["headers"], "done")
+    assert done["id"] == callback["id"] and done["resolved_call_id"] == await call_id(cf, supervisor["headers"], "a1")
+
+
+async def test_answered_call_that_arrives_first_still_counts(cf, supervisor):
+    await play(cf, answered("a1", T + 600), missed("m1", T))
+    assert await callbacks(cf, supervisor["headers"]) == []
+
+
+async def test_miss_after_the_last_answered_call_opens_a_callback(cf, supervisor):
+    await play(cf, missed("m2", T + 900), answered("a1", T + 600))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    assert callback["first_missed_at"].startswith("2025-06-15T15:21:40")
+
+
+async def test_answer_between_misses_leaves_only_the_later_ones_open(cf, supervisor):
+    await play(cf, missed("m1", T), missed("m2", T + 900), answered("a1", T + 600))
+    [still_open] = await callbacks(cf, supervisor["headers"], "open")
+    assert still_open["missed_count"] == 1 and still_open["first_missed_at"].startswith("2025-06-15T15:21:40")
+    [done] = await callbacks(cf, supervisor["headers"], "done")
+    assert done["missed_count"] == 1 and done["resolved_call_id"] == await call_id(cf, supervisor["headers"], "a1")
+
+
+async def test_numbers_are_one_contact_whatever_the_notation(cf, supervisor):
+    await play(cf, missed("m1", T, "8 (900) 123-45-67"), missed("m2", T + 60, "+7 900 123 45 67"))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    assert (callback["phone"], callback["missed_count"]) == (E164, 2)
+    contacts = (await cf.http.get("/api/contacts", params={"phone": NUMBER}, headers=supervisor["headers"])).json()
+    assert contacts["total"] == 1 and contacts["items"][0]["id"] == callback["contact_id"]
+
+
+async def test_personal_manager_gets_the_callback_and_others_need_a_takeover(cf, supervisor):
+    owner = await cf.user("olga", Role.operator, extension="101")
+    other = await cf.user("ivan", Role.operator, extension="102")
+    await play(cf, answered("a0", T - 3600))
+    contact_id = (await cf.http.get("/api/contacts", headers=supervisor["headers"])).json()["items"][0]["id"]
+    assert (await cf.http.patch(f"/api/contacts/{contact_id}", json={"owner_id": owner["id"]},
+                                headers=other["headers"])).status_code == 403
+    response = await cf.http.patch(f"/api/contacts/{contact_id}", json={"owner_id": owner["id"], "name": "ACME"},
+                                   headers=supervisor["headers"])
+    assert response.status_code == 200 and response.json()["owner_id"] == owner["id"]
+
+    await play(cf, missed("m1", T))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    assert callback["assignee_id"] == owner["id"]
+    url = f"/api/callbacks/{callback['id']}"
+    response = await cf.http.post(f"{url}/claim", headers=other["headers"])
+    assert response.status_code == 409 and "takeover" in response.json()["detail"]
+    response = await cf.http.post(f"{url}/claim", json={"takeover": True}, headers=other["headers"])
+    assert response.status_code == 200 and response.json()["status"] == "in_progress"
+    assert response.json()["assignee_id"] == other["id"]
+    # The owner now needs a takeover too: someone is working on it.
+    assert (await cf.http.post(f"{url}/complete", json={"result": "x"}, headers=owner["headers"])).status_code == 409
+    response = await cf.http.post(f"{url}/complete", json={"result": "agreed a demo on Friday"}, headers=other["headers"])
+    assert response.status_code == 200 and response.json()["status"] == "done"
+    assert response.json()["result"] == "agreed a demo on Friday"
+    response = await cf.http.post(f"{url}/cancel", json={"reason": "dup"}, headers=supervisor["headers"])
+    assert response.status_code == 409 and "already done" in response.json()["detail"]
+
+
+async def test_supervisor_assigns_and_operators_cancel(cf, supervisor):
+    operator = await cf.user("olga", Role.operator, extension="101")
+    await play(cf, missed("m1", T))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    url = f"/api/callbacks/{callback['id']}"
+    response = await cf.http.post(f"{url}/claim", json={"assignee_id": operator["id"]}, headers=supervisor["headers"])
+    assert response.json()["assignee_id"] == operator["id"]
+    assert (await cf.http.post(f"{url}/claim", json={"assignee_id": 999}, headers=supervisor["headers"])).status_code == 404
+    response = await cf.http.post(f"{url}/cancel", json={"reason": "wrong number"}, headers=operator["headers"])
+    assert response.status_code == 200 and response.json()["status"] == "canceled"
+    assert await callbacks(cf, supervisor["headers"], "open") == []
+    assert (await cf.http.post(f"{url}/complete", json={"result": ""}, headers=operator["headers"])).status_code == 422
+
+
+async def test_unanswered_dial_counts_an_attempt(cf, supervisor):
+    await play(cf, missed("m1", T))
+    t = T + 1200
+    for event in [{"event": "outgoing", "call_id": "o1", "to": NUMBER, "extension": "101", "timestamp": t},
+                  {"event": "ended", "call_id": "o1", "reason": "no_answer", "timestamp": t + 30}]:
+        body = json.dumps(event).encode()
+        await cf.http.post("/pbx/generic/events", content=body,
+                           headers={generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body)})
+    await cf.settle()
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    assert callback["attempts"] == 1
+    calls = (await cf.http.get("/api/calls", params={"direction": "outbound"}, headers=supervisor["headers"])).json()
+    assert calls["items"][0]["outcome"] == "not_reached"

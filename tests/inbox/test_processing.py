@@ -1,0 +1,69 @@
+"""Acknowledged means stored: processing bugs and restarts lose nothing."""
+
+import asyncio
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from app.auth.models import Role
+from app.calls import service as calls_service
+from app.cli import cli
+from app.database import Database
+from app.inbox.models import InboxItem
+from app.inbox.writer import InboxWriter
+from app.settings import get_settings
+from tests.callbacks.test_callback_list import missed, play
+from tests.conftest import running, signed_mango
+from telephony import mango
+
+T = 1750000000
+
+
+async def rows(db) -> list[InboxItem]:
+    async with db.read_session() as session:
+        return list((await session.execute(select(InboxItem).order_by(InboxItem.id))).scalars())
+
+
+async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(cf, supervisor, monkeypatch):
+    real_apply = calls_service.apply_events
+
+    async def buggy(*, session, vendor, events, policy):
+        if any(event.call_key == "boom" for event in events):
+            raise RuntimeError("simulated bug")
+        return await real_apply(session=session, vendor=vendor, events=events, policy=policy)
+
+    monkeypatch.setattr(calls_service, "apply_events", buggy)
+    await play(cf, missed("boom", T), missed("fine", T + 60, "79161112233"))
+    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert [c["external_id"] for c in calls] == ["fine"]
+    failed = [row for row in await rows(cf.db) if row.error]
+    assert failed and all("simulated bug" in row.error and row.handled_at is None for row in failed)
+
+    monkeypatch.setattr(calls_service, "apply_events", real_apply)  # the fix is deployed
+    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", cf.app.state.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["inbox", "replay"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert f"processed {len(failed)} webhook(s)" in result.output
+    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert sorted(c["external_id"] for c in calls) == ["boom", "fine"]
+    assert all(row.handled_at and not row.error for row in await rows(cf.db))
+
+
+async def test_rows_stored_before_a_crash_are_processed_on_start(settings):
+    db = Database(settings.database_url)
+    writer = InboxWriter(db)  # acknowledged, then the process died before processing
+    for path, payload in missed("crash", T):
+        body = urlencode(signed_mango(path, payload)["body"])
+        await writer.store(vendor=mango.VENDOR, path=path, dedup_key=mango.dedup_key(path, payload),
+                           body=body, headers={}, remote_addr=None)
+    await db.dispose()
+    async with running(settings) as cf:
+        supervisor = await cf.user("sam", Role.supervisor)
+        await cf.settle()
+        [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+        assert (call["external_id"], call["outcome"]) == ("crash", "missed")

@@ -1,0 +1,42 @@
+"""The ``callfunnel`` command as an administrator uses it (in a thread: it runs its own event loop)."""
+
+import asyncio
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.settings import get_settings
+from tests.conftest import running
+
+
+@pytest.fixture
+def invoke(settings, monkeypatch):
+    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    yield lambda *args: CliRunner().invoke(cli, list(args))
+    get_settings.cache_clear()
+
+
+async def test_user_add_prints_a_working_token_and_revoke_stops_it(settings, invoke):
+    result = await asyncio.to_thread(invoke, "user", "add", "olga", "--role", "operator", "--extension", "101")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert len(token) >= 43 and "olga" in result.output
+    async with running(settings) as cf:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (await cf.http.get("/api/callbacks", headers=headers)).status_code == 200
+        result = await asyncio.to_thread(invoke, "user", "revoke", "olga")
+        assert result.exit_code == 0, result.output
+        assert (await cf.http.get("/api/callbacks", headers=headers)).status_code == 401
+        new_token = (await asyncio.to_thread(invoke, "user", "token", "olga")).output.strip().splitlines()[-1]
+        assert (await cf.http.get("/api/callbacks", headers={"Authorization": f"Bearer {new_token}"})).status_code == 200
+
+
+def test_duplicate_user_and_unknown_user_are_clear_errors(invoke):
+    assert invoke("user", "add", "olga", "--role", "supervisor").exit_code == 0
+    result = invoke("user", "add", "olga", "--role", "supervisor")
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = invoke("user", "revoke", "nobody")
+    assert result.exit_code == 1 and "no user named 'nobody'" in result.output
+    assert invoke("user", "add", "x", "--role", "king").exit_code == 2
