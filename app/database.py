@@ -1,19 +1,28 @@
 """Engines and sessions.
 
-SQLite has one writer.  Every writing transaction goes through a single pooled
-connection and opens with ``BEGIN IMMEDIATE``, so a read-then-write never fails
-with SQLITE_BUSY halfway; reads use their own small pool and run beside it (WAL).
-PostgreSQL uses one ordinary pool for both.
+SQLite has one writer.  Writing transactions open with ``BEGIN IMMEDIATE``, so a
+read-then-write never fails with SQLITE_BUSY halfway; reads use their own pool and run
+beside the writer (WAL).  The hot write path (webhook intake, event processing, sweeps) is
+written as plain synchronous units of work and handed to ``Database.run``: on SQLite it runs
+on one dedicated thread with the stdlib driver, a single thread hop per transaction instead
+of one per statement; on PostgreSQL it runs on the async driver through SQLAlchemy's
+greenlet bridge (``AsyncSession.run_sync``).
 """
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 from sqlmodel import SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -49,14 +58,16 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def insert_ignoring_duplicates(session: AsyncSession, table, *, index_elements: list[str], index_where=None):
+def insert_ignoring_duplicates(session: Session | AsyncSession, table, *, index_elements: list[str], index_where=None):
     """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
@@ -66,7 +77,7 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(sync_engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql(begin)
 
@@ -82,6 +93,11 @@ class Database:
             _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
             self.read_engine = create_async_engine(url, pool_size=4, max_overflow=4)
             _configure_sqlite(self.read_engine, begin="BEGIN")
+            self._sync_engine = create_engine(url.replace("+aiosqlite", "+pysqlite"), pool_size=1, max_overflow=0,
+                                              connect_args={"check_same_thread": False})
+            _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
+            self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         else:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             self.read_engine = self.engine
@@ -95,6 +111,17 @@ class Database:
             async with session.begin():
                 yield session
 
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Runs ``work(session)`` in one writing transaction (committed on return, rolled back on error)."""
+        if self.is_sqlite:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_here, work)
+        async with self.session() as session:
+            return await session.run_sync(work)
+
+    def _run_here(self, work: Callable[[Session], T]) -> T:
+        with self._sync_sessions() as session, session.begin():
+            return work(session)
+
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         async with self._read_sessions() as session:
@@ -103,5 +130,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()
+            self._writer.shutdown(wait=True)
+            self._sync_engine.dispose()

@@ -1,4 +1,8 @@
-"""Dependencies shared by the routers: settings, database sessions, app services."""
+"""Dependencies shared by the routers: settings, database sessions, app services.
+
+Every dependency is ``async def``: FastAPI runs plain ``def`` ones in a thread pool, a thread hop
+per request that costs more than the work they do.
+"""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -10,11 +14,11 @@ from app.database import Database
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 

@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await processing
             await db.dispose()
 
-    app = FastAPI(title="callfunnel", version="0.1.0", lifespan=lifespan,
+    telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry, "logs": settings.opentelemetry}
+    app = FastAPI(title="callfunnel", version="0.1.0", lifespan=lifespan, telemetry=telemetry,
                   description="Telephony-integrated call-center backend: PBX webhooks, calls, contacts, callbacks.")
     install_error_handler(app)
     app.include_router(pbx_router)

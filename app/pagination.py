@@ -16,7 +16,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, description=f"page size; more than {MAX_PAGE} is cut to {MAX_PAGE}")] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PageParams:

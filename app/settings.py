@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     finalize_after_legs_ended_seconds: int = 300
     finalize_after_silence_seconds: int = 7200
     sweep_interval_seconds: float = 15.0
+    # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by
+    # default because even unconfigured it costs every request a provider lookup.
+    opentelemetry: bool = False
 
     @field_validator("pbx_allowed_ips", mode="before")
     @classmethod

@@ -49,7 +49,7 @@ async def claim(*, session: AsyncSession, callback_id: int, actor: User, takeove
     previous = callback.assignee_id
     callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, utcnow()
     action = "takeover" if takeover and previous not in (None, target_id) else "claimed"
-    await log_action(session=session, callback=callback, action=action, actor_id=actor.id,
+    log_action(session=session, callback=callback, action=action, actor_id=actor.id,
                      assignee_id=target_id, previous_assignee_id=previous)
     return callback
 
@@ -74,7 +74,7 @@ async def _close(*, session: AsyncSession, callback_id: int, actor: User, takeov
     now = utcnow()
     callback.status, callback.result, callback.closed_at, callback.updated_at = status, result, now, now
     callback.assignee_id = callback.assignee_id or actor.id
-    await log_action(session=session, callback=callback, action=status.value, actor_id=actor.id, result=result)
+    log_action(session=session, callback=callback, action=status.value, actor_id=actor.id, result=result)
     return callback
 
 

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
 from app.calls.models import Call, Outcome
@@ -23,28 +23,28 @@ MISSED_OUTCOMES = (Outcome.missed, Outcome.abandoned)
 NO_CALLER_ID = "no_caller_id"
 
 
-async def register_outcome(*, session: AsyncSession, call: Call, previous: Outcome | None, renumbered: bool,
+def register_outcome(*, session: Session, call: Call, previous: Outcome | None, renumbered: bool,
                            sla: timedelta, now: datetime) -> None:
     """Keeps the number's callback in step with a call whose outcome, or client number, just changed."""
     if call.direction == Direction.internal or (call.outcome == previous and not renumbered):
         return
     if previous in MISSED_OUTCOMES and call.callback_id is not None:
-        await _withdraw_miss(session=session, call=call, sla=sla, now=now)
+        _withdraw_miss(session=session, call=call, sla=sla, now=now)
     if call.outcome in MISSED_OUTCOMES:
-        await _attach_miss(session=session, call=call, sla=sla, now=now)
+        _attach_miss(session=session, call=call, sla=sla, now=now)
     elif call.outcome == Outcome.answered and call.number:
-        await _resolve_misses_before(session=session, call=call, sla=sla, now=now)
+        _resolve_misses_before(session=session, call=call, sla=sla, now=now)
     elif call.outcome == Outcome.not_reached and call.number:
-        await _count_attempt(session=session, call=call, now=now)
+        _count_attempt(session=session, call=call, now=now)
 
 
-async def get_open(*, session: AsyncSession, phone: str) -> Callback | None:
+def get_open(*, session: Session, phone: str) -> Callback | None:
     """The number's open callback, locked for the transaction."""
     query = select(Callback).where(Callback.phone == phone, Callback.status.in_(OPEN_STATUSES)).with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    return session.execute(query).scalar_one_or_none()
 
 
-async def log_action(*, session: AsyncSession, callback: Callback, action: str, actor_id: int | None = None, **detail) -> None:
+def log_action(*, session: Session, callback: Callback, action: str, actor_id: int | None = None, **detail) -> None:
     """Writes one line of the callback's history."""
     session.add(CallbackAction(callback_id=callback.id, actor_id=actor_id, action=action, detail=detail))
     log.info("callback %s %s by %s %s", callback.id, action, actor_id, detail)
@@ -54,53 +54,53 @@ def miss_reason(call: Call) -> str:
     return "abandoned" if call.outcome == Outcome.abandoned else (call.end_reason or "missed")
 
 
-async def _attach_miss(*, session: AsyncSession, call: Call, sla: timedelta, now: datetime) -> None:
+def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:
     if call.number is None:
         # Nobody can call a hidden number back: recorded for reports, closed at once.
         callback = _new_callback(call=call, reason=NO_CALLER_ID, sla=sla, now=now, assignee_id=None)
         callback.status, callback.closed_at, callback.result = CallbackStatus.canceled, now, "the caller's number is hidden"
         session.add(callback)
-        await session.flush()
+        session.flush()
         call.callback_id = callback.id
-        await log_action(session=session, callback=callback, action="closed_no_caller_id", call_id=call.id)
+        log_action(session=session, callback=callback, action="closed_no_caller_id", call_id=call.id)
         return
-    await _lock_number(session=session, phone=call.number)
-    reached_later = await _answered_call_since(session=session, phone=call.number, started_at=call.started_at)
+    _lock_number(session=session, phone=call.number)
+    reached_later = _answered_call_since(session=session, phone=call.number, started_at=call.started_at)
     if reached_later is not None:
         log.info("call %s missed, but %s was reached since by call %s", call.id, call.number, reached_later)
         return
-    callback = await get_open(session=session, phone=call.number)
+    callback = get_open(session=session, phone=call.number)
     if callback is None:
-        owner_id = await _contact_owner(session=session, contact_id=call.contact_id)
+        owner_id = _contact_owner(session=session, contact_id=call.contact_id)
         callback = _new_callback(call=call, reason=miss_reason(call), sla=sla, now=now, assignee_id=owner_id)
         session.add(callback)
-        await session.flush()
-        await log_action(session=session, callback=callback, action="created", call_id=call.id, reason=callback.reason)
+        session.flush()
+        log_action(session=session, callback=callback, action="created", call_id=call.id, reason=callback.reason)
     else:
-        await log_action(session=session, callback=callback, action="missed_again", call_id=call.id, reason=miss_reason(call))
+        log_action(session=session, callback=callback, action="missed_again", call_id=call.id, reason=miss_reason(call))
     call.callback_id = callback.id
     callback.contact_id = callback.contact_id or call.contact_id
     callback.updated_at = now
-    await _recount(session=session, callback=callback, sla=sla)
+    _recount(session=session, callback=callback, sla=sla)
 
 
-async def _withdraw_miss(*, session: AsyncSession, call: Call, sla: timedelta, now: datetime) -> None:
+def _withdraw_miss(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:
     """A call first judged missed turned out otherwise (a late summary corrected the sweep)."""
-    callback = await session.get(Callback, call.callback_id, with_for_update=True)
+    callback = session.get(Callback, call.callback_id, with_for_update=True)
     call.callback_id = None
     callback.updated_at = now
-    if not await _recount(session=session, callback=callback, sla=sla) and callback.status in OPEN_STATUSES:
+    if not _recount(session=session, callback=callback, sla=sla) and callback.status in OPEN_STATUSES:
         callback.status, callback.closed_at, callback.result = CallbackStatus.canceled, now, f"call {call.id} was not missed after all"
-    await log_action(session=session, callback=callback, action="miss_withdrawn", call_id=call.id)
+    log_action(session=session, callback=callback, action="miss_withdrawn", call_id=call.id)
 
 
-async def _resolve_misses_before(*, session: AsyncSession, call: Call, sla: timedelta, now: datetime) -> None:
+def _resolve_misses_before(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:
     """An answered call closes the misses that started before it; later ones stay on the list."""
-    await _lock_number(session=session, phone=call.number)
-    callback = await get_open(session=session, phone=call.number)
+    _lock_number(session=session, phone=call.number)
+    callback = get_open(session=session, phone=call.number)
     if callback is None or callback.first_missed_at > call.started_at:
         return
-    later = [] if callback.last_missed_at <= call.started_at else list((await session.execute(
+    later = [] if callback.last_missed_at <= call.started_at else list((session.execute(
         select(Call).where(Call.callback_id == callback.id, Call.started_at > call.started_at)
     )).scalars())
     for missed in later:
@@ -108,19 +108,19 @@ async def _resolve_misses_before(*, session: AsyncSession, call: Call, sla: time
     callback.status, callback.closed_at, callback.updated_at = CallbackStatus.done, now, now
     callback.resolved_call_id = call.id
     callback.result = f"reached by {call.direction} call {call.id}"
-    await _recount(session=session, callback=callback, sla=sla)
-    await log_action(session=session, callback=callback, action="reached", call_id=call.id)
+    _recount(session=session, callback=callback, sla=sla)
+    log_action(session=session, callback=callback, action="reached", call_id=call.id)
     if later:  # misses after the answered call start a callback of their own
-        await session.flush()
+        session.flush()
         for missed in sorted(later, key=lambda c: (c.started_at, c.id)):
-            await _attach_miss(session=session, call=missed, sla=sla, now=now)
+            _attach_miss(session=session, call=missed, sla=sla, now=now)
 
 
-async def _recount(*, session: AsyncSession, callback: Callback, sla: timedelta) -> int:
+def _recount(*, session: Session, callback: Callback, sla: timedelta) -> int:
     """Derives the callback's figures from the missed calls attached to it; returns how many there are."""
-    await session.flush()
+    session.flush()
     query = select(Call).where(Call.callback_id == callback.id).order_by(Call.started_at, Call.id)
-    missed = list((await session.execute(query)).scalars())
+    missed = list(session.execute(query).scalars())
     if missed:
         callback.missed_count = len(missed)
         callback.first_missed_at, callback.last_missed_at = missed[0].started_at, missed[-1].started_at
@@ -131,34 +131,34 @@ async def _recount(*, session: AsyncSession, callback: Callback, sla: timedelta)
     return len(missed)
 
 
-async def _count_attempt(*, session: AsyncSession, call: Call, now: datetime) -> None:
-    callback = await get_open(session=session, phone=call.number)
+def _count_attempt(*, session: Session, call: Call, now: datetime) -> None:
+    callback = get_open(session=session, phone=call.number)
     if callback is not None and call.started_at >= callback.last_missed_at:
         callback.attempts += 1
         callback.updated_at = now
-        await log_action(session=session, callback=callback, action="attempt_not_reached", call_id=call.id)
+        log_action(session=session, callback=callback, action="attempt_not_reached", call_id=call.id)
 
 
-async def _answered_call_since(*, session: AsyncSession, phone: str, started_at: datetime) -> int | None:
+def _answered_call_since(*, session: Session, phone: str, started_at: datetime) -> int | None:
     query = select(Call.id).where(
         Call.number == phone,
         Call.outcome == Outcome.answered,
         Call.direction != Direction.internal,
         Call.started_at >= started_at,
     )
-    return (await session.execute(query.limit(1))).scalar_one_or_none()
+    return session.execute(query.limit(1)).scalar_one_or_none()
 
 
-async def _contact_owner(*, session: AsyncSession, contact_id: int | None) -> int | None:
+def _contact_owner(*, session: Session, contact_id: int | None) -> int | None:
     if contact_id is None:
         return None
-    return (await session.execute(select(Contact.owner_id).where(Contact.id == contact_id))).scalar_one_or_none()
+    return session.execute(select(Contact.owner_id).where(Contact.id == contact_id)).scalar_one_or_none()
 
 
-async def _lock_number(*, session: AsyncSession, phone: str) -> None:
+def _lock_number(*, session: Session, phone: str) -> None:
     """Serializes callback decisions per number across processes (SQLite already has one writer)."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:phone))"), {"phone": phone})
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:phone))"), {"phone": phone})
 
 
 def _new_callback(*, call: Call, reason: str, sla: timedelta, now: datetime, assignee_id: int | None) -> Callback:

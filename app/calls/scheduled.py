@@ -18,12 +18,11 @@ async def finalize_stale_calls(*, db: Database, settings: Settings, policy: call
     now = now or utcnow()
     total = 0
     while True:
-        async with db.session() as session:
-            calls = await calls_service.finalize_stale(
-                session=session, policy=policy, now=now, limit=SWEEP_BATCH,
-                legs_ended_for=timedelta(seconds=settings.finalize_after_legs_ended_seconds),
-                silent_for=timedelta(seconds=settings.finalize_after_silence_seconds),
-            )
+        calls = await db.run(lambda session: calls_service.finalize_stale(
+            session=session, policy=policy, now=now, limit=SWEEP_BATCH,
+            legs_ended_for=timedelta(seconds=settings.finalize_after_legs_ended_seconds),
+            silent_for=timedelta(seconds=settings.finalize_after_silence_seconds),
+        ))
         total += len(calls)
         if len(calls) < SWEEP_BATCH:
             return total

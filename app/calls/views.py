@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
 
 from app.auth.deps import CallCenterUser
-from app.calls import service as calls_service
+from app.calls import queries as calls_queries
 from app.calls.models import Call, Outcome
 from app.contacts.phone import to_e164
 from app.deps import ReadSessionDep, SettingsDep
@@ -49,11 +49,11 @@ async def list_calls(
 @router.get("/{call_id}", response_model=CallDetail)
 async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser):
     """One call with its legs and its timeline."""
-    call = await calls_service.get(session=session, call_id=call_id)
+    call = await calls_queries.get(session=session, call_id=call_id)
     if call is None:
         raise NotFound(f"no call {call_id}")
-    legs = await calls_service.legs_of(session=session, call_id=call_id)
-    timeline = await calls_service.timeline(session=session, call_id=call_id)
+    legs = await calls_queries.legs_of(session=session, call_id=call_id)
+    timeline = await calls_queries.timeline(session=session, call_id=call_id)
     return CallDetail.model_validate(
         {**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline}
     )

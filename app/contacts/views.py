@@ -6,7 +6,6 @@ from sqlalchemy import select
 from app.auth.deps import CallCenterUser
 from app.auth.models import Role, User
 from app.calls.models import Call
-from app.contacts import service as contacts_service
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.database import utcnow
@@ -63,7 +62,7 @@ async def update_contact(contact_id: int, body: ContactUpdate, session: SessionD
 
 
 async def _get(session, contact_id: int) -> Contact:
-    contact = await contacts_service.get(session=session, contact_id=contact_id)
+    contact = await session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
     return contact

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.database import Database, insert_ignoring_duplicates, utcnow
 from app.inbox.models import InboxItem
@@ -60,20 +61,49 @@ class InboxWriter:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), stored in zip(batch, results):
+            for (_, future), stored in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(stored)
             self._on_stored()
 
     async def _write(self, rows: list[dict]) -> list[Stored]:
-        results: list[Stored] = []
-        async with self._db.session() as session:
-            insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
-            for row in rows:
-                new_id = (await session.execute(insert.values(**row).returning(InboxItem.id))).scalar_one_or_none()
-                if new_id is None:
-                    query = select(InboxItem.id).where(InboxItem.vendor == row["vendor"], InboxItem.dedup_key == row["dedup_key"])
-                    results.append(Stored((await session.execute(query)).scalar_one(), duplicate=True))
-                else:
-                    results.append(Stored(new_id, duplicate=False))
-        return results
+        return await self._db.run(lambda session: _store_rows(session, rows))
+
+
+def _store_rows(session: Session, rows: list[dict]) -> list[Stored]:
+    """A handful of statements per batch, whatever its size: look up keys already stored, insert the
+    rest (a concurrent insert elsewhere is ignored and then found), map every request to its row."""
+    known = _ids_of(session, {(row["vendor"], row["dedup_key"]) for row in rows})
+    fresh: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        key = (row["vendor"], row["dedup_key"])
+        if key not in known:
+            fresh.setdefault(key, row)
+    inserted: set[tuple[str, str]] = set()
+    if fresh:
+        insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
+        returned = session.execute(insert.returning(InboxItem.id, InboxItem.vendor, InboxItem.dedup_key),
+                                   list(fresh.values()))
+        for row_id, vendor, dedup_key in returned:
+            known[(vendor, dedup_key)] = row_id
+            inserted.add((vendor, dedup_key))
+        if len(inserted) < len(fresh):  # another process stored some of them first
+            known.update(_ids_of(session, set(fresh) - inserted))
+    results, acknowledged = [], set()
+    for row in rows:
+        key = (row["vendor"], row["dedup_key"])
+        results.append(Stored(known[key], duplicate=key not in inserted or key in acknowledged))
+        acknowledged.add(key)
+    return results
+
+
+def _ids_of(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    by_vendor: dict[str, list[str]] = {}
+    for vendor, dedup_key in keys:
+        by_vendor.setdefault(vendor, []).append(dedup_key)
+    for vendor, dedup_keys in by_vendor.items():
+        query = select(InboxItem.id, InboxItem.dedup_key).where(InboxItem.vendor == vendor, InboxItem.dedup_key.in_(dedup_keys))
+        for row_id, dedup_key in session.execute(query):
+            found[(vendor, dedup_key)] = row_id
+    return found

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.calls import service as calls_service
 from app.inbox.models import InboxItem
@@ -23,7 +23,7 @@ def events_of(item: InboxItem) -> list[CallEvent]:
 def inbox_handler(policy: calls_service.CallPolicy):
     """The inbox processor's handler: applies the rows' events, stamps unparsable rows with the reason."""
 
-    async def handle(session: AsyncSession, items: list[InboxItem]) -> None:
+    def handle(session: Session, items: list[InboxItem]) -> None:
         by_vendor: dict[str, list[CallEvent]] = defaultdict(list)
         for item in items:
             try:
@@ -31,6 +31,6 @@ def inbox_handler(policy: calls_service.CallPolicy):
             except PayloadError as exc:
                 item.error = str(exc)
         for vendor, events in by_vendor.items():
-            await calls_service.apply_events(session=session, vendor=vendor, events=events, policy=policy)
+            calls_service.apply_events(session=session, vendor=vendor, events=events, policy=policy)
 
     return handle

@@ -7,28 +7,31 @@ inbox before any 2xx; a signed request we cannot read is stored with the reason 
 
 import hashlib
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 
-from app.deps import SettingsDep
-from app.inbox.writer import InboxWriter, Stored
-from app.pbx.intake import BodyText, allowed_source, kept_headers, remote_addr
 from app.database import utcnow
+from app.inbox.writer import Stored
+from app.pbx.intake import check_source, kept_headers, read_body, remote_addr
+from app.settings import Settings
 from telephony import PayloadError, generic, mango
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["pbx webhooks"])
 
+_MANGO_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": list(mango.FORM_FIELDS),
+    "properties": {"vpbx_api_key": {"type": "string"}, "sign": {"type": "string", "description": "sha256(key + json + salt)"},
+                   "json": {"type": "string", "description": "the notification, compact JSON"}},
+}}}}}
+_GENERIC_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["event", "call_id"],
+    "properties": {"event": {"type": "string", "enum": list(generic.EVENTS)}, "call_id": {"type": "string"}},
+}}}}}
 
-def get_inbox(request: Request) -> InboxWriter:
-    return request.app.state.inbox_writer
 
-
-InboxDep = Annotated[InboxWriter, Depends(get_inbox)]
-
-
-def verified_mango_form(body: BodyText, settings: SettingsDep) -> dict[str, str]:
+def verified_mango_form(body: str, settings: Settings) -> dict[str, str]:
+    """The form, once its key and signature check out (403 unconfigured, 400 malformed, 401 wrong)."""
     if not (settings.mango_api_key and settings.mango_api_salt):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "MANGO webhooks are not configured (CALLFUNNEL_MANGO_API_KEY/_SALT)")
     try:
@@ -40,10 +43,24 @@ def verified_mango_form(body: BodyText, settings: SettingsDep) -> dict[str, str]
     return form
 
 
-@router.post("/pbx/mango/{path:path}", dependencies=[Depends(allowed_source(mango.VENDOR))])
-async def mango_webhook(path: str, request: Request, body: BodyText, inbox: InboxDep,
-                        form: Annotated[dict[str, str], Depends(verified_mango_form)]) -> dict:
+def verify_generic(request: Request, body: str, settings: Settings) -> None:
+    """403 unconfigured, 400 without a signature, 401 with a wrong one."""
+    if not settings.generic_secret:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "generic PBX webhooks are not configured (CALLFUNNEL_GENERIC_SECRET)")
+    signature = request.headers.get(generic.SIGNATURE_HEADER)
+    if not signature:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"missing {generic.SIGNATURE_HEADER} header")
+    if not generic.signature_valid(signature, body.encode(), secret=settings.generic_secret):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"wrong {generic.SIGNATURE_HEADER}")
+
+
+@router.post("/pbx/mango/{path:path}", openapi_extra=_MANGO_FORM)
+async def mango_webhook(path: str, request: Request) -> dict:
     """Any notification MANGO OFFICE posts under the base URL: ``events/...`` and ``result/...``."""
+    settings = request.app.state.settings
+    check_source(request, settings, mango.VENDOR)
+    body = await read_body(request, settings)
+    form = verified_mango_form(body, settings)
     path = path.strip("/")
     if not path.startswith(("events/", "result/")):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"MANGO does not post to {path!r}")
@@ -54,40 +71,36 @@ async def mango_webhook(path: str, request: Request, body: BodyText, inbox: Inbo
         error = None
     except PayloadError as exc:
         key, error = _unreadable_key(body), str(exc)
-    stored = await inbox.store(vendor=mango.VENDOR, path=path, dedup_key=key, body=body,
-                               headers=kept_headers(request), remote_addr=remote_addr(request), error=error)
-    return _acknowledge(stored, error)
+    return await _store(request, vendor=mango.VENDOR, path=path, key=key, body=body, error=error)
 
 
-@router.post("/pbx/generic/events", dependencies=[Depends(allowed_source(generic.VENDOR))])
-async def generic_webhook(request: Request, body: BodyText, inbox: InboxDep, settings: SettingsDep,
-                          signature: Annotated[str | None, Header(alias=generic.SIGNATURE_HEADER)] = None) -> dict:
-    """callfunnel's own protocol (see README, "Generic PBX protocol")."""
-    if not settings.generic_secret:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "generic PBX webhooks are not configured (CALLFUNNEL_GENERIC_SECRET)")
-    if not signature:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"missing {generic.SIGNATURE_HEADER} header")
-    raw = body.encode()
-    if not generic.signature_valid(signature, raw, secret=settings.generic_secret):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"wrong {generic.SIGNATURE_HEADER}")
+@router.post("/pbx/generic/events", openapi_extra=_GENERIC_BODY)
+async def generic_webhook(request: Request) -> dict:
+    """callfunnel's own protocol (README, "Generic PBX protocol"), signed in the X-Callfunnel-Signature header."""
+    settings = request.app.state.settings
+    check_source(request, settings, generic.VENDOR)
+    body = await read_body(request, settings)
+    verify_generic(request, body, settings)
     try:
-        payload = generic.load_payload(raw)
+        payload = generic.load_payload(body.encode())
         key = generic.dedup_key(payload)
         generic.parse(payload, received_at=utcnow())
         error = None
     except PayloadError as exc:
         key, error = _unreadable_key(body), str(exc)
-    stored = await inbox.store(vendor=generic.VENDOR, path="events", dedup_key=key, body=body,
-                               headers=kept_headers(request), remote_addr=remote_addr(request), error=error)
-    return _acknowledge(stored, error)
+    return await _store(request, vendor=generic.VENDOR, path="events", key=key, body=body, error=error)
 
 
-def _unreadable_key(body: str) -> str:
-    return "unreadable:" + hashlib.sha256(body.encode()).hexdigest()
-
-
-def _acknowledge(stored: Stored, error: str | None) -> dict:
+async def _store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None) -> dict:
+    stored: Stored = await request.app.state.inbox_writer.store(
+        vendor=vendor, path=path, dedup_key=key, body=body, headers=kept_headers(request),
+        remote_addr=remote_addr(request), error=error,
+    )
     if error is not None:
         log.warning("inbox item %s kept but unreadable: %s", stored.id, error)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{error} (kept as inbox item {stored.id} for replay)")
     return {"status": "duplicate" if stored.duplicate else "accepted", "inbox_id": stored.id}
+
+
+def _unreadable_key(body: str) -> str:
+    return "unreadable:" + hashlib.sha256(body.encode()).hexdigest()

@@ -28,10 +28,10 @@ async def rows(db) -> list[InboxItem]:
 async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(cf, supervisor, monkeypatch):
     real_apply = calls_service.apply_events
 
-    async def buggy(*, session, vendor, events, policy):
+    def buggy(*, session, vendor, events, policy):
         if any(event.call_key == "boom" for event in events):
             raise RuntimeError("simulated bug")
-        return await real_apply(session=session, vendor=vendor, events=events, policy=policy)
+        return real_apply(session=session, vendor=vendor, events=events, policy=policy)
 
     monkeypatch.setattr(calls_service, "apply_events", buggy)
     await play(cf, missed("boom", T), missed("fine", T + 60, "79161112233"))

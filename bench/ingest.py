@@ -1,0 +1,133 @@
+"""Webhook intake benchmark: MANGO call sequences against a live callfunnel on loopback.
+
+Prints events/s at saturation, p50/p99 response times at half that rate, the same for a no-op
+FastAPI endpoint in the same run (the floor), the ratio, the processing lag (acknowledged ->
+call state updated) and the server's memory.  Usage: python bench/ingest.py [--seconds 10]
+[--database-url URL] (default: a fresh SQLite file).
+"""
+
+import argparse
+import asyncio
+import itertools
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from loadgen import Results, paced, post_request, saturate  # noqa: E402
+from telephony import mango  # noqa: E402
+from telephony.mango_script import InboundCall  # noqa: E402
+
+KEY, SALT = "bench-key", "bench-salt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call_requests(phase: str):
+    """Endless realistic calls: two in three answered after one operator missed, one in three missed."""
+    for n in itertools.count():
+        call = InboundCall(f"{phase}-{n}", f"7900{n % 10_000_000:07d}", 1750000000 + n)
+        script = call.missed(rung=("101", "102")) if n % 3 == 2 else call.answered(missed_by=("101",), extension="102")
+        yield [post_request(f"/pbx/mango/{path}", mango.signed_form(KEY, SALT, payload)) for path, payload in script]
+
+
+def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{app} did not start")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def saturation(port: int, args) -> Results:
+    return asyncio.run(saturate(port, call_requests("full"), concurrency=args.concurrency, seconds=args.seconds))
+
+
+def half_rate(port: int, args, rate: float) -> Results:
+    return asyncio.run(paced(port, call_requests("half"), rate=rate / 2, seconds=args.seconds,
+                             connections=args.concurrency))
+
+
+def lag_percentiles(db_path: str, since_id: int) -> tuple[float, float, int]:
+    """Acknowledgement-to-processed lag of the rows stored after ``since_id``, from the server's own stamps."""
+    with sqlite3.connect(db_path) as db:
+        for _ in range(600):
+            pending = db.execute("SELECT count(*) FROM inbox_item WHERE handled_at IS NULL AND error IS NULL").fetchone()[0]
+            if not pending:
+                break
+            time.sleep(0.1)
+        rows = db.execute(
+            "SELECT (julianday(handled_at) - julianday(received_at)) * 86400 FROM inbox_item WHERE id > ? ORDER BY 1",
+            (since_id,),
+        ).fetchall()
+    lags = [r[0] for r in rows if r[0] is not None]
+    return lags[len(lags) // 2], lags[min(len(lags) - 1, int(0.99 * len(lags)))], len(lags)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="callfunnel-bench-")
+    db_path = os.path.join(workdir, "bench.db")
+    env = {**os.environ, "CALLFUNNEL_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+           "CALLFUNNEL_MANGO_API_KEY": KEY, "CALLFUNNEL_MANGO_API_SALT": SALT}
+    app_port, noop_port = free_port(), free_port()
+    app, noop = start_server("app.main:app", app_port, env), start_server("bench.noop_app:app", noop_port, env)
+    try:
+        floor_full = saturation(noop_port, args)
+        floor_half = half_rate(noop_port, args, floor_full.rate)
+        app_full = saturation(app_port, args)
+        with sqlite3.connect(db_path) as db:
+            before = db.execute("SELECT coalesce(max(id), 0) FROM inbox_item").fetchone()[0]
+        app_half = half_rate(app_port, args, app_full.rate)
+        lag50, lag99, lag_rows = lag_percentiles(db_path, before)
+        memory = rss_mib(app.pid)
+    finally:
+        for process in (app, noop):
+            process.terminate()
+            process.wait(10)
+
+    ms = 1000
+    print(f"callfunnel webhook intake, SQLite, one uvicorn worker, {args.concurrency} connections, {args.seconds:.0f} s phases")
+    print(f"{'':24}{'events/s (saturated)':>22}{'p50 ms @ half':>15}{'p99 ms @ half':>15}{'errors':>8}")
+    for name, full, half in (("no-op FastAPI (floor)", floor_full, floor_half), ("callfunnel MANGO", app_full, app_half)):
+        print(f"{name:24}{full.rate:>22.0f}{half.percentile(50) * ms:>15.2f}{half.percentile(99) * ms:>15.2f}"
+              f"{full.errors + half.errors:>8}")
+    print(f"throughput vs floor: {app_full.rate / floor_full.rate:.0%}")
+    print(f"processing lag at half rate (ack -> call updated), {lag_rows} events: p50 {lag50 * ms:.0f} ms, p99 {lag99 * ms:.0f} ms")
+    print(f"server memory after the run: {memory:.0f} MiB RSS")
+
+
+if __name__ == "__main__":
+    main()

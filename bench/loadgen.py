@@ -1,0 +1,119 @@
+"""A small HTTP/1.1 keep-alive load generator for loopback benchmarks (cheaper per request than an HTTP
+library, so the server, not the client, is what saturates on a two-core machine)."""
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+
+def post_request(path: str, form: dict[str, str]) -> bytes:
+    body = urlencode(form).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    return head + body
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / (self.finished - self.started)
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> "Connection":
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def send(self, request: bytes) -> int:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def saturate(port: int, calls, *, concurrency: int, seconds: float) -> Results:
+    """Closed loop: each connection plays whole calls back to back until time is up."""
+    results = Results(started=time.perf_counter())
+    deadline = results.started + seconds
+    iterator = iter(calls)
+
+    async def worker() -> None:
+        connection = await Connection.open(port)
+        try:
+            while time.perf_counter() < deadline:
+                for request in next(iterator):
+                    sent = time.perf_counter()
+                    status = await connection.send(request)
+                    results.latencies.append(time.perf_counter() - sent)
+                    results.errors += status != 200
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    results.finished = time.perf_counter()
+    return results
+
+
+async def paced(port: int, calls, *, rate: float, seconds: float, connections: int) -> Results:
+    """Open loop at a fixed request rate; latency counts from the scheduled send time, so a slow
+    server cannot hide its queueing (no coordinated omission)."""
+    results = Results(started=time.perf_counter())
+    total = int(rate * seconds)
+    queue: asyncio.Queue = asyncio.Queue()
+    interleaved = _interleave(calls, parallel=connections * 2, limit=total)
+    for i, request in enumerate(interleaved):
+        queue.put_nowait((results.started + i / rate, request))
+
+    async def worker() -> None:
+        connection = await Connection.open(port)
+        try:
+            while not queue.empty():
+                due, request = queue.get_nowait()
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                status = await connection.send(request)
+                results.latencies.append(time.perf_counter() - due)
+                results.errors += status != 200
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    results.finished = time.perf_counter()
+    return results
+
+
+def _interleave(calls, *, parallel: int, limit: int) -> list[bytes]:
+    """Events of ``parallel`` calls at a time, each call's own events in order (as a PBX sends them)."""
+    out: list[bytes] = []
+    active = [list(next(calls)) for _ in range(parallel)]
+    while len(out) < limit:
+        for i, call in enumerate(active):
+            if not call:
+                active[i] = call = list(next(calls))
+            out.append(call.pop(0))
+            if len(out) == limit:
+                break
+    return out
