@@ -1,0 +1,20 @@
+# callfunnel: the API server.  Migrations are applied on start.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /srv/callfunnel
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY telephony ./telephony
+COPY routing ./routing
+COPY schemas ./schemas
+COPY alembic ./alembic
+RUN pip install . && useradd --system --home /srv/callfunnel callfunnel && mkdir -p /data && chown callfunnel /data
+
+USER callfunnel
+# SQLite in a volume by default; set CALLFUNNEL_DATABASE_URL=postgresql+asyncpg://... for production.
+ENV CALLFUNNEL_DATABASE_URL=sqlite+aiosqlite:////data/callfunnel.db
+VOLUME ["/data"]
+EXPOSE 8000
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
