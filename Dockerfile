@@ -10,7 +10,8 @@ COPY telephony ./telephony
 COPY routing ./routing
 COPY schemas ./schemas
 COPY alembic ./alembic
-RUN pip install . && useradd --system --home /srv/callfunnel callfunnel && mkdir -p /data && chown callfunnel /data
+# Editable: the migrations (alembic/) are read from this directory at start-up.
+RUN pip install -e . && useradd --system --home /srv/callfunnel callfunnel && mkdir -p /data && chown callfunnel /data
 
 USER callfunnel
 # SQLite in a volume by default; set CALLFUNNEL_DATABASE_URL=postgresql+asyncpg://... for production.
