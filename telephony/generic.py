@@ -7,12 +7,12 @@ named by its ``extension``.
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
 from telephony import PayloadError
+from telephony.fields import content_hash, json_object, text
 
 VENDOR = "generic"
 SIGNATURE_HEADER = "X-Callfunnel-Signature"
@@ -30,21 +30,14 @@ def signature_valid(header: str, body: bytes, *, secret: str) -> bool:
 
 
 def load_payload(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise PayloadError("body must be a JSON object")
-    return payload
+    return json_object(body, what="body")
 
 
 def dedup_key(payload: dict[str, Any]) -> str:
     """``event_id`` when the PBX gives one, else the canonical content: a redelivery is a no-op."""
     if payload.get("event_id") not in (None, ""):
         return f"id:{_text(payload, 'event_id')}"
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"sha256:{hashlib.sha256(canonical.encode()).hexdigest()}"
+    return f"sha256:{content_hash(payload)}"
 
 
 def parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]:
@@ -119,14 +112,7 @@ def _timestamp(payload: dict[str, Any], received_at: datetime) -> datetime:
 
 
 def _text(payload: dict[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = payload.get(key)
-    if value is None or value == "":
-        if required:
-            raise PayloadError(f"missing {key}")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise PayloadError(f"{key} must be a string")
-    text = str(value)
-    if len(text) > 128:
+    value = text(payload, key, required=required)
+    if value is not None and len(value) > 128:
         raise PayloadError(f"{key} is longer than 128 characters")
-    return text
+    return value

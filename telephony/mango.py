@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl
 
 from schemas.pbx_events import CallEvent, CallFinished, CallNote, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
 from telephony import PayloadError
+from telephony.fields import content_hash, json_object
+from telephony.fields import text as _text
 
 VENDOR = "mango"
 FORM_FIELDS = ("vpbx_api_key", "sign", "json")
@@ -87,13 +89,7 @@ def signature_valid(form: dict[str, str], *, api_key: str, salt: str) -> bool:
 
 
 def load_payload(json_text: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(json_text)
-    except ValueError as exc:
-        raise PayloadError(f"json field is not valid JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise PayloadError("json field must be a JSON object")
-    return payload
+    return json_object(json_text, what="json field")
 
 
 def dedup_key(path: str, payload: dict[str, Any]) -> str:
@@ -108,8 +104,7 @@ def dedup_key(path: str, payload: dict[str, Any]) -> str:
         return f"record_added:{_text(payload, 'recording_id', required=True)}"
     if path.startswith("result/") and payload.get("command_id") is not None:
         return f"{path}:{_text(payload, 'command_id')}"
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"{path}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+    return f"{path}:{content_hash(payload)}"
 
 
 def parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
@@ -237,17 +232,6 @@ def _obj(p: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PayloadError(f"{key} must be an object")
     return value
-
-
-def _text(p: dict[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = p.get(key)
-    if value is None or value == "":
-        if required:
-            raise PayloadError(f"missing {key}")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise PayloadError(f"{key} must be a string")
-    return str(value)
 
 
 def _int(p: dict[str, Any], key: str, *, required: bool = False) -> int | None:

@@ -1,0 +1,36 @@
+"""Reading untrusted webhook payloads: every problem is a PayloadError naming the field."""
+
+import hashlib
+import json
+from typing import Any
+
+from telephony import PayloadError
+
+
+def json_object(raw: str | bytes, *, what: str) -> dict[str, Any]:
+    """Parses ``raw`` as JSON that must be an object (``what`` names it in errors)."""
+    try:
+        payload = json.loads(raw)
+    except ValueError as exc:
+        raise PayloadError(f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise PayloadError(f"{what} must be a JSON object")
+    return payload
+
+
+def text(payload: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    """A string field; vendors send numbers as strings or integers, so both are read as text."""
+    value = payload.get(key)
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"missing {key}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PayloadError(f"{key} must be a string")
+    return str(value)
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    """Identifies a notification by its content when the vendor gives it no id."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
