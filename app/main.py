@@ -31,8 +31,20 @@ def call_policy(settings: Settings) -> calls_service.CallPolicy:
                                     callback_sla=timedelta(minutes=settings.callback_sla_minutes))
 
 
+def configure_logging(level: str) -> None:
+    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("app", "telephony"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level.upper())
+        if not logger.handlers:
+            logger.addHandler(handler)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by
     # default because even unconfigured it costs every request a provider lookup.
     opentelemetry: bool = False
+    log_level: str = "INFO"
 
     @field_validator("pbx_allowed_ips", mode="before")
     @classmethod

@@ -152,7 +152,7 @@ def _load_legs(*, session: Session, calls) -> dict[int, dict[str, CallLeg]]:
 def _timeline_rows(*, call: Call, transitions: list[lifecycle.Transition], now: datetime) -> list[dict]:
     for t in transitions:
         if t.kind in ("finalized", "outcome_corrected"):
-            log.info("call %s (%s) %s: %s", call.id, call.external_id, t.kind, t.detail)
+            log.debug("call %s (%s) %s: %s", call.id, call.external_id, t.kind, t.detail)
     return [{"call_id": call.id, "at": t.at, "recorded_at": now, "kind": t.kind, "detail": t.detail} for t in transitions]
 
 
