@@ -55,12 +55,12 @@ class Connection:
 
 async def saturate(port: int, calls, *, concurrency: int, seconds: float) -> Results:
     """Closed loop: each connection plays whole calls back to back until time is up."""
+    connections = [await Connection.open(port) for _ in range(concurrency)]
     results = Results(started=time.perf_counter())
     deadline = results.started + seconds
     iterator = iter(calls)
 
-    async def worker() -> None:
-        connection = await Connection.open(port)
+    async def worker(connection: Connection) -> None:
         try:
             while time.perf_counter() < deadline:
                 for request in next(iterator):
@@ -71,7 +71,7 @@ async def saturate(port: int, calls, *, concurrency: int, seconds: float) -> Res
         finally:
             connection.close()
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(connection) for connection in connections))
     results.finished = time.perf_counter()
     return results
 
@@ -79,15 +79,15 @@ async def saturate(port: int, calls, *, concurrency: int, seconds: float) -> Res
 async def paced(port: int, calls, *, rate: float, seconds: float, connections: int) -> Results:
     """Open loop at a fixed request rate; latency counts from the scheduled send time, so a slow
     server cannot hide its queueing (no coordinated omission)."""
-    results = Results(started=time.perf_counter())
     total = int(rate * seconds)
-    queue: asyncio.Queue = asyncio.Queue()
     interleaved = _interleave(calls, parallel=connections * 2, limit=total)
+    opened = [await Connection.open(port) for _ in range(connections)]  # before the clock starts
+    results = Results(started=time.perf_counter())
+    queue: asyncio.Queue = asyncio.Queue()
     for i, request in enumerate(interleaved):
         queue.put_nowait((results.started + i / rate, request))
 
-    async def worker() -> None:
-        connection = await Connection.open(port)
+    async def worker(connection: Connection) -> None:
         try:
             while not queue.empty():
                 due, request = queue.get_nowait()
@@ -100,7 +100,7 @@ async def paced(port: int, calls, *, rate: float, seconds: float, connections: i
         finally:
             connection.close()
 
-    await asyncio.gather(*(worker() for _ in range(connections)))
+    await asyncio.gather(*(worker(connection) for connection in opened))
     results.finished = time.perf_counter()
     return results
 

@@ -159,4 +159,4 @@ def _timeline_rows(*, call: Call, transitions: list[lifecycle.Transition], now: 
 def _record(*, session: Session, rows: list[dict]) -> None:
     """Appends to the timelines in one statement (rows, not ORM objects: this is the hottest write)."""
     if rows:
-        session.execute(insert(CallTransition), rows)
+        session.execute(insert(CallTransition.__table__), rows)
