@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from app.database import Database, utcnow
 from app.inbox.models import InboxItem
 
 log = logging.getLogger(__name__)
+
+_TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
 
 Handler = Callable[[Session, list[InboxItem]], None]
 
@@ -93,11 +96,22 @@ class InboxProcessor:
             try:
                 await self._db.run(partial(self._handle_pending, limit=1, item_id=item_id))
             except Exception as exc:
+                if _is_transient(exc):  # another worker holds what it needs: try again next round
+                    log.warning("inbox item %s deferred: %s", item_id, exc)
+                    break
                 log.exception("inbox item %s failed", item_id)
                 error = f"{type(exc).__name__}: {exc}"[:4000]
                 await self._db.run(partial(_stamp_failed, item_id=item_id, error=error))
             taken += 1
         return taken
+
+
+def _is_transient(exc: Exception) -> bool:
+    """Lock conflicts between workers (deadlock, serialization, SQLite busy) are retried, not stamped as failures."""
+    if isinstance(exc, OperationalError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
+    return isinstance(exc, DBAPIError) and state in _TRANSIENT_SQLSTATES
 
 
 def _pending(session: Session, limit: int, *, item_id: int | None = None) -> list[InboxItem]:
