@@ -24,7 +24,7 @@ NO_CALLER_ID = "no_caller_id"
 
 
 def register_outcome(*, session: Session, call: Call, previous: Outcome | None, renumbered: bool,
-                           sla: timedelta, now: datetime) -> None:
+                     sla: timedelta, now: datetime) -> None:
     """Keeps the number's callback in step with a call whose outcome, or client number, just changed."""
     if call.direction == Direction.internal or (call.outcome == previous and not renumbered):
         return
@@ -47,7 +47,7 @@ def get_open(*, session: Session, phone: str) -> Callback | None:
 def log_action(*, session: Session, callback: Callback, action: str, actor_id: int | None = None, **detail) -> None:
     """Writes one line of the callback's history."""
     session.add(CallbackAction(callback_id=callback.id, actor_id=actor_id, action=action, detail=detail))
-    log.info("callback %s %s by %s %s", callback.id, action, actor_id, detail)
+    log.info("callback %s %s%s %s", callback.id, action, f" by user {actor_id}" if actor_id else "", detail)
 
 
 def miss_reason(call: Call) -> str:
@@ -132,6 +132,7 @@ def _recount(*, session: Session, callback: Callback, sla: timedelta) -> int:
 
 
 def _count_attempt(*, session: Session, call: Call, now: datetime) -> None:
+    _lock_number(session=session, phone=call.number)
     callback = get_open(session=session, phone=call.number)
     if callback is not None and call.started_at >= callback.last_missed_at:
         callback.attempts += 1

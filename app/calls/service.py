@@ -56,11 +56,15 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
 
 
 def finalize_stale(*, session: Session, policy: CallPolicy, now: datetime, legs_ended_for: timedelta,
-                         silent_for: timedelta, limit: int = 100) -> list[Call]:
-    """Finalizes calls the PBX never finished: all legs over for a while, or silent for long."""
+                   silent_for: timedelta, limit: int = 100) -> list[Call]:
+    """Finalizes calls the PBX never finished: all legs over for a while, or silent for long.
+
+    A call known only from a recording or DTMF notice (state ``new``: no leg, no summary) is left
+    alone: there is nothing to judge it by, and its legs may still come.
+    """
     query = (
         select(Call)
-        .where(Call.outcome.is_(None))
+        .where(Call.outcome.is_(None), Call.state != CallState.new)
         .where(or_(Call.last_event_at < now - silent_for,
                    (Call.state == CallState.ended) & (Call.last_event_at < now - legs_ended_for)))
         .order_by(Call.last_event_at)

@@ -62,3 +62,12 @@ async def test_sweep_leaves_answered_numbers_alone(cf, supervisor):
     await play(cf, answered("a1", T))
     assert await sweep(cf, after=timedelta(hours=3)) == 0
     assert (await cf.post_pbx(signed_mango(*answered("a1", T)[0]))).json()["status"] == "duplicate"
+
+
+async def test_a_call_known_only_from_its_recording_is_not_judged(cf, supervisor):
+    await play(cf, [("events/record/added", {"entry_id": "rec-only", "product_id": 1, "user_id": 2,
+                                             "timestamp": T, "recording_id": "r-1"})])
+    assert await sweep(cf, after=timedelta(hours=3)) == 0
+    [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert (call["state"], call["outcome"], call["recording_id"]) == ("new", None, "r-1")
+    assert await callbacks(cf, supervisor["headers"]) == []
