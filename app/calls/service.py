@@ -139,7 +139,6 @@ def _select_calls(*, session: Session, vendor: str, keys: list[str]) -> dict[str
         .where(Call.vendor == vendor, Call.external_id.in_(keys))
         .order_by(Call.id)
         .with_for_update()
-        .execution_options(populate_existing=True)
     )
     return {call.external_id: call for call in session.execute(query).scalars()}
 
