@@ -71,24 +71,19 @@ class InboxWriter:
 
 
 def _store_rows(session: Session, rows: list[dict]) -> list[Stored]:
-    """A handful of statements per batch, whatever its size: look up keys already stored, insert the
-    rest (a concurrent insert elsewhere is ignored and then found), map every request to its row."""
-    known = _ids_of(session, {(row["vendor"], row["dedup_key"]) for row in rows})
-    fresh: dict[tuple[str, str], dict] = {}
+    """Two statements per batch at most, whatever its size: insert every new key (a key already
+    stored, by an earlier delivery or a concurrent process, is skipped), then look up the skipped
+    ones; each request is told its row and whether it was a duplicate."""
+    distinct: dict[tuple[str, str], dict] = {}
     for row in rows:
-        key = (row["vendor"], row["dedup_key"])
-        if key not in known:
-            fresh.setdefault(key, row)
-    inserted: set[tuple[str, str]] = set()
-    if fresh:
-        insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
-        returned = session.execute(insert.returning(InboxItem.id, InboxItem.vendor, InboxItem.dedup_key),
-                                   list(fresh.values()))
-        for row_id, vendor, dedup_key in returned:
-            known[(vendor, dedup_key)] = row_id
-            inserted.add((vendor, dedup_key))
-        if len(inserted) < len(fresh):  # another process stored some of them first
-            known.update(_ids_of(session, set(fresh) - inserted))
+        distinct.setdefault((row["vendor"], row["dedup_key"]), row)
+    insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
+    returned = session.execute(insert.returning(InboxItem.id, InboxItem.vendor, InboxItem.dedup_key),
+                               list(distinct.values()))
+    known = {(vendor, dedup_key): row_id for row_id, vendor, dedup_key in returned}
+    inserted = set(known)
+    if len(inserted) < len(distinct):
+        known.update(_ids_of(session, set(distinct) - inserted))
     results, acknowledged = [], set()
     for row in rows:
         key = (row["vendor"], row["dedup_key"])
