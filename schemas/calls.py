@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class CallOut(BaseModel):
@@ -26,6 +26,12 @@ class CallOut(BaseModel):
     answered_at: datetime | None
     ended_at: datetime | None
     finalized_by: str | None
+
+    @model_validator(mode="after")
+    def _raw_number_when_not_a_phone(self) -> "CallOut":
+        if self.number is None:
+            self.number = self.number_raw
+        return self
 
 
 class LegOut(BaseModel):

@@ -53,7 +53,8 @@ async def test_hidden_number_is_recorded_but_not_on_the_working_list(cf, supervi
         await send(cf, event)
     await cf.settle()
     [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
-    assert (call["outcome"], call["number"], call["number_raw"], call["contact_id"]) == ("missed", None, "anonymous", None)
+    assert (call["outcome"], call["number"], call["number_raw"], call["contact_id"]) == ("missed", "anonymous", "anonymous", None)
+    assert (await cf.http.get("/api/calls", params={"number": "anonymous"}, headers=supervisor["headers"])).json()["total"] == 1
     assert (await cf.http.get("/api/callbacks?status=open", headers=supervisor["headers"])).json()["total"] == 0
     [closed] = (await cf.http.get("/api/callbacks?status=canceled", headers=supervisor["headers"])).json()["items"]
     assert closed["reason"] == "no_caller_id" and closed["phone_raw"] == "anonymous"
