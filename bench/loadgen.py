@@ -55,54 +55,51 @@ class Connection:
 
 async def saturate(port: int, calls, *, concurrency: int, seconds: float) -> Results:
     """Closed loop: each connection plays whole calls back to back until time is up."""
-    connections = [await Connection.open(port) for _ in range(concurrency)]
-    results = Results(started=time.perf_counter())
-    deadline = results.started + seconds
     iterator = iter(calls)
 
-    async def worker(connection: Connection) -> None:
-        try:
-            while time.perf_counter() < deadline:
-                for request in next(iterator):
-                    sent = time.perf_counter()
-                    status = await connection.send(request)
-                    results.latencies.append(time.perf_counter() - sent)
-                    results.errors += status != 200
-        finally:
-            connection.close()
+    async def play(connection: Connection, results: Results) -> None:
+        while time.perf_counter() < results.started + seconds:
+            for request in next(iterator):
+                sent = time.perf_counter()
+                _record(results, since=sent, status=await connection.send(request))
 
-    await asyncio.gather(*(worker(connection) for connection in connections))
-    results.finished = time.perf_counter()
-    return results
+    return await _on_connections(port, concurrency, play)
 
 
 async def paced(port: int, calls, *, rate: float, seconds: float, connections: int) -> Results:
     """Open loop at a fixed request rate; latency counts from the scheduled send time, so a slow
     server cannot hide its queueing (no coordinated omission)."""
-    total = int(rate * seconds)
-    interleaved = _interleave(calls, parallel=connections * 2, limit=total)
-    opened = [await Connection.open(port) for _ in range(connections)]  # before the clock starts
-    results = Results(started=time.perf_counter())
     queue: asyncio.Queue = asyncio.Queue()
-    for i, request in enumerate(interleaved):
-        queue.put_nowait((results.started + i / rate, request))
+    for slot in enumerate(_interleave(calls, parallel=connections * 2, limit=int(rate * seconds))):
+        queue.put_nowait(slot)
 
-    async def worker(connection: Connection) -> None:
-        try:
-            while not queue.empty():
-                due, request = queue.get_nowait()
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                status = await connection.send(request)
-                results.latencies.append(time.perf_counter() - due)
-                results.errors += status != 200
-        finally:
+    async def play(connection: Connection, results: Results) -> None:
+        while not queue.empty():
+            i, request = queue.get_nowait()
+            due = results.started + i / rate
+            if (delay := due - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            _record(results, since=due, status=await connection.send(request))
+
+    return await _on_connections(port, connections, play)
+
+
+async def _on_connections(port: int, count: int, play) -> Results:
+    """Opens the connections, then starts the clock, runs ``play`` on each, and closes them."""
+    connections = [await Connection.open(port) for _ in range(count)]
+    results = Results(started=time.perf_counter())
+    try:
+        await asyncio.gather(*(play(connection, results) for connection in connections))
+    finally:
+        for connection in connections:
             connection.close()
-
-    await asyncio.gather(*(worker(connection) for connection in opened))
     results.finished = time.perf_counter()
     return results
+
+
+def _record(results: Results, *, since: float, status: int) -> None:
+    results.latencies.append(time.perf_counter() - since)
+    results.errors += status != 200
 
 
 def _interleave(calls, *, parallel: int, limit: int) -> list[bytes]:
