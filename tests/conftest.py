@@ -1,6 +1,7 @@
 """Fixtures: a migrated database per test (SQLite file, or a PostgreSQL database when
 CALLFUNNEL_TEST_DATABASE_URL names a server), the real app with its lifespan, an HTTP client."""
 
+import asyncio
 import json
 import os
 import shutil
@@ -12,10 +13,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.auth import service as auth_service
 from app.auth.models import Role
+from app.inbox.models import InboxItem
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
@@ -39,8 +42,6 @@ def _pg_dsn(url: str, database: str) -> str:
 def template_database(tmp_path_factory) -> str:
     """A database migrated once; every test starts from a copy of it."""
     if POSTGRES_URL:
-        import asyncio
-
         async def recreate() -> None:
             conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
             await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
@@ -111,9 +112,17 @@ class Callfunnel:
     def db(self):
         return self.app.state.db
 
-    async def settle(self) -> None:
-        """Waits until every acknowledged webhook has been processed."""
-        await self.app.state.inbox_processor.wait_until_idle()
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Waits until every acknowledged webhook has been processed (by this instance or another)."""
+        pending = select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None),
+                                                                    InboxItem.error.is_(None))
+        async with asyncio.timeout(timeout):
+            while True:
+                await self.app.state.inbox_processor.drain()
+                async with self.db.read_session() as session:
+                    if not (await session.execute(pending)).scalar_one():
+                        return
+                await asyncio.sleep(0.01)
 
     async def user(self, name: str, role: Role = Role.operator, extension: str | None = None) -> dict:
         async with self.db.session() as session:

@@ -12,9 +12,8 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.database import Database, utcnow
@@ -62,16 +61,6 @@ class InboxProcessor:
         while taken := await self.process_batch():
             total += taken
         return total
-
-    async def wait_until_idle(self, *, timeout: float = 30.0) -> None:
-        """Returns once no stored row waits for processing (rows another worker holds included)."""
-        async with asyncio.timeout(timeout):
-            while True:
-                await self.drain()
-                async with self._db.read_session() as session:
-                    if not await _pending_count(session):
-                        return
-                await asyncio.sleep(0.01)
 
     async def process_batch(self) -> int:
         try:
@@ -129,11 +118,6 @@ def _pending(session: Session, limit: int, *, item_id: int | None = None) -> lis
 
 def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:
     session.execute(update(InboxItem).where(InboxItem.id == item_id).values(error=error, attempts=InboxItem.attempts + 1))
-
-
-async def _pending_count(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
-    return (await session.execute(query)).scalar_one()
 
 
 def _stamp_handled(items: list[InboxItem]) -> None:
