@@ -1,5 +1,6 @@
 """The callback list: opens on a miss, closes itself when the client is reached, whatever the order."""
 
+import asyncio
 import json
 
 from app.auth.models import Role
@@ -130,3 +131,17 @@ async def test_unanswered_dial_counts_an_attempt(cf, supervisor):
     assert callback["attempts"] == 1
     calls = (await cf.http.get("/api/calls", params={"direction": "outbound"}, headers=supervisor["headers"])).json()
     assert calls["items"][0]["outcome"] == "not_reached"
+
+
+async def test_two_operators_racing_for_one_callback_one_wins(cf, supervisor):
+    olga = await cf.user("olga", Role.operator, extension="101")
+    ivan = await cf.user("ivan", Role.operator, extension="102")
+    await play(cf, missed("m1", T))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    url = f"/api/callbacks/{callback['id']}/claim"
+    first, second = await asyncio.gather(cf.http.post(url, headers=olga["headers"]),
+                                         cf.http.post(url, headers=ivan["headers"]))
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    winner = olga if first.status_code == 200 else ivan
+    [claimed] = await callbacks(cf, supervisor["headers"], "in_progress")
+    assert claimed["assignee_id"] == winner["id"]
