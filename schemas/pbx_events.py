@@ -54,7 +54,6 @@ class EndReason(StrEnum):
 class _CallEvent(BaseModel):
     call_key: str = Field(min_length=1, max_length=128)
     occurred_at: datetime
-    vendor_time: str | None = None  # the vendor's own clock value, kept as sent
 
 
 class LegUpdate(_CallEvent):

@@ -47,7 +47,6 @@ def parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]:
     common = {
         "call_key": _text(payload, "call_id", required=True),
         "occurred_at": _timestamp(payload, received_at),
-        "vendor_time": _text(payload, "timestamp"),
     }
     seq = _seq(payload)
     extension = _text(payload, "extension")

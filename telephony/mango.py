@@ -120,7 +120,6 @@ def parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
             CallNote(
                 call_key=_text(payload, "entry_id", required=True),
                 occurred_at=_time(payload, "timestamp"),
-                vendor_time=_text(payload, "timestamp"),
                 kind="dtmf",
                 detail={"digits": _text(payload, "dtmf"), "location": _text(payload, "location")},
             )
@@ -148,7 +147,6 @@ def _leg_update(p: dict[str, Any]) -> LegUpdate:
         leg_key=_text(p, "call_id", required=True),
         seq=_int(p, "seq", required=True),
         occurred_at=_time(p, "timestamp"),
-        vendor_time=_text(p, "timestamp"),
         state=_STATES[state_name],
         kind=_leg_kind(p, caller, callee),
         extension=_text(callee, "extension") or _text(caller, "extension"),
@@ -200,7 +198,6 @@ def _summary(p: dict[str, Any]) -> CallFinished:
     return CallFinished(
         call_key=_text(p, "entry_id", required=True),
         occurred_at=_time(p, "end_time"),
-        vendor_time=_text(p, "end_time"),
         direction=direction,
         client_number=client,
         line_number=_text(p, "line_number"),
@@ -217,7 +214,6 @@ def _recording(path: str, p: dict[str, Any]) -> RecordingUpdate:
     return RecordingUpdate(
         call_key=_text(p, "entry_id", required=True),
         occurred_at=_time(p, "timestamp"),
-        vendor_time=_text(p, "timestamp"),
         recording_id=_text(p, "recording_id", required=True),
         state="Added" if path == "events/record/added" else _text(p, "recording_state", required=True),
         extension=_text(p, "extension"),
