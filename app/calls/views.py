@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -27,8 +27,8 @@ async def list_calls(
     number: Annotated[str | None, Query(description="the client's number in any notation")] = None,
     outcome: Outcome | None = None,
     direction: Direction | None = None,
-    since: Annotated[datetime | None, Query(description="started at or after")] = None,
-    until: Annotated[datetime | None, Query(description="started before")] = None,
+    since: Annotated[datetime | None, Query(description="started at or after (ISO 8601; UTC if no offset)")] = None,
+    until: Annotated[datetime | None, Query(description="started before (ISO 8601; UTC if no offset)")] = None,
 ):
     """Calls, newest first."""
     query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
@@ -40,9 +40,9 @@ async def list_calls(
     if direction is not None:
         query = query.where(Call.direction == direction)
     if since is not None:
-        query = query.where(Call.started_at >= since)
+        query = query.where(Call.started_at >= _utc(since))
     if until is not None:
-        query = query.where(Call.started_at < until)
+        query = query.where(Call.started_at < _utc(until))
     return await paginate(session, query, page)
 
 
@@ -57,3 +57,7 @@ async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser)
     return CallDetail.model_validate(
         {**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline}
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -26,6 +26,9 @@ async def test_filters_and_pages(cf, supervisor):
     assert (await get(direction="outbound")).json()["total"] == 0
     window = (await get(since="2025-06-15T15:16:00Z", until="2025-06-15T15:26:00Z")).json()
     assert [c["external_id"] for c in window["items"]] == ["a1"]
+    naive = (await get(since="2025-06-15T18:16:00", until="2025-06-15T18:26:00+03:00")).json()  # no offset: UTC
+    assert [c["external_id"] for c in naive["items"]] == []
+    assert (await get(since="yesterday")).status_code == 422
     page = (await get(limit=1, offset=1)).json()
     assert (page["total"], page["limit"], page["offset"], [c["external_id"] for c in page["items"]]) == (3, 1, 1, ["a1"])
     assert (await get(limit=10_000)).json()["limit"] == 500
