@@ -2,7 +2,11 @@
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from pydantic import ValidationError
 
 from telephony import PayloadError
 
@@ -34,3 +38,13 @@ def content_hash(payload: dict[str, Any]) -> str:
     """Identifies a notification by its content when the vendor gives it no id."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@contextmanager
+def model_errors_as_payload_errors() -> Iterator[None]:
+    """A value the normalized event refuses (an id too long, say) is the payload's fault, not ours."""
+    try:
+        yield
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise PayloadError(problems) from None

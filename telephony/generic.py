@@ -12,7 +12,7 @@ from typing import Any
 
 from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
 from telephony import PayloadError
-from telephony.fields import content_hash, json_object, text
+from telephony.fields import content_hash, json_object, model_errors_as_payload_errors, text
 
 VENDOR = "generic"
 SIGNATURE_HEADER = "X-Callfunnel-Signature"
@@ -41,6 +41,11 @@ def dedup_key(payload: dict[str, Any]) -> str:
 
 
 def parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]:
+    with model_errors_as_payload_errors():
+        return _parse(payload, received_at=received_at)
+
+
+def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]:
     event = _text(payload, "event", required=True)
     if event not in EVENTS:
         raise PayloadError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from schemas.pbx_events import CallEvent, CallFinished, CallNote, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
 from telephony import PayloadError
-from telephony.fields import content_hash, json_object
+from telephony.fields import content_hash, json_object, model_errors_as_payload_errors
 from telephony.fields import text as _text
 
 VENDOR = "mango"
@@ -109,6 +109,11 @@ def dedup_key(path: str, payload: dict[str, Any]) -> str:
 
 def parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
     """The normalized events in one notification; notifications about no call give none."""
+    with model_errors_as_payload_errors():
+        return _parse(path, payload)
+
+
+def _parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
     if path == "events/call":
         return [_leg_update(payload)]
     if path == "events/summary":

@@ -63,6 +63,8 @@ async def test_huge_body_is_413(cf):
     ("{not json", "not valid JSON"),
     ('{"entry_id": "e1", "call_id": "c1", "seq": 1, "timestamp": 1750000000}', "missing call_state"),
     ('{"entry_id": "e1", "call_id": "c1", "seq": "two", "call_state": "Appeared", "timestamp": 1}', "seq must be an integer"),
+    ('{"entry_id": "%s", "call_id": "c1", "seq": 1, "call_state": "Appeared", "timestamp": 1}' % ("e" * 200),
+     "call_key: String should have at most 128 characters"),
 ])
 async def test_signed_but_unreadable_payload_is_kept_and_answered_422(cf, json_text, reason):
     form = {"vpbx_api_key": MANGO_KEY, "sign": mango.sign(MANGO_KEY, MANGO_SALT, json_text), "json": json_text}
