@@ -17,7 +17,6 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
-	$(BIN)/callfunnel db upgrade
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers
 
 test: $(INSTALLED)
