@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 
 from app.auth import service as auth_service
 from app.auth.models import Role
+from app.calls.service import CallPolicy
 from app.database import Database
 from app.errors import AppError
 from app.inbox.models import InboxItem
 from app.inbox.processor import InboxProcessor
-from app.main import call_policy
 from app.migrations import upgrade_to_head
 from app.pbx.events import inbox_handler
 from app.settings import get_settings
@@ -113,7 +113,7 @@ def inbox_replay(
             if item_id:
                 query = query.where(InboxItem.id.in_(item_id))
             await session.execute(query.values(error=None))
-        return await InboxProcessor(db, inbox_handler(call_policy(get_settings()))).drain()
+        return await InboxProcessor(db, inbox_handler(CallPolicy.from_settings(get_settings()))).drain()
 
     typer.echo(f"processed {_run(work)} webhook(s)")
 

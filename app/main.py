@@ -4,7 +4,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
@@ -26,11 +25,6 @@ from app.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
-def call_policy(settings: Settings) -> calls_service.CallPolicy:
-    return calls_service.CallPolicy(region=settings.default_region,
-                                    callback_sla=timedelta(minutes=settings.callback_sla_minutes))
-
-
 def configure_logging(level: str) -> None:
     """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once."""
     handler = logging.StreamHandler()
@@ -50,15 +44,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_to_head_async(settings.database_url)
         db = Database(settings.database_url)
-        policy = call_policy(settings)
+        policy = calls_service.CallPolicy.from_settings(settings)
         processor = InboxProcessor(db, inbox_handler(policy))
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
         processing = asyncio.create_task(processor.run(), name="inbox-processor")
         scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(finalize_stale_calls, "interval", seconds=settings.sweep_interval_seconds,
-                          kwargs={"db": db, "settings": settings, "policy": policy},
-                          id="finalize-stale-calls", max_instances=1, coalesce=True)
+        scheduler.add_job(
+            finalize_stale_calls,
+            "interval",
+            seconds=settings.sweep_interval_seconds,
+            kwargs={"db": db, "settings": settings, "policy": policy},
+            id="finalize-stale-calls",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
         try:
@@ -72,8 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.dispose()
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry, "logs": settings.opentelemetry}
-    app = FastAPI(title="callfunnel", version="0.1.0", lifespan=lifespan, telemetry=telemetry,
-                  description="Telephony-integrated call-center backend: PBX webhooks, calls, contacts, callbacks.")
+    app = FastAPI(
+        title="callfunnel",
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=telemetry,
+        description="Telephony-integrated call-center backend: PBX webhooks, calls, contacts, callbacks.",
+    )
     install_error_handler(app)
     app.include_router(pbx_router)
     app.include_router(calls_router)

@@ -18,6 +18,7 @@ from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
 from app.database import insert_ignoring_duplicates, utcnow
+from app.settings import Settings
 from schemas.pbx_events import CallEvent, Direction
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ class CallPolicy:
     def __init__(self, *, region: str, callback_sla: timedelta) -> None:
         self.region = region
         self.callback_sla = callback_sla
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "CallPolicy":
+        return cls(region=settings.default_region, callback_sla=timedelta(minutes=settings.callback_sla_minutes))
 
 
 def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], policy: CallPolicy) -> list[Call]:
@@ -55,8 +60,15 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     return list(calls.values())
 
 
-def finalize_stale(*, session: Session, policy: CallPolicy, now: datetime, legs_ended_for: timedelta,
-                   silent_for: timedelta, limit: int = 100) -> list[Call]:
+def finalize_stale(
+    *,
+    session: Session,
+    policy: CallPolicy,
+    now: datetime,
+    legs_ended_for: timedelta,
+    silent_for: timedelta,
+    limit: int = 100,
+) -> list[Call]:
     """Finalizes calls the PBX never finished: all legs over for a while, or silent for long.
 
     A call known only from a recording or DTMF notice (state ``new``: no leg, no summary) is left
@@ -65,8 +77,12 @@ def finalize_stale(*, session: Session, policy: CallPolicy, now: datetime, legs_
     query = (
         select(Call)
         .where(Call.outcome.is_(None), Call.state != CallState.new)
-        .where(or_(Call.last_event_at < now - silent_for,
-                   (Call.state == CallState.ended) & (Call.last_event_at < now - legs_ended_for)))
+        .where(
+            or_(
+                Call.last_event_at < now - silent_for,
+                (Call.state == CallState.ended) & (Call.last_event_at < now - legs_ended_for),
+            )
+        )
         .order_by(Call.last_event_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -104,15 +120,21 @@ def _link_people(*, session: Session, calls, region: str) -> None:
                 call.operator_id = users[call.operator_extension]
 
 
-def _update_callbacks(*, session: Session, call: Call, previous: tuple[Outcome | None, str | None],
-                      policy: CallPolicy, now: datetime) -> None:
+def _update_callbacks(
+    *, session: Session, call: Call, previous: tuple[Outcome | None, str | None], policy: CallPolicy, now: datetime
+) -> None:
     """The callback list follows a call whose outcome, or client number, changed."""
     previous_outcome, previous_number = previous
     if call.outcome is not None and (call.outcome != previous_outcome or call.number != previous_number):
         session.flush()
-        callback_tracking.register_outcome(session=session, call=call, previous=previous_outcome,
-                                           renumbered=call.number != previous_number,
-                                           sla=policy.callback_sla, now=now)
+        callback_tracking.register_outcome(
+            session=session,
+            call=call,
+            previous=previous_outcome,
+            renumbered=call.number != previous_number,
+            sla=policy.callback_sla,
+            now=now,
+        )
 
 
 def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], now: datetime) -> dict[str, Call]:
@@ -124,22 +146,28 @@ def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], n
     missing = [key for key in first_seen if key not in calls]
     if missing:
         insert = insert_ignoring_duplicates(session, Call.__table__, index_elements=["vendor", "external_id"])
-        session.execute(insert, [
-            {"vendor": vendor, "external_id": key, "direction": Direction.inbound.value, "state": CallState.new.value,
-             "started_at": first_seen[key], "final_received": False, "last_event_at": now, "created_at": now}
-            for key in missing
-        ])
+        session.execute(
+            insert,
+            [
+                {
+                    "vendor": vendor,
+                    "external_id": key,
+                    "direction": Direction.inbound.value,
+                    "state": CallState.new.value,
+                    "started_at": first_seen[key],
+                    "final_received": False,
+                    "last_event_at": now,
+                    "created_at": now,
+                }
+                for key in missing
+            ],
+        )
         calls.update(_select_calls(session=session, vendor=vendor, keys=missing))
     return calls
 
 
 def _select_calls(*, session: Session, vendor: str, keys: list[str]) -> dict[str, Call]:
-    query = (
-        select(Call)
-        .where(Call.vendor == vendor, Call.external_id.in_(keys))
-        .order_by(Call.id)
-        .with_for_update()
-    )
+    query = select(Call).where(Call.vendor == vendor, Call.external_id.in_(keys)).order_by(Call.id).with_for_update()
     return {call.external_id: call for call in session.execute(query).scalars()}
 
 
@@ -156,7 +184,9 @@ def _timeline_rows(*, call: Call, transitions: list[lifecycle.Transition], now: 
     for t in transitions:
         if t.kind in ("finalized", "outcome_corrected"):
             log.debug("call %s (%s) %s: %s", call.id, call.external_id, t.kind, t.detail)
-    return [{"call_id": call.id, "at": t.at, "recorded_at": now, "kind": t.kind, "detail": t.detail} for t in transitions]
+    return [
+        {"call_id": call.id, "at": t.at, "recorded_at": now, "kind": t.kind, "detail": t.detail} for t in transitions
+    ]
 
 
 def _record(*, session: Session, rows: list[dict]) -> None:

@@ -3,19 +3,20 @@
 from datetime import timedelta
 
 from app.calls.scheduled import finalize_stale_calls
+from app.calls.service import CallPolicy
 from app.database import utcnow
-from app.main import call_policy
+from telephony.mango_script import InboundCall
 from tests.callbacks.test_callback_list import answered, callbacks, play
 from tests.conftest import signed_mango
-from telephony.mango_script import InboundCall
 
 T = 1750000000
 
 
 async def sweep(cf, *, after: timedelta) -> int:
     app = cf.app
-    return await finalize_stale_calls(db=cf.db, settings=app.state.settings, policy=call_policy(app.state.settings),
-                                      now=utcnow() + after)
+    return await finalize_stale_calls(
+        db=cf.db, settings=app.state.settings, policy=CallPolicy.from_settings(app.state.settings), now=utcnow() + after
+    )
 
 
 async def test_legs_over_without_summary_are_finalized_after_five_minutes(cf, supervisor):
@@ -43,7 +44,9 @@ async def test_silent_call_is_finalized_after_two_hours(cf, supervisor):
 
 async def test_late_summary_corrects_the_sweep_and_the_callback_list(cf, supervisor):
     script = InboundCall("c1", "79001234567", T).answered(extension="101")
-    without_answer = [(path, p) for path, p in script if p.get("call_state") != "Connected" and path != "events/summary"]
+    without_answer = [
+        (path, p) for path, p in script if p.get("call_state") != "Connected" and path != "events/summary"
+    ]
     await play(cf, without_answer)
     await sweep(cf, after=timedelta(minutes=6))
     [callback] = await callbacks(cf, supervisor["headers"], "open")
@@ -54,8 +57,10 @@ async def test_late_summary_corrects_the_sweep_and_the_callback_list(cf, supervi
     [withdrawn] = await callbacks(cf, supervisor["headers"], "canceled")
     assert withdrawn["id"] == callback["id"]
     detail = (await cf.http.get(f"/api/calls/{call['id']}", headers=supervisor["headers"])).json()
-    assert [t["kind"] for t in detail["timeline"] if t["kind"] in ("finalized", "outcome_corrected")] == \
-        ["finalized", "outcome_corrected"]
+    assert [t["kind"] for t in detail["timeline"] if t["kind"] in ("finalized", "outcome_corrected")] == [
+        "finalized",
+        "outcome_corrected",
+    ]
 
 
 async def test_sweep_leaves_answered_numbers_alone(cf, supervisor):
@@ -65,8 +70,15 @@ async def test_sweep_leaves_answered_numbers_alone(cf, supervisor):
 
 
 async def test_a_call_known_only_from_its_recording_is_not_judged(cf, supervisor):
-    await play(cf, [("events/record/added", {"entry_id": "rec-only", "product_id": 1, "user_id": 2,
-                                             "timestamp": T, "recording_id": "r-1"})])
+    await play(
+        cf,
+        [
+            (
+                "events/record/added",
+                {"entry_id": "rec-only", "product_id": 1, "user_id": 2, "timestamp": T, "recording_id": "r-1"},
+            )
+        ],
+    )
     assert await sweep(cf, after=timedelta(hours=3)) == 0
     [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
     assert (call["state"], call["outcome"], call["recording_id"]) == ("new", None, "r-1")
