@@ -21,9 +21,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 T = TypeVar("T")
-from sqlmodel import SQLModel
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -93,8 +93,12 @@ class Database:
             _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
             self.read_engine = create_async_engine(url, pool_size=4, max_overflow=4)
             _configure_sqlite(self.read_engine, begin="BEGIN")
-            self._sync_engine = create_engine(url.replace("+aiosqlite", "+pysqlite"), pool_size=1, max_overflow=0,
-                                              connect_args={"check_same_thread": False})
+            self._sync_engine = create_engine(
+                url.replace("+aiosqlite", "+pysqlite"),
+                pool_size=1,
+                max_overflow=0,
+                connect_args={"check_same_thread": False},
+            )
             _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")

@@ -1,7 +1,7 @@
 """Configuration from the environment (prefix ``CALLFUNNEL_``)."""
 
 from functools import lru_cache
-from ipaddress import ip_network, IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from loadgen import Results, paced, post_request, saturate  # noqa: E402
+
 from telephony import mango  # noqa: E402
 from telephony.mango_script import InboundCall  # noqa: E402
 
@@ -46,9 +47,21 @@ def call_requests(phase: str):
 
 def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     for _ in range(300):
         try:
@@ -72,15 +85,18 @@ def saturation(port: int, args) -> Results:
 
 
 def half_rate(port: int, args, rate: float) -> Results:
-    return asyncio.run(paced(port, call_requests("half"), rate=rate / 2, seconds=args.seconds,
-                             connections=args.concurrency))
+    return asyncio.run(
+        paced(port, call_requests("half"), rate=rate / 2, seconds=args.seconds, connections=args.concurrency)
+    )
 
 
 def lag_percentiles(db_path: str, since_id: int) -> tuple[float, float, int]:
     """Acknowledgement-to-processed lag of the rows stored after ``since_id``, from the server's own stamps."""
     with sqlite3.connect(db_path) as db:
         for _ in range(600):
-            pending = db.execute("SELECT count(*) FROM inbox_item WHERE handled_at IS NULL AND error IS NULL").fetchone()[0]
+            pending = db.execute(
+                "SELECT count(*) FROM inbox_item WHERE handled_at IS NULL AND error IS NULL"
+            ).fetchone()[0]
             if not pending:
                 break
             time.sleep(0.1)
@@ -100,8 +116,13 @@ def main() -> None:
 
     workdir = tempfile.mkdtemp(prefix="callfunnel-bench-")
     db_path = os.path.join(workdir, "bench.db")
-    env = {**os.environ, "CALLFUNNEL_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
-           "CALLFUNNEL_MANGO_API_KEY": KEY, "CALLFUNNEL_MANGO_API_SALT": SALT, "CALLFUNNEL_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "CALLFUNNEL_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "CALLFUNNEL_MANGO_API_KEY": KEY,
+        "CALLFUNNEL_MANGO_API_SALT": SALT,
+        "CALLFUNNEL_LOG_LEVEL": "WARNING",
+    }
     app_port, noop_port = free_port(), free_port()
     app, noop = start_server("app.main:app", app_port, env), start_server("bench.noop_app:app", noop_port, env)
     try:
@@ -119,15 +140,26 @@ def main() -> None:
             process.wait(10)
 
     ms = 1000
-    print(f"callfunnel webhook intake, SQLite, one uvicorn worker, {args.concurrency} connections, {args.seconds:.0f} s phases")
+    print(
+        f"callfunnel webhook intake, SQLite, one uvicorn worker, {args.concurrency} connections, "
+        f"{args.seconds:.0f} s phases"
+    )
     print(f"{'':24}{'events/s (saturated)':>22}{'half rate: sent/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for name, full, half in (("no-op FastAPI (floor)", floor_full, floor_half), ("callfunnel MANGO", app_full, app_half)):
-        print(f"{name:24}{full.rate:>22.0f}{half.rate:>19.0f}{half.percentile(50) * ms:>9.2f}"
-              f"{half.percentile(99) * ms:>9.2f}{full.errors + half.errors:>8}")
+    for name, full, half in (
+        ("no-op FastAPI (floor)", floor_full, floor_half),
+        ("callfunnel MANGO", app_full, app_half),
+    ):
+        print(
+            f"{name:24}{full.rate:>22.0f}{half.rate:>19.0f}{half.percentile(50) * ms:>9.2f}"
+            f"{half.percentile(99) * ms:>9.2f}{full.errors + half.errors:>8}"
+        )
         if half.rate < 0.95 * full.rate / 2:
             print(f"{'':24}(the load generator fell behind the half rate: its own queueing is in these latencies)")
     print(f"throughput vs floor: {app_full.rate / floor_full.rate:.0%}")
-    print(f"processing lag at half rate (ack -> call updated), {lag_rows} events: p50 {lag50 * ms:.0f} ms, p99 {lag99 * ms:.0f} ms")
+    print(
+        f"processing lag at half rate (ack -> call updated), {lag_rows} events: "
+        f"p50 {lag50 * ms:.0f} ms, p99 {lag99 * ms:.0f} ms"
+    )
     print(f"server memory after the run: {memory:.0f} MiB RSS")
 
 

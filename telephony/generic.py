@@ -57,14 +57,39 @@ def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]
     extension = _text(payload, "extension")
     reason = _reason(payload)
     if event == "incoming":
-        return [LegUpdate(**common, leg_key=_CALLER_LEG, seq=seq, state=LegState.appeared, kind=LegKind.queue,
-                          client_number=_text(payload, "from"), line_number=_text(payload, "to"))]
+        return [
+            LegUpdate(
+                **common,
+                leg_key=_CALLER_LEG,
+                seq=seq,
+                state=LegState.appeared,
+                kind=LegKind.queue,
+                client_number=_text(payload, "from"),
+                line_number=_text(payload, "to"),
+            )
+        ]
     if event == "outgoing":
-        return [LegUpdate(**common, leg_key=_CALLER_LEG, seq=seq, state=LegState.appeared, kind=LegKind.external,
-                          client_number=_text(payload, "to"), line_number=_text(payload, "line"), extension=extension)]
+        return [
+            LegUpdate(
+                **common,
+                leg_key=_CALLER_LEG,
+                seq=seq,
+                state=LegState.appeared,
+                kind=LegKind.external,
+                client_number=_text(payload, "to"),
+                line_number=_text(payload, "line"),
+                extension=extension,
+            )
+        ]
     if event == "recording":
-        return [RecordingUpdate(**common, recording_id=_text(payload, "recording", required=True), state="Completed",
-                                extension=extension)]
+        return [
+            RecordingUpdate(
+                **common,
+                recording_id=_text(payload, "recording", required=True),
+                state="Completed",
+                extension=extension,
+            )
+        ]
     if event == "ended" and extension is None:
         return [CallFinished(**common, end_reason=reason or EndReason.completed, end_code=_text(payload, "reason"))]
     if extension is None:
@@ -76,8 +101,17 @@ def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]
         "unhold": LegState.connected,
         "ended": LegState.disconnected,
     }[event]
-    return [LegUpdate(**common, leg_key=f"ext:{extension}", seq=seq, state=state, kind=LegKind.operator,
-                      extension=extension, end_reason=reason if event == "ended" else None)]
+    return [
+        LegUpdate(
+            **common,
+            leg_key=f"ext:{extension}",
+            seq=seq,
+            state=state,
+            kind=LegKind.operator,
+            extension=extension,
+            end_reason=reason if event == "ended" else None,
+        )
+    ]
 
 
 def _reason(payload: dict[str, Any]) -> EndReason | None:
@@ -87,7 +121,9 @@ def _reason(payload: dict[str, Any]) -> EndReason | None:
     try:
         return EndReason(value)
     except ValueError:
-        raise PayloadError(f"unknown reason {value!r}; expected one of {', '.join(r.value for r in EndReason)}") from None
+        raise PayloadError(
+            f"unknown reason {value!r}; expected one of {', '.join(r.value for r in EndReason)}"
+        ) from None
 
 
 def _seq(payload: dict[str, Any]) -> int | None:

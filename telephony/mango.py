@@ -11,7 +11,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from schemas.pbx_events import CallEvent, CallFinished, CallNote, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+from schemas.pbx_events import (
+    CallEvent,
+    CallFinished,
+    CallNote,
+    Direction,
+    EndReason,
+    LegKind,
+    LegState,
+    LegUpdate,
+    RecordingUpdate,
+)
 from telephony import PayloadError
 from telephony.fields import content_hash, json_object, model_errors_as_payload_errors
 from telephony.fields import text as _text
@@ -99,7 +109,11 @@ def dedup_key(path: str, payload: dict[str, Any]) -> str:
     if path == "events/summary":
         return f"summary:{_text(payload, 'entry_id', required=True)}"
     if path == "events/recording":
-        return f"recording:{_text(payload, 'recording_id', required=True)}:{_text(payload, 'recording_state', required=True)}"
+        recording, state = (
+            _text(payload, "recording_id", required=True),
+            _text(payload, "recording_state", required=True),
+        )
+        return f"recording:{recording}:{state}"
     if path == "events/record/added":
         return f"record_added:{_text(payload, 'recording_id', required=True)}"
     if path.startswith("result/") and payload.get("command_id") is not None:

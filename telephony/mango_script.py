@@ -25,8 +25,15 @@ class InboundCall:
         return base64.b64encode(f"1:{self.entry_id}:{n}".encode()).decode()
 
     def _event(self, leg: int, seq: int, at: int, state: str, location: str, **extra) -> Notification:
-        payload = {"entry_id": self.entry_id, "call_id": self._leg(leg), "timestamp": at, "seq": seq,
-                   "call_state": state, "location": location, "from": {"number": self.caller}}
+        payload = {
+            "entry_id": self.entry_id,
+            "call_id": self._leg(leg),
+            "timestamp": at,
+            "seq": seq,
+            "call_state": state,
+            "location": location,
+            "from": {"number": self.caller},
+        }
         payload.update(extra)
         return "events/call", payload
 
@@ -34,24 +41,41 @@ class InboundCall:
         return {"to": {"number": self.line, "line_number": self.line, "acd_group": self.group}}
 
     def _to_agent(self, extension: str) -> dict:
-        return {"to": {"extension": extension, "number": f"sip:agent{extension}@vpbx.mangosip.ru",
-                       "line_number": self.line, "acd_group": self.group}}
+        return {
+            "to": {
+                "extension": extension,
+                "number": f"sip:agent{extension}@vpbx.mangosip.ru",
+                "line_number": self.line,
+                "acd_group": self.group,
+            }
+        }
 
     def _entry(self) -> list[Notification]:
         t = self.start
         return [
             self._event(1, 1, t, "Appeared", "ivr", to={"number": self.line, "line_number": self.line}),
-            self._event(1, 2, t + 5, "Disconnected", "ivr", to={"number": self.line, "line_number": self.line},
-                        disconnect_reason=1100),
+            self._event(
+                1,
+                2,
+                t + 5,
+                "Disconnected",
+                "ivr",
+                to={"number": self.line, "line_number": self.line},
+                disconnect_reason=1100,
+            ),
             self._event(2, 1, t + 5, "Appeared", "queue", **self._to_queue()),
         ]
 
-    def answered(self, *, missed_by: tuple[str, ...] = (), extension: str = "101", talk: int = 60) -> list[Notification]:
+    def answered(
+        self, *, missed_by: tuple[str, ...] = (), extension: str = "101", talk: int = 60
+    ) -> list[Notification]:
         """Rings ``missed_by`` in turn (20 s each, no answer), then ``extension`` answers and talks."""
         events, t, leg = self._entry(), self.start + 6, 3
         for other in missed_by:
-            events += [self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(other)),
-                       self._event(leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self._to_agent(other))]
+            events += [
+                self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(other)),
+                self._event(leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self._to_agent(other)),
+            ]
             t, leg = t + 20, leg + 1
         answered_at, end = t + 5, t + 5 + talk
         events += [
@@ -66,9 +90,12 @@ class InboundCall:
         """Rings each of ``rung`` without an answer; the queue gives up with ``code`` (1110: the caller hung up)."""
         events, t, leg = self._entry(), self.start + 6, 3
         for extension in rung:
-            events += [self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(extension)),
-                       self._event(leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111,
-                                   **self._to_agent(extension))]
+            events += [
+                self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(extension)),
+                self._event(
+                    leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self._to_agent(extension)
+                ),
+            ]
             t, leg = t + 20, leg + 1
         end = max(t, self.start + wait)
         events.append(self._event(2, 2, end, "Disconnected", "queue", disconnect_reason=code, **self._to_queue()))
@@ -76,8 +103,15 @@ class InboundCall:
 
     def _summary(self, end: int, *, answered_at: int | None, extension: str, code: int) -> Notification:
         return "events/summary", {
-            "entry_id": self.entry_id, "call_direction": 1, "from": {"number": self.caller},
-            "to": {"extension": extension}, "line_number": self.line, "create_time": self.start,
-            "forward_time": self.start + 5 if answered_at else 0, "talk_time": answered_at or 0, "end_time": end,
-            "entry_result": 1 if answered_at else 0, "disconnect_reason": code,
+            "entry_id": self.entry_id,
+            "call_direction": 1,
+            "from": {"number": self.caller},
+            "to": {"extension": extension},
+            "line_number": self.line,
+            "create_time": self.start,
+            "forward_time": self.start + 5 if answered_at else 0,
+            "talk_time": answered_at or 0,
+            "end_time": end,
+            "entry_result": 1 if answered_at else 0,
+            "disconnect_reason": code,
         }

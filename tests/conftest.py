@@ -42,6 +42,7 @@ def _pg_dsn(url: str, database: str) -> str:
 def template_database(tmp_path_factory) -> str:
     """A database migrated once; every test starts from a copy of it."""
     if POSTGRES_URL:
+
         async def recreate() -> None:
             conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
             await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
@@ -114,8 +115,9 @@ class Callfunnel:
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Waits until every acknowledged webhook has been processed (by this instance or another)."""
-        pending = select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None),
-                                                                    InboxItem.error.is_(None))
+        pending = (
+            select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+        )
         async with asyncio.timeout(timeout):
             while True:
                 await self.app.state.inbox_processor.drain()

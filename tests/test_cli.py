@@ -30,7 +30,9 @@ async def test_user_add_prints_a_working_token_and_revoke_stops_it(settings, inv
         assert result.exit_code == 0, result.output
         assert (await cf.http.get("/api/callbacks", headers=headers)).status_code == 401
         new_token = (await asyncio.to_thread(invoke, "user", "token", "olga")).output.strip().splitlines()[-1]
-        assert (await cf.http.get("/api/callbacks", headers={"Authorization": f"Bearer {new_token}"})).status_code == 200
+        assert (
+            await cf.http.get("/api/callbacks", headers={"Authorization": f"Bearer {new_token}"})
+        ).status_code == 200
 
 
 def test_duplicate_user_and_unknown_user_are_clear_errors(invoke):

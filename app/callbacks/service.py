@@ -33,7 +33,9 @@ async def get(*, session: AsyncSession, callback_id: int, lock: bool = False) ->
     return callback
 
 
-async def claim(*, session: AsyncSession, callback_id: int, actor: User, takeover: bool, assignee_id: int | None) -> Callback:
+async def claim(
+    *, session: AsyncSession, callback_id: int, actor: User, takeover: bool, assignee_id: int | None
+) -> Callback:
     """Takes a callback into work: operators for themselves, supervisors for anyone."""
     callback = await _open_for_work(session=session, callback_id=callback_id)
     if actor.role == Role.operator:
@@ -49,25 +51,44 @@ async def claim(*, session: AsyncSession, callback_id: int, actor: User, takeove
     previous = callback.assignee_id
     callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, utcnow()
     action = "takeover" if takeover and previous not in (None, target_id) else "claimed"
-    log_action(session=session, callback=callback, action=action, actor_id=actor.id,
-                     assignee_id=target_id, previous_assignee_id=previous)
+    log_action(
+        session=session,
+        callback=callback,
+        action=action,
+        actor_id=actor.id,
+        assignee_id=target_id,
+        previous_assignee_id=previous,
+    )
     return callback
 
 
 async def complete(*, session: AsyncSession, callback_id: int, actor: User, result: str, takeover: bool) -> Callback:
     """Closes a callback as done, with what came of it."""
-    return await _close(session=session, callback_id=callback_id, actor=actor, takeover=takeover,
-                        status=CallbackStatus.done, result=result)
+    return await _close(
+        session=session,
+        callback_id=callback_id,
+        actor=actor,
+        takeover=takeover,
+        status=CallbackStatus.done,
+        result=result,
+    )
 
 
 async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason: str, takeover: bool) -> Callback:
     """Closes a callback that should not be called back (spam, wrong number, ...)."""
-    return await _close(session=session, callback_id=callback_id, actor=actor, takeover=takeover,
-                        status=CallbackStatus.canceled, result=reason)
+    return await _close(
+        session=session,
+        callback_id=callback_id,
+        actor=actor,
+        takeover=takeover,
+        status=CallbackStatus.canceled,
+        result=reason,
+    )
 
 
-async def _close(*, session: AsyncSession, callback_id: int, actor: User, takeover: bool, status: CallbackStatus,
-                 result: str) -> Callback:
+async def _close(
+    *, session: AsyncSession, callback_id: int, actor: User, takeover: bool, status: CallbackStatus, result: str
+) -> Callback:
     callback = await _open_for_work(session=session, callback_id=callback_id)
     if actor.role == Role.operator:
         await _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
@@ -93,6 +114,8 @@ async def _check_operator_may_work(*, session: AsyncSession, callback: Callback,
     if callback.status == CallbackStatus.in_progress and callback.assignee_id is not None:
         raise Conflict("another operator is working on this callback; pass takeover=true to take it over")
     if callback.contact_id is not None:
-        owner_id = (await session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))).scalar_one()
+        owner_id = (
+            await session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))
+        ).scalar_one()
         if owner_id not in (None, actor.id):
             raise Conflict("this client belongs to another manager; pass takeover=true to take it over")

@@ -23,8 +23,9 @@ MISSED_OUTCOMES = (Outcome.missed, Outcome.abandoned)
 NO_CALLER_ID = "no_caller_id"
 
 
-def register_outcome(*, session: Session, call: Call, previous: Outcome | None, renumbered: bool,
-                     sla: timedelta, now: datetime) -> None:
+def register_outcome(
+    *, session: Session, call: Call, previous: Outcome | None, renumbered: bool, sla: timedelta, now: datetime
+) -> None:
     """Keeps the number's callback in step with a call whose outcome, or client number, just changed."""
     if call.direction == Direction.internal or (call.outcome == previous and not renumbered):
         return
@@ -58,7 +59,11 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
     if call.number is None:
         # Nobody can call a hidden number back: recorded for reports, closed at once.
         callback = _new_callback(call=call, reason=NO_CALLER_ID, sla=sla, now=now, assignee_id=None)
-        callback.status, callback.closed_at, callback.result = CallbackStatus.canceled, now, "the caller's number is hidden"
+        callback.status, callback.closed_at, callback.result = (
+            CallbackStatus.canceled,
+            now,
+            "the caller's number is hidden",
+        )
         session.add(callback)
         session.flush()
         call.callback_id = callback.id
@@ -90,7 +95,11 @@ def _withdraw_miss(*, session: Session, call: Call, sla: timedelta, now: datetim
     call.callback_id = None
     callback.updated_at = now
     if not _recount(session=session, callback=callback, sla=sla) and callback.status in OPEN_STATUSES:
-        callback.status, callback.closed_at, callback.result = CallbackStatus.canceled, now, f"call {call.id} was not missed after all"
+        callback.status, callback.closed_at, callback.result = (
+            CallbackStatus.canceled,
+            now,
+            f"call {call.id} was not missed after all",
+        )
     log_action(session=session, callback=callback, action="miss_withdrawn", call_id=call.id)
 
 
@@ -100,9 +109,15 @@ def _resolve_misses_before(*, session: Session, call: Call, sla: timedelta, now:
     callback = get_open(session=session, phone=call.number)
     if callback is None or callback.first_missed_at > call.started_at:
         return
-    later = [] if callback.last_missed_at <= call.started_at else list((session.execute(
-        select(Call).where(Call.callback_id == callback.id, Call.started_at > call.started_at)
-    )).scalars())
+    later = (
+        []
+        if callback.last_missed_at <= call.started_at
+        else list(
+            (
+                session.execute(select(Call).where(Call.callback_id == callback.id, Call.started_at > call.started_at))
+            ).scalars()
+        )
+    )
     for missed in later:
         missed.callback_id = None
     callback.status, callback.closed_at, callback.updated_at = CallbackStatus.done, now, now

@@ -37,24 +37,45 @@ async def get_callback(callback_id: int, session: ReadSessionDep, _user: CallCen
 
 
 @router.post("/{callback_id}/claim", response_model=CallbackOut)
-async def claim_callback(callback_id: int, session: SessionDep, user: CallCenterUser,
-                         body: Annotated[ClaimRequest | None, Body()] = None,
-                         takeover: Annotated[bool, Query()] = False):
+async def claim_callback(
+    callback_id: int,
+    session: SessionDep,
+    user: CallCenterUser,
+    body: Annotated[ClaimRequest | None, Body()] = None,
+    takeover: Annotated[bool, Query()] = False,
+):
     """Takes the callback into work (409 if the client is another manager's and ``takeover`` is not set)."""
     body = body or ClaimRequest()
-    return await callbacks_service.claim(session=session, callback_id=callback_id, actor=user,
-                                         takeover=body.takeover or takeover, assignee_id=body.assignee_id)
+    return await callbacks_service.claim(
+        session=session,
+        callback_id=callback_id,
+        actor=user,
+        takeover=body.takeover or takeover,
+        assignee_id=body.assignee_id,
+    )
 
 
 @router.post("/{callback_id}/complete", response_model=CallbackOut)
-async def complete_callback(callback_id: int, body: CompleteRequest, session: SessionDep, user: CallCenterUser,
-                            takeover: Annotated[bool, Query()] = False):
-    return await callbacks_service.complete(session=session, callback_id=callback_id, actor=user,
-                                            result=body.result, takeover=body.takeover or takeover)
+async def complete_callback(
+    callback_id: int,
+    body: CompleteRequest,
+    session: SessionDep,
+    user: CallCenterUser,
+    takeover: Annotated[bool, Query()] = False,
+):
+    return await callbacks_service.complete(
+        session=session, callback_id=callback_id, actor=user, result=body.result, takeover=body.takeover or takeover
+    )
 
 
 @router.post("/{callback_id}/cancel", response_model=CallbackOut)
-async def cancel_callback(callback_id: int, body: CancelRequest, session: SessionDep, user: CallCenterUser,
-                          takeover: Annotated[bool, Query()] = False):
-    return await callbacks_service.cancel(session=session, callback_id=callback_id, actor=user,
-                                          reason=body.reason, takeover=body.takeover or takeover)
+async def cancel_callback(
+    callback_id: int,
+    body: CancelRequest,
+    session: SessionDep,
+    user: CallCenterUser,
+    takeover: Annotated[bool, Query()] = False,
+):
+    return await callbacks_service.cancel(
+        session=session, callback_id=callback_id, actor=user, reason=body.reason, takeover=body.takeover or takeover
+    )

@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.calls.models import Call, CallLeg, CallState, Outcome
-from schemas.pbx_events import CallEvent, CallFinished, CallNote, Direction, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+from schemas.pbx_events import (
+    CallEvent,
+    CallFinished,
+    CallNote,
+    Direction,
+    EndReason,
+    LegKind,
+    LegState,
+    LegUpdate,
+    RecordingUpdate,
+)
 
 _RANK = {LegState.appeared: 0, LegState.connected: 1, LegState.on_hold: 1, LegState.disconnected: 2}
 TALK_KINDS = (LegKind.operator, LegKind.external)  # a connected leg of these kinds means someone talked
@@ -37,7 +47,9 @@ def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transi
         changes = _apply_finished(call, legs, event)
     elif isinstance(event, RecordingUpdate):
         call.recording_id = event.recording_id
-        changes = [Transition(event.occurred_at, "recording", {"recording_id": event.recording_id, "state": event.state})]
+        changes = [
+            Transition(event.occurred_at, "recording", {"recording_id": event.recording_id, "state": event.state})
+        ]
     elif isinstance(event, CallNote):
         changes = [Transition(event.occurred_at, event.kind, event.detail)]
     else:

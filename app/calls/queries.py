@@ -13,7 +13,9 @@ async def get(*, session: AsyncSession, call_id: int) -> Call | None:
 
 async def timeline(*, session: AsyncSession, call_id: int) -> list[CallTransition]:
     """The call's transitions, oldest first."""
-    query = select(CallTransition).where(CallTransition.call_id == call_id).order_by(CallTransition.at, CallTransition.id)
+    query = (
+        select(CallTransition).where(CallTransition.call_id == call_id).order_by(CallTransition.at, CallTransition.id)
+    )
     return list((await session.execute(query)).scalars())
 
 

@@ -12,17 +12,23 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 100
 
 
-async def finalize_stale_calls(*, db: Database, settings: Settings, policy: calls_service.CallPolicy,
-                               now: datetime | None = None) -> int:
+async def finalize_stale_calls(
+    *, db: Database, settings: Settings, policy: calls_service.CallPolicy, now: datetime | None = None
+) -> int:
     """Finalizes, in small transactions, every call past its deadline; returns how many."""
     now = now or utcnow()
     total = 0
     while True:
-        calls = await db.run(lambda session: calls_service.finalize_stale(
-            session=session, policy=policy, now=now, limit=SWEEP_BATCH,
-            legs_ended_for=timedelta(seconds=settings.finalize_after_legs_ended_seconds),
-            silent_for=timedelta(seconds=settings.finalize_after_silence_seconds),
-        ))
+        calls = await db.run(
+            lambda session: calls_service.finalize_stale(
+                session=session,
+                policy=policy,
+                now=now,
+                limit=SWEEP_BATCH,
+                legs_ended_for=timedelta(seconds=settings.finalize_after_legs_ended_seconds),
+                silent_for=timedelta(seconds=settings.finalize_after_silence_seconds),
+            )
+        )
         total += len(calls)
         if len(calls) < SWEEP_BATCH:
             return total

@@ -54,9 +54,7 @@ async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser)
         raise NotFound(f"no call {call_id}")
     legs = await calls_queries.legs_of(session=session, call_id=call_id)
     timeline = await calls_queries.timeline(session=session, call_id=call_id)
-    return CallDetail.model_validate(
-        {**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline}
-    )
+    return CallDetail.model_validate({**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline})
 
 
 def _utc(moment: datetime) -> datetime:

@@ -8,7 +8,7 @@ _SIP_USER = re.compile(r"^(?:sips?|tel):([^@;]+)", re.IGNORECASE)
 
 
 def to_e164(raw: str | None, *, region: str) -> str | None:
-    """The E.164 form of a number, or None when it is not a dialable phone number (hidden, SIP name, short extension)."""
+    """The E.164 form of a number, or None when it is not a dialable number (hidden, SIP name, extension)."""
     if raw is None or not raw.strip():
         return None
     candidate = raw.strip()

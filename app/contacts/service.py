@@ -14,9 +14,10 @@ def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> dict[st
     missing = [phone for phone in numbers if phone not in ids]
     if missing:
         now = utcnow()
-        session.execute(insert_ignoring_duplicates(session, Contact.__table__, index_elements=["phone"]), [
-            {"phone": phone, "phone_raw": numbers[phone], "created_at": now, "updated_at": now} for phone in missing
-        ])
+        session.execute(
+            insert_ignoring_duplicates(session, Contact.__table__, index_elements=["phone"]),
+            [{"phone": phone, "phone_raw": numbers[phone], "created_at": now, "updated_at": now} for phone in missing],
+        )
         ids.update(_ids_by_phone(session=session, phones=missing))
     return ids
 

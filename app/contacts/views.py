@@ -40,7 +40,9 @@ async def list_contacts(
 async def get_contact(contact_id: int, session: ReadSessionDep, _user: CallCenterUser):
     """One contact with their latest calls."""
     contact = await _get(session, contact_id)
-    query = select(Call).where(Call.contact_id == contact_id).order_by(Call.started_at.desc()).limit(CONTACT_CALLS_SHOWN)
+    query = (
+        select(Call).where(Call.contact_id == contact_id).order_by(Call.started_at.desc()).limit(CONTACT_CALLS_SHOWN)
+    )
     calls = [CallOut.model_validate(call) for call in (await session.execute(query)).scalars()]
     return ContactDetail(**ContactOut.model_validate(contact).model_dump(), calls=calls)
 

@@ -12,8 +12,12 @@ class InboxItem(SQLModel, table=True):
     __tablename__ = "inbox_item"
     __table_args__ = (
         UniqueConstraint("vendor", "dedup_key"),
-        Index("ix_inbox_item_pending", "id", postgresql_where=text("handled_at IS NULL AND error IS NULL"),
-              sqlite_where=text("handled_at IS NULL AND error IS NULL")),
+        Index(
+            "ix_inbox_item_pending",
+            "id",
+            postgresql_where=text("handled_at IS NULL AND error IS NULL"),
+            sqlite_where=text("handled_at IS NULL AND error IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

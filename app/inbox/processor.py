@@ -27,8 +27,15 @@ Handler = Callable[[Session, list[InboxItem]], None]
 
 
 class InboxProcessor:
-    def __init__(self, db: Database, handler: Handler, *, batch_size: int = 500, poll_seconds: float = 1.0,
-                 linger_seconds: float = 0.05) -> None:
+    def __init__(
+        self,
+        db: Database,
+        handler: Handler,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        linger_seconds: float = 0.05,
+    ) -> None:
         self._db = db
         self._handler = handler
         self._batch_size = batch_size
@@ -117,7 +124,9 @@ def _pending(session: Session, limit: int, *, item_id: int | None = None) -> lis
 
 
 def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:
-    session.execute(update(InboxItem).where(InboxItem.id == item_id).values(error=error, attempts=InboxItem.attempts + 1))
+    session.execute(
+        update(InboxItem).where(InboxItem.id == item_id).values(error=error, attempts=InboxItem.attempts + 1)
+    )
 
 
 def _stamp_handled(items: list[InboxItem]) -> None:

@@ -34,11 +34,29 @@ class InboxWriter:
         self._pending: list[tuple[dict, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
 
-    async def store(self, *, vendor: str, path: str, dedup_key: str, body: str, headers: dict,
-                    remote_addr: str | None, error: str | None = None) -> Stored:
+    async def store(
+        self,
+        *,
+        vendor: str,
+        path: str,
+        dedup_key: str,
+        body: str,
+        headers: dict,
+        remote_addr: str | None,
+        error: str | None = None,
+    ) -> Stored:
         """Commits the row (or finds the earlier delivery of the same notification) and returns its id."""
-        row = {"vendor": vendor, "path": path, "dedup_key": dedup_key, "body": body, "headers": headers,
-               "remote_addr": remote_addr, "received_at": utcnow(), "error": error, "attempts": 0}
+        row = {
+            "vendor": vendor,
+            "path": path,
+            "dedup_key": dedup_key,
+            "body": body,
+            "headers": headers,
+            "remote_addr": remote_addr,
+            "received_at": utcnow(),
+            "error": error,
+            "attempts": 0,
+        }
         future = asyncio.get_running_loop().create_future()
         self._pending.append((row, future))
         if self._flusher is None or self._flusher.done():
@@ -78,8 +96,9 @@ def _store_rows(session: Session, rows: list[dict]) -> list[Stored]:
     for row in rows:
         distinct.setdefault((row["vendor"], row["dedup_key"]), row)
     insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
-    returned = session.execute(insert.returning(InboxItem.id, InboxItem.vendor, InboxItem.dedup_key),
-                               list(distinct.values()))
+    returned = session.execute(
+        insert.returning(InboxItem.id, InboxItem.vendor, InboxItem.dedup_key), list(distinct.values())
+    )
     known = {(vendor, dedup_key): row_id for row_id, vendor, dedup_key in returned}
     inserted = set(known)
     if len(inserted) < len(distinct):
@@ -98,7 +117,9 @@ def _ids_of(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     for vendor, dedup_key in keys:
         by_vendor.setdefault(vendor, []).append(dedup_key)
     for vendor, dedup_keys in by_vendor.items():
-        query = select(InboxItem.id, InboxItem.dedup_key).where(InboxItem.vendor == vendor, InboxItem.dedup_key.in_(dedup_keys))
+        query = select(InboxItem.id, InboxItem.dedup_key).where(
+            InboxItem.vendor == vendor, InboxItem.dedup_key.in_(dedup_keys)
+        )
         for row_id, dedup_key in session.execute(query):
             found[(vendor, dedup_key)] = row_id
     return found

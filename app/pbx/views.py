@@ -19,21 +19,49 @@ from telephony import PayloadError, generic, mango
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["pbx webhooks"])
 
-_MANGO_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-    "type": "object", "required": list(mango.FORM_FIELDS),
-    "properties": {"vpbx_api_key": {"type": "string"}, "sign": {"type": "string", "description": "sha256(key + json + salt)"},
-                   "json": {"type": "string", "description": "the notification, compact JSON"}},
-}}}}}
-_GENERIC_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["event", "call_id"],
-    "properties": {"event": {"type": "string", "enum": list(generic.EVENTS)}, "call_id": {"type": "string"}},
-}}}}}
+_MANGO_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": list(mango.FORM_FIELDS),
+                    "properties": {
+                        "vpbx_api_key": {"type": "string"},
+                        "sign": {"type": "string", "description": "sha256(key + json + salt)"},
+                        "json": {"type": "string", "description": "the notification, compact JSON"},
+                    },
+                }
+            }
+        },
+    }
+}
+_GENERIC_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["event", "call_id"],
+                    "properties": {
+                        "event": {"type": "string", "enum": list(generic.EVENTS)},
+                        "call_id": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def verified_mango_form(body: str, settings: Settings) -> dict[str, str]:
     """The form, once its key and signature check out (403 unconfigured, 400 malformed, 401 wrong)."""
     if not (settings.mango_api_key and settings.mango_api_salt):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "MANGO webhooks are not configured (CALLFUNNEL_MANGO_API_KEY/_SALT)")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "MANGO webhooks are not configured (CALLFUNNEL_MANGO_API_KEY/_SALT)"
+        )
     try:
         form = mango.parse_form(body)
     except PayloadError as exc:
@@ -46,7 +74,9 @@ def verified_mango_form(body: str, settings: Settings) -> dict[str, str]:
 def verify_generic(request: Request, body: str, settings: Settings) -> None:
     """403 unconfigured, 400 without a signature, 401 with a wrong one."""
     if not settings.generic_secret:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "generic PBX webhooks are not configured (CALLFUNNEL_GENERIC_SECRET)")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "generic PBX webhooks are not configured (CALLFUNNEL_GENERIC_SECRET)"
+        )
     signature = request.headers.get(generic.SIGNATURE_HEADER)
     if not signature:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"missing {generic.SIGNATURE_HEADER} header")
@@ -93,12 +123,19 @@ async def generic_webhook(request: Request) -> dict:
 
 async def _store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None) -> dict:
     stored: Stored = await request.app.state.inbox_writer.store(
-        vendor=vendor, path=path, dedup_key=key, body=body, headers=kept_headers(request),
-        remote_addr=remote_addr(request), error=error,
+        vendor=vendor,
+        path=path,
+        dedup_key=key,
+        body=body,
+        headers=kept_headers(request),
+        remote_addr=remote_addr(request),
+        error=error,
     )
     if error is not None:
         log.warning("inbox item %s kept but unreadable: %s", stored.id, error)
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{error} (kept as inbox item {stored.id} for replay)")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{error} (kept as inbox item {stored.id} for replay)"
+        )
     return {"status": "duplicate" if stored.duplicate else "accepted", "inbox_id": stored.id}
 
 

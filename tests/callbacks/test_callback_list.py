@@ -4,9 +4,9 @@ import asyncio
 import json
 
 from app.auth.models import Role
-from tests.conftest import GENERIC_SECRET, signed_mango
 from telephony import generic
 from telephony.mango_script import InboundCall
+from tests.conftest import GENERIC_SECRET, signed_mango
 
 NUMBER, E164 = "79001234567", "+79001234567"
 T = 1750000000
@@ -80,10 +80,12 @@ async def test_personal_manager_gets_the_callback_and_others_need_a_takeover(cf,
     other = await cf.user("ivan", Role.operator, extension="102")
     await play(cf, answered("a0", T - 3600))
     contact_id = (await cf.http.get("/api/contacts", headers=supervisor["headers"])).json()["items"][0]["id"]
-    assert (await cf.http.patch(f"/api/contacts/{contact_id}", json={"owner_id": owner["id"]},
-                                headers=other["headers"])).status_code == 403
-    response = await cf.http.patch(f"/api/contacts/{contact_id}", json={"owner_id": owner["id"], "name": "ACME"},
-                                   headers=supervisor["headers"])
+    assert (
+        await cf.http.patch(f"/api/contacts/{contact_id}", json={"owner_id": owner["id"]}, headers=other["headers"])
+    ).status_code == 403
+    response = await cf.http.patch(
+        f"/api/contacts/{contact_id}", json={"owner_id": owner["id"], "name": "ACME"}, headers=supervisor["headers"]
+    )
     assert response.status_code == 200 and response.json()["owner_id"] == owner["id"]
 
     await play(cf, missed("m1", T))
@@ -97,7 +99,9 @@ async def test_personal_manager_gets_the_callback_and_others_need_a_takeover(cf,
     assert response.json()["assignee_id"] == other["id"]
     # The owner now needs a takeover too: someone is working on it.
     assert (await cf.http.post(f"{url}/complete", json={"result": "x"}, headers=owner["headers"])).status_code == 409
-    response = await cf.http.post(f"{url}/complete", json={"result": "agreed a demo on Friday"}, headers=other["headers"])
+    response = await cf.http.post(
+        f"{url}/complete", json={"result": "agreed a demo on Friday"}, headers=other["headers"]
+    )
     assert response.status_code == 200 and response.json()["status"] == "done"
     assert response.json()["result"] == "agreed a demo on Friday"
     response = await cf.http.post(f"{url}/cancel", json={"reason": "dup"}, headers=supervisor["headers"])
@@ -111,7 +115,9 @@ async def test_supervisor_assigns_and_operators_cancel(cf, supervisor):
     url = f"/api/callbacks/{callback['id']}"
     response = await cf.http.post(f"{url}/claim", json={"assignee_id": operator["id"]}, headers=supervisor["headers"])
     assert response.json()["assignee_id"] == operator["id"]
-    assert (await cf.http.post(f"{url}/claim", json={"assignee_id": 999}, headers=supervisor["headers"])).status_code == 404
+    assert (
+        await cf.http.post(f"{url}/claim", json={"assignee_id": 999}, headers=supervisor["headers"])
+    ).status_code == 404
     response = await cf.http.post(f"{url}/cancel", json={"reason": "wrong number"}, headers=operator["headers"])
     assert response.status_code == 200 and response.json()["status"] == "canceled"
     assert await callbacks(cf, supervisor["headers"], "open") == []
@@ -121,11 +127,14 @@ async def test_supervisor_assigns_and_operators_cancel(cf, supervisor):
 async def test_unanswered_dial_counts_an_attempt(cf, supervisor):
     await play(cf, missed("m1", T))
     t = T + 1200
-    for event in [{"event": "outgoing", "call_id": "o1", "to": NUMBER, "extension": "101", "timestamp": t},
-                  {"event": "ended", "call_id": "o1", "reason": "no_answer", "timestamp": t + 30}]:
+    for event in [
+        {"event": "outgoing", "call_id": "o1", "to": NUMBER, "extension": "101", "timestamp": t},
+        {"event": "ended", "call_id": "o1", "reason": "no_answer", "timestamp": t + 30},
+    ]:
         body = json.dumps(event).encode()
-        await cf.http.post("/pbx/generic/events", content=body,
-                           headers={generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body)})
+        await cf.http.post(
+            "/pbx/generic/events", content=body, headers={generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body)}
+        )
     await cf.settle()
     [callback] = await callbacks(cf, supervisor["headers"], "open")
     assert callback["attempts"] == 1
@@ -139,8 +148,9 @@ async def test_two_operators_racing_for_one_callback_one_wins(cf, supervisor):
     await play(cf, missed("m1", T))
     [callback] = await callbacks(cf, supervisor["headers"], "open")
     url = f"/api/callbacks/{callback['id']}/claim"
-    first, second = await asyncio.gather(cf.http.post(url, headers=olga["headers"]),
-                                         cf.http.post(url, headers=ivan["headers"]))
+    first, second = await asyncio.gather(
+        cf.http.post(url, headers=olga["headers"]), cf.http.post(url, headers=ivan["headers"])
+    )
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     winner = olga if first.status_code == 200 else ivan
     [claimed] = await callbacks(cf, supervisor["headers"], "in_progress")

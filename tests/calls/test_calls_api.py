@@ -30,13 +30,27 @@ async def test_filters_and_pages(cf, supervisor):
     assert [c["external_id"] for c in naive["items"]] == []
     assert (await get(since="yesterday")).status_code == 422
     page = (await get(limit=1, offset=1)).json()
-    assert (page["total"], page["limit"], page["offset"], [c["external_id"] for c in page["items"]]) == (3, 1, 1, ["a1"])
+    assert (page["total"], page["limit"], page["offset"], [c["external_id"] for c in page["items"]]) == (
+        3,
+        1,
+        1,
+        ["a1"],
+    )
     assert (await get(limit=10_000)).json()["limit"] == 500
     assert (await get(limit=0)).status_code == 422
     assert (await get(outcome="lost")).status_code == 422
     first = everything["items"][-1]
-    assert set(first) >= {"id", "direction", "number", "outcome", "contact_id", "operator_id", "started_at",
-                          "answered_at", "ended_at"}
+    assert set(first) >= {
+        "id",
+        "direction",
+        "number",
+        "outcome",
+        "contact_id",
+        "operator_id",
+        "started_at",
+        "answered_at",
+        "ended_at",
+    }
 
 
 async def test_call_detail_has_legs_and_timeline(cf, supervisor):

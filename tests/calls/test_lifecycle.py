@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.calls import lifecycle
 from app.calls.models import Call, CallLeg, Outcome
@@ -28,9 +29,19 @@ def run(events, *, sweep: bool = False) -> tuple[Call, dict[str, CallLeg]]:
 
 
 def summary(call: Call, legs: dict[str, CallLeg]) -> tuple:
-    return (call.direction, call.outcome, call.state, call.number_raw, call.operator_extension, call.answered_at,
-            call.started_at, call.ended_at, call.end_reason, call.ended_in,
-            sorted((key, leg.state, leg.seq, leg.connected_at, leg.ended_at) for key, leg in legs.items()))
+    return (
+        call.direction,
+        call.outcome,
+        call.state,
+        call.number_raw,
+        call.operator_extension,
+        call.answered_at,
+        call.started_at,
+        call.ended_at,
+        call.end_reason,
+        call.ended_in,
+        sorted((key, leg.state, leg.seq, leg.connected_at, leg.ended_at) for key, leg in legs.items()),
+    )
 
 
 SCRIPTS = {
@@ -62,11 +73,24 @@ def test_without_the_summary_the_sweep_reaches_the_same_outcome(name, data):
 
 
 def test_stale_seq_does_not_move_a_leg_back_but_its_moment_counts():
-    appeared = LegUpdate(call_key="e", leg_key="l", seq=1, state=LegState.appeared, kind=LegKind.operator,
-                         extension="101", occurred_at=T0)
+    appeared = LegUpdate(
+        call_key="e",
+        leg_key="l",
+        seq=1,
+        state=LegState.appeared,
+        kind=LegKind.operator,
+        extension="101",
+        occurred_at=T0,
+    )
     connected = appeared.model_copy(update={"seq": 2, "state": LegState.connected, "occurred_at": T0.replace(second=5)})
-    ended = appeared.model_copy(update={"seq": 3, "state": LegState.disconnected, "occurred_at": T0.replace(second=50),
-                                        "end_reason": EndReason.caller_hung_up})
+    ended = appeared.model_copy(
+        update={
+            "seq": 3,
+            "state": LegState.disconnected,
+            "occurred_at": T0.replace(second=50),
+            "end_reason": EndReason.caller_hung_up,
+        }
+    )
     call, legs = run([ended, appeared, connected])
     assert legs["l"].state == "disconnected" and legs["l"].seq == 3
     assert call.answered_at == T0.replace(second=5) and call.operator_extension == "101"
@@ -84,12 +108,33 @@ def test_late_summary_corrects_the_sweep():
 
 
 def test_outbound_click_to_call_is_not_reached_when_the_client_does_not_answer():
-    initiator = LegUpdate(call_key="o", leg_key="1", seq=1, state=LegState.connected, kind=LegKind.initiator,
-                          extension="101", client_number="79001234567", occurred_at=T0)
-    client = LegUpdate(call_key="o", leg_key="2", seq=2, state=LegState.disconnected, kind=LegKind.external,
-                       extension="101", client_number="79001234567", occurred_at=T0.replace(second=30),
-                       end_reason=EndReason.no_answer)
-    final = CallFinished(call_key="o", occurred_at=T0.replace(second=31), direction=Direction.outbound, answered=False,
-                         end_reason=EndReason.no_answer)
+    initiator = LegUpdate(
+        call_key="o",
+        leg_key="1",
+        seq=1,
+        state=LegState.connected,
+        kind=LegKind.initiator,
+        extension="101",
+        client_number="79001234567",
+        occurred_at=T0,
+    )
+    client = LegUpdate(
+        call_key="o",
+        leg_key="2",
+        seq=2,
+        state=LegState.disconnected,
+        kind=LegKind.external,
+        extension="101",
+        client_number="79001234567",
+        occurred_at=T0.replace(second=30),
+        end_reason=EndReason.no_answer,
+    )
+    final = CallFinished(
+        call_key="o",
+        occurred_at=T0.replace(second=31),
+        direction=Direction.outbound,
+        answered=False,
+        end_reason=EndReason.no_answer,
+    )
     call, _ = run([initiator, client, final])
     assert (call.direction, call.outcome) == ("outbound", Outcome.not_reached)

@@ -13,9 +13,9 @@ from app.database import Database
 from app.inbox.models import InboxItem
 from app.inbox.writer import InboxWriter
 from app.settings import get_settings
+from telephony import mango
 from tests.callbacks.test_callback_list import missed, play
 from tests.conftest import running, signed_mango
-from telephony import mango
 
 T = 1750000000
 
@@ -59,8 +59,14 @@ async def test_rows_stored_before_a_crash_are_processed_on_start(settings):
     writer = InboxWriter(db)  # acknowledged, then the process died before processing
     for path, payload in missed("crash", T):
         body = urlencode(signed_mango(path, payload)["body"])
-        await writer.store(vendor=mango.VENDOR, path=path, dedup_key=mango.dedup_key(path, payload),
-                           body=body, headers={}, remote_addr=None)
+        await writer.store(
+            vendor=mango.VENDOR,
+            path=path,
+            dedup_key=mango.dedup_key(path, payload),
+            body=body,
+            headers={},
+            remote_addr=None,
+        )
     await db.dispose()
     async with running(settings) as cf:
         supervisor = await cf.user("sam", Role.supervisor)

@@ -3,27 +3,42 @@
 import json
 
 from app.auth.models import Role
-from tests.conftest import GENERIC_SECRET
 from telephony import generic
+from tests.conftest import GENERIC_SECRET
 
 
 async def send(cf, payload: dict, *, secret: str = GENERIC_SECRET):
     body = json.dumps(payload).encode()
-    return await cf.http.post("/pbx/generic/events", content=body,
-                              headers={generic.SIGNATURE_HEADER: generic.sign(secret, body),
-                                       "content-type": "application/json"})
+    return await cf.http.post(
+        "/pbx/generic/events",
+        content=body,
+        headers={generic.SIGNATURE_HEADER: generic.sign(secret, body), "content-type": "application/json"},
+    )
 
 
 def call_events(call_id: str, caller: str, answered_by: str | None) -> list[dict]:
     t = 1760000000
-    events = [{"event": "incoming", "call_id": call_id, "from": caller, "to": "+74951234567", "timestamp": t, "seq": 1},
-              {"event": "ringing", "call_id": call_id, "extension": "101", "timestamp": t + 2, "seq": 2}]
+    events = [
+        {"event": "incoming", "call_id": call_id, "from": caller, "to": "+74951234567", "timestamp": t, "seq": 1},
+        {"event": "ringing", "call_id": call_id, "extension": "101", "timestamp": t + 2, "seq": 2},
+    ]
     if answered_by:
-        events += [{"event": "answered", "call_id": call_id, "extension": answered_by, "timestamp": t + 7, "seq": 3},
-                   {"event": "ended", "call_id": call_id, "reason": "caller_hung_up", "timestamp": t + 67, "seq": 4}]
+        events += [
+            {"event": "answered", "call_id": call_id, "extension": answered_by, "timestamp": t + 7, "seq": 3},
+            {"event": "ended", "call_id": call_id, "reason": "caller_hung_up", "timestamp": t + 67, "seq": 4},
+        ]
     else:
-        events += [{"event": "ended", "call_id": call_id, "extension": "101", "reason": "no_answer", "timestamp": t + 22, "seq": 3},
-                   {"event": "ended", "call_id": call_id, "reason": "queue_timeout", "timestamp": t + 60, "seq": 4}]
+        events += [
+            {
+                "event": "ended",
+                "call_id": call_id,
+                "extension": "101",
+                "reason": "no_answer",
+                "timestamp": t + 22,
+                "seq": 3,
+            },
+            {"event": "ended", "call_id": call_id, "reason": "queue_timeout", "timestamp": t + 60, "seq": 4},
+        ]
     return events
 
 
@@ -33,7 +48,12 @@ async def test_answered_call(cf, supervisor):
         assert (await send(cf, event)).status_code == 200
     await cf.settle()
     [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
-    assert (call["vendor"], call["external_id"], call["direction"], call["outcome"]) == ("generic", "g-1", "inbound", "answered")
+    assert (call["vendor"], call["external_id"], call["direction"], call["outcome"]) == (
+        "generic",
+        "g-1",
+        "inbound",
+        "answered",
+    )
     assert call["number"] == "+79123456789" and call["operator_id"] == operator["id"]
     assert call["answered_at"] == "2025-10-09T08:53:27Z"
 
@@ -53,8 +73,15 @@ async def test_hidden_number_is_recorded_but_not_on_the_working_list(cf, supervi
         await send(cf, event)
     await cf.settle()
     [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
-    assert (call["outcome"], call["number"], call["number_raw"], call["contact_id"]) == ("missed", "anonymous", "anonymous", None)
-    assert (await cf.http.get("/api/calls", params={"number": "anonymous"}, headers=supervisor["headers"])).json()["total"] == 1
+    assert (call["outcome"], call["number"], call["number_raw"], call["contact_id"]) == (
+        "missed",
+        "anonymous",
+        "anonymous",
+        None,
+    )
+    assert (await cf.http.get("/api/calls", params={"number": "anonymous"}, headers=supervisor["headers"])).json()[
+        "total"
+    ] == 1
     assert (await cf.http.get("/api/callbacks?status=open", headers=supervisor["headers"])).json()["total"] == 0
     [closed] = (await cf.http.get("/api/callbacks?status=canceled", headers=supervisor["headers"])).json()["items"]
     assert closed["reason"] == "no_caller_id" and closed["phone_raw"] == "anonymous"

@@ -75,7 +75,9 @@ async def test_outbound_callback_closes_the_open_callback(cf, supervisor):
     [callback] = await open_callbacks(cf, supervisor["headers"])
     await replay(cf, mango_scenario("outbound_callback_answered"))
 
-    calls = (await cf.http.get("/api/calls", params={"number": "8 900 123-45-67"}, headers=supervisor["headers"])).json()
+    calls = (
+        await cf.http.get("/api/calls", params={"number": "8 900 123-45-67"}, headers=supervisor["headers"])
+    ).json()
     outbound = next(c for c in calls["items"] if c["direction"] == "outbound")
     assert outbound["outcome"] == "answered" and outbound["operator_extension"] == "101"
     assert await open_callbacks(cf, supervisor["headers"]) == []
@@ -97,8 +99,13 @@ async def test_every_mango_path_is_acknowledged_and_stored(cf, supervisor):
     assert calls["total"] == 3
 
 
-SCENARIOS = ["inbound_answered_via_queue", "inbound_missed_no_answer_queue_timeout", "caller_hangup_in_ivr",
-             "outbound_callback_answered", "docs_route_from_ivr_example"]
+SCENARIOS = [
+    "inbound_answered_via_queue",
+    "inbound_missed_no_answer_queue_timeout",
+    "caller_hangup_in_ivr",
+    "outbound_callback_answered",
+    "docs_route_from_ivr_example",
+]
 
 
 async def _final_state(cf, headers) -> list[tuple]:
@@ -106,10 +113,24 @@ async def _final_state(cf, headers) -> list[tuple]:
     calls = (await cf.http.get("/api/calls", params={"limit": 500}, headers=headers)).json()["items"]
     callbacks = (await cf.http.get("/api/callbacks", params={"limit": 500}, headers=headers)).json()["items"]
     return sorted(
-        (c["external_id"], c["direction"], c["outcome"], c["state"], c["number"], c["operator_extension"],
-         c["answered_at"], c["started_at"], c["end_reason"], c["ended_in"]) for c in calls
-    ) + sorted((b["phone"], b["missed_count"], b["reason"], b["first_missed_at"], b["due_at"])
-               for b in callbacks if b["status"] in ("open", "in_progress"))
+        (
+            c["external_id"],
+            c["direction"],
+            c["outcome"],
+            c["state"],
+            c["number"],
+            c["operator_extension"],
+            c["answered_at"],
+            c["started_at"],
+            c["end_reason"],
+            c["ended_in"],
+        )
+        for c in calls
+    ) + sorted(
+        (b["phone"], b["missed_count"], b["reason"], b["first_missed_at"], b["due_at"])
+        for b in callbacks
+        if b["status"] in ("open", "in_progress")
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

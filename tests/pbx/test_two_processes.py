@@ -5,9 +5,9 @@ import asyncio
 import random
 
 from app.auth.models import Role
+from telephony.mango_script import InboundCall
 from tests.conftest import running, signed_mango
 from tests.pbx.test_mango_webhooks import _final_state
-from telephony.mango_script import InboundCall
 
 T = 1750000000
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from app.calls.models import Call
 from app.inbox.models import InboxItem
 from app.settings import Settings
-from tests.conftest import MANGO_KEY, MANGO_SALT, mango_scenario, running
 from telephony import mango
+from tests.conftest import MANGO_KEY, MANGO_SALT, mango_scenario, running
 
 GOOD = mango_scenario("inbound_missed_no_answer_queue_timeout")[0]
 
@@ -28,13 +28,16 @@ async def assert_nothing_changed(cf) -> None:
     assert await call_count(cf) == 0
 
 
-@pytest.mark.parametrize("tamper, status", [
-    (lambda body: {**body, "sign": "0" * 64}, 401),
-    (lambda body: {**body, "vpbx_api_key": "somebody-elses-key"}, 401),
-    (lambda body: {**body, "json": body["json"].replace("79001234567", "79990000000")}, 401),
-    (lambda body: {k: v for k, v in body.items() if k != "sign"}, 400),
-    (lambda body: {k: v for k, v in body.items() if k != "json"}, 400),
-])
+@pytest.mark.parametrize(
+    "tamper, status",
+    [
+        (lambda body: {**body, "sign": "0" * 64}, 401),
+        (lambda body: {**body, "vpbx_api_key": "somebody-elses-key"}, 401),
+        (lambda body: {**body, "json": body["json"].replace("79001234567", "79990000000")}, 401),
+        (lambda body: {k: v for k, v in body.items() if k != "sign"}, 400),
+        (lambda body: {k: v for k, v in body.items() if k != "json"}, 400),
+    ],
+)
 async def test_bad_signature_or_form_changes_nothing(cf, tamper, status):
     response = await cf.http.post("/pbx/mango/events/call", data=tamper(GOOD["body"]))
     assert response.status_code == status
@@ -43,8 +46,11 @@ async def test_bad_signature_or_form_changes_nothing(cf, tamper, status):
 
 
 async def test_body_that_is_not_a_form_is_400(cf):
-    response = await cf.http.post("/pbx/mango/events/call", content=b"\xff\xfe not text",
-                                  headers={"content-type": "application/x-www-form-urlencoded"})
+    response = await cf.http.post(
+        "/pbx/mango/events/call",
+        content=b"\xff\xfe not text",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 400
     response = await cf.http.post("/pbx/mango/events/call", content=b"sign=a&sign=b&json=%7B%7D&vpbx_api_key=k")
     assert response.status_code == 400 and "repeated" in response.json()["detail"]
@@ -58,14 +64,22 @@ async def test_huge_body_is_413(cf):
     await assert_nothing_changed(cf)
 
 
-@pytest.mark.parametrize("json_text, reason", [
-    ("[1, 2]", "must be a JSON object"),
-    ("{not json", "not valid JSON"),
-    ('{"entry_id": "e1", "call_id": "c1", "seq": 1, "timestamp": 1750000000}', "missing call_state"),
-    ('{"entry_id": "e1", "call_id": "c1", "seq": "two", "call_state": "Appeared", "timestamp": 1}', "seq must be an integer"),
-    ('{"entry_id": "%s", "call_id": "c1", "seq": 1, "call_state": "Appeared", "timestamp": 1}' % ("e" * 200),
-     "call_key: String should have at most 128 characters"),
-])
+@pytest.mark.parametrize(
+    "json_text, reason",
+    [
+        ("[1, 2]", "must be a JSON object"),
+        ("{not json", "not valid JSON"),
+        ('{"entry_id": "e1", "call_id": "c1", "seq": 1, "timestamp": 1750000000}', "missing call_state"),
+        (
+            '{"entry_id": "e1", "call_id": "c1", "seq": "two", "call_state": "Appeared", "timestamp": 1}',
+            "seq must be an integer",
+        ),
+        (
+            '{"entry_id": "%s", "call_id": "c1", "seq": 1, "call_state": "Appeared", "timestamp": 1}' % ("e" * 200),
+            "call_key: String should have at most 128 characters",
+        ),
+    ],
+)
 async def test_signed_but_unreadable_payload_is_kept_and_answered_422(cf, json_text, reason):
     form = {"vpbx_api_key": MANGO_KEY, "sign": mango.sign(MANGO_KEY, MANGO_SALT, json_text), "json": json_text}
     response = await cf.http.post("/pbx/mango/events/call", data=form)
@@ -79,8 +93,12 @@ async def test_signed_but_unreadable_payload_is_kept_and_answered_422(cf, json_t
 async def test_unknown_mango_path_is_404_and_known_ones_are_stored(cf):
     response = await cf.http.post("/pbx/mango/commands/route", data=GOOD["body"])
     assert response.status_code == 404
-    response = await cf.http.post("/pbx/mango/events/user/status_changed", data=mango.signed_form(
-        MANGO_KEY, MANGO_SALT, {"abonent_id": 1, "status": "online", "timestamp": 1750000000000}))
+    response = await cf.http.post(
+        "/pbx/mango/events/user/status_changed",
+        data=mango.signed_form(
+            MANGO_KEY, MANGO_SALT, {"abonent_id": 1, "status": "online", "timestamp": 1750000000000}
+        ),
+    )
     assert response.status_code == 200 and response.json()["status"] == "accepted"
 
 
@@ -99,7 +117,9 @@ async def test_allow_list_refuses_other_addresses(settings):
         response = await cf.post_pbx(GOOD)
         assert response.status_code == 403 and "not an allowed mango address" in response.json()["detail"]
         await assert_nothing_changed(cf)
-    listed = settings.model_copy(update={"pbx_allowed_ips": allowed_networks({"mango": ["81.88.80.132", "81.88.82.36"]})})
+    listed = settings.model_copy(
+        update={"pbx_allowed_ips": allowed_networks({"mango": ["81.88.80.132", "81.88.82.36"]})}
+    )
     async with running(listed) as cf:
         assert (await cf.post_pbx(GOOD)).status_code == 200
 
