@@ -56,7 +56,7 @@ def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transi
         raise TypeError(f"unknown event {event!r}")
     # The earliest moment anyone reports is when the call began (a min: arrival order cannot matter).
     began = event.started_at if isinstance(event, CallFinished) and event.started_at else event.occurred_at
-    call.started_at = min(call.started_at, began)
+    _update(call, started_at=min(call.started_at, began))
     return changes + derive(call, legs)
 
 
@@ -70,25 +70,29 @@ def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[T
     else:
         stale = _RANK[event.state] < _RANK[LegState(leg.state)]
     at = event.occurred_at
-    leg.appeared_at = _earliest(leg.appeared_at, at)
+    changes = {"appeared_at": _earliest(leg.appeared_at, at)}
     if event.state in (LegState.connected, LegState.on_hold):
-        leg.connected_at = _earliest(leg.connected_at, at)
-    if event.state == LegState.disconnected:
-        leg.ended_at = _latest(leg.ended_at, at)
-        leg.end_reason = leg.end_reason or (event.end_reason.value if event.end_reason else None)
-        leg.end_code = leg.end_code or event.end_code
-    leg.extension = leg.extension or event.extension
-    leg.group_number = leg.group_number or event.group
-    leg.client_number = leg.client_number or event.client_number
-    leg.line_number = leg.line_number or event.line_number
-    leg.command_id = leg.command_id or event.command_id
+        changes["connected_at"] = _earliest(leg.connected_at, at)
     if event.state == LegState.disconnected:  # final for the leg, whatever else arrived first
-        leg.state = event.state.value
+        changes["ended_at"] = _latest(leg.ended_at, at)
+        changes["end_reason"] = leg.end_reason or (event.end_reason.value if event.end_reason else None)
+        changes["end_code"] = leg.end_code or event.end_code
+        changes["state"] = event.state.value
         if event.seq is not None:
-            leg.seq = event.seq if leg.seq is None else max(leg.seq, event.seq)
+            changes["seq"] = event.seq if leg.seq is None else max(leg.seq, event.seq)
     elif not stale and leg.state != LegState.disconnected:
-        leg.state = event.state.value
-        leg.seq = event.seq if event.seq is not None else leg.seq
+        changes["state"] = event.state.value
+        changes["seq"] = event.seq if event.seq is not None else leg.seq
+    for name, value in (
+        ("extension", event.extension),
+        ("group_number", event.group),
+        ("client_number", event.client_number),
+        ("line_number", event.line_number),
+        ("command_id", event.command_id),
+    ):
+        if value and getattr(leg, name) is None:
+            changes[name] = value
+    _update(leg, **changes)
     detail = {"leg": event.leg_key, "kind": event.kind.value, "extension": event.extension, "seq": event.seq}
     if event.end_reason:
         detail["end_reason"] = event.end_reason.value
@@ -143,28 +147,33 @@ def derive(call: Call, legs: dict[str, CallLeg]) -> list[Transition]:
     """
     changes: list[Transition] = []
     direction = Direction(call.final_direction) if call.final_direction else _direction(legs)
-    call.direction = direction.value
-    call.number_raw = call.number_raw or _client_number(legs)
-    call.line_number = call.line_number or next((leg.line_number for leg in _ordered(legs) if leg.line_number), None)
     if call.final_answered is None:
         answered_at = _answered_at(legs)
     else:
         answered_at = (call.answered_at or _answered_at(legs) or call.ended_at) if call.final_answered else None
     if answered_at is not None and call.answered_at is None:
         changes.append(Transition(answered_at, "answered", {"extension": _answering_extension(legs)}))
-    call.answered_at = answered_at
+    operator_extension = call.operator_extension
     if answered_at is not None and not (call.final_answered and call.operator_extension):
-        call.operator_extension = _answering_extension(legs) or call.operator_extension
+        operator_extension = _answering_extension(legs) or call.operator_extension
+    _update(
+        call,
+        direction=direction.value,
+        number_raw=call.number_raw or _client_number(legs),
+        line_number=call.line_number or next((leg.line_number for leg in _ordered(legs) if leg.line_number), None),
+        answered_at=answered_at,
+        operator_extension=operator_extension,
+    )
     if call.finalized_by is not None:
         changes += _judge(call, legs, direction)
-    call.state = _live_state(call, legs)
+    _update(call, state=_live_state(call, legs))
     return changes
 
 
 def _judge(call: Call, legs: dict[str, CallLeg], direction: Direction) -> list[Transition]:
     answered = call.answered_at is not None
     outcome = decide_outcome(direction, answered=answered, reason=call.end_reason or _last_end_reason(legs))
-    call.ended_in = "talk" if answered else _furthest_stage(legs)
+    _update(call, ended_in="talk" if answered else _furthest_stage(legs))
     if outcome == call.outcome:
         return []
     detail = {"outcome": outcome.value, "reason": call.end_reason, "by": call.finalized_by}
@@ -247,6 +256,14 @@ def _furthest_stage(legs: dict[str, CallLeg]) -> str | None:
     if LegKind.ivr in kinds:
         return "ivr"
     return None
+
+
+def _update(row, **values) -> None:
+    """Assigns only what changes: every processed webhook re-derives its call, and an ORM attribute
+    assignment costs far more than a comparison."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _earliest(current: datetime | None, candidate: datetime) -> datetime:
