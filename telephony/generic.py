@@ -56,29 +56,18 @@ def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]
     seq = _seq(payload)
     extension = _text(payload, "extension")
     reason = _reason(payload)
-    if event == "incoming":
+    if event in ("incoming", "outgoing"):  # the client's own leg: waiting for us, or being dialled by us
+        inbound = event == "incoming"
         return [
             LegUpdate(
                 **common,
                 leg_key=_CALLER_LEG,
                 seq=seq,
                 state=LegState.appeared,
-                kind=LegKind.queue,
-                client_number=_text(payload, "from"),
-                line_number=_text(payload, "to"),
-            )
-        ]
-    if event == "outgoing":
-        return [
-            LegUpdate(
-                **common,
-                leg_key=_CALLER_LEG,
-                seq=seq,
-                state=LegState.appeared,
-                kind=LegKind.external,
-                client_number=_text(payload, "to"),
-                line_number=_text(payload, "line"),
-                extension=extension,
+                kind=LegKind.queue if inbound else LegKind.external,
+                client_number=_text(payload, "from" if inbound else "to"),
+                line_number=_text(payload, "to" if inbound else "line"),
+                extension=None if inbound else extension,
             )
         ]
     if event == "recording":
