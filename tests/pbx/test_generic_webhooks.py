@@ -102,3 +102,27 @@ async def test_event_id_makes_redelivery_a_no_op(cf):
     event = {**call_events("g-5", "+79123456789", answered_by=None)[0], "event_id": "evt-1"}
     assert (await send(cf, event)).json()["status"] == "accepted"
     assert (await send(cf, {**event, "timestamp": 1760000099})).json()["status"] == "duplicate"
+
+
+async def test_outbound_call_that_reaches_the_client_closes_its_callback(cf, supervisor):
+    for event in call_events("g-6", "+79123456789", answered_by=None):
+        await send(cf, event)
+    await cf.settle()  # the miss is on the list before the call back happens
+    t = 1760000600
+    for event in [
+        {"event": "outgoing", "call_id": "g-7", "to": "89123456789", "extension": "101", "timestamp": t, "seq": 1},
+        {"event": "answered", "call_id": "g-7", "extension": "101", "timestamp": t + 9, "seq": 2},
+        {"event": "ended", "call_id": "g-7", "reason": "callee_hung_up", "timestamp": t + 90, "seq": 3},
+    ]:
+        assert (await send(cf, event)).status_code == 200
+    await cf.settle()
+    calls = (await cf.http.get("/api/calls", params={"direction": "outbound"}, headers=supervisor["headers"])).json()
+    [outbound] = calls["items"]
+    assert (outbound["outcome"], outbound["number"], outbound["operator_extension"]) == (
+        "answered",
+        "+79123456789",
+        "101",
+    )
+    assert (await cf.http.get("/api/callbacks?status=open", headers=supervisor["headers"])).json()["total"] == 0
+    [done] = (await cf.http.get("/api/callbacks?status=done", headers=supervisor["headers"])).json()["items"]
+    assert done["resolved_call_id"] == outbound["id"]
