@@ -35,5 +35,5 @@ class CompleteRequest(BaseModel):
 
 
 class CancelRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(default="canceled", min_length=1, max_length=500)
     takeover: bool = False

@@ -71,11 +71,13 @@ async def complete_callback(
 @router.post("/{callback_id}/cancel", response_model=CallbackOut)
 async def cancel_callback(
     callback_id: int,
-    body: CancelRequest,
     session: SessionDep,
     user: CallCenterUser,
+    body: Annotated[CancelRequest | None, Body()] = None,
     takeover: Annotated[bool, Query()] = False,
 ):
+    """Takes the number off the list without calling (spam, wrong number); the reason is optional."""
+    body = body or CancelRequest()
     return await callbacks_service.cancel(
         session=session, callback_id=callback_id, actor=user, reason=body.reason, takeover=body.takeover or takeover
     )

@@ -120,6 +120,7 @@ async def test_supervisor_assigns_and_operators_cancel(cf, supervisor):
     ).status_code == 404
     response = await cf.http.post(f"{url}/cancel", json={"reason": "wrong number"}, headers=operator["headers"])
     assert response.status_code == 200 and response.json()["status"] == "canceled"
+    assert response.json()["result"] == "wrong number"
     assert await callbacks(cf, supervisor["headers"], "open") == []
     assert (await cf.http.post(f"{url}/complete", json={"result": ""}, headers=operator["headers"])).status_code == 422
 
@@ -155,3 +156,13 @@ async def test_two_operators_racing_for_one_callback_one_wins(cf, supervisor):
     winner = olga if first.status_code == 200 else ivan
     [claimed] = await callbacks(cf, supervisor["headers"], "in_progress")
     assert claimed["assignee_id"] == winner["id"]
+
+
+async def test_cancel_needs_no_body(cf, supervisor):
+    await play(cf, missed("m1", T))
+    [callback] = await callbacks(cf, supervisor["headers"], "open")
+    response = await cf.http.post(f"/api/callbacks/{callback['id']}/cancel", headers=supervisor["headers"])
+    assert response.status_code == 200 and (response.json()["status"], response.json()["result"]) == (
+        "canceled",
+        "canceled",
+    )
