@@ -2,12 +2,12 @@
 
 import asyncio
 
-from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table)
+from alembic import context
 from app.database import UTCDateTime
 from app.settings import get_settings
 

@@ -36,3 +36,4 @@ async def get_read_session(db: Annotated[Database, Depends(get_db)]) -> AsyncIte
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+DbDep = Annotated[Database, Depends(get_db)]

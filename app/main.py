@@ -14,12 +14,17 @@ from app.calls.scheduled import finalize_stale_calls
 from app.calls.views import router as calls_router
 from app.contacts.views import router as contacts_router
 from app.database import Database
+from app.dispatch.scheduled import run_dispatch_tick
+from app.dispatch.views import router as dispatch_router
 from app.errors import install_error_handler
 from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.migrations import upgrade_to_head_async
+from app.operators.views import router as operators_router
 from app.pbx.events import inbox_handler
 from app.pbx.views import router as pbx_router
+from app.pbx.zadarma_webhook import router as zadarma_router
+from app.queues.views import router as queues_router
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy = calls_service.CallPolicy.from_settings(settings)
         processor = InboxProcessor(db, inbox_handler(policy))
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
+        app.state.call_policy = policy
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
         processing = asyncio.create_task(processor.run(), name="inbox-processor")
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -56,6 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             seconds=settings.sweep_interval_seconds,
             kwargs={"db": db, "settings": settings, "policy": policy},
             id="finalize-stale-calls",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(
+            run_dispatch_tick,
+            "interval",
+            seconds=settings.dispatch_interval_seconds,
+            kwargs={"db": db},
+            id="dispatch-tick",
             max_instances=1,
             coalesce=True,
         )
@@ -81,6 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handler(app)
     app.include_router(pbx_router)
+    app.include_router(zadarma_router)
+    app.include_router(operators_router)
+    app.include_router(queues_router)
+    app.include_router(dispatch_router)
     app.include_router(calls_router)
     app.include_router(contacts_router)
     app.include_router(callbacks_router)

@@ -4,6 +4,23 @@ from app.auth.models import User
 from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallLeg, CallTransition
 from app.contacts.models import Contact
+from app.dispatch.models import Offer, QueueEntry
 from app.inbox.models import InboxItem
+from app.operators.models import Operator
+from app.queues.models import Queue, QueueMember
 
-__all__ = ["Call", "CallLeg", "CallTransition", "Callback", "CallbackAction", "Contact", "InboxItem", "User"]
+__all__ = [
+    "Call",
+    "CallLeg",
+    "CallTransition",
+    "Callback",
+    "CallbackAction",
+    "Contact",
+    "InboxItem",
+    "Offer",
+    "Operator",
+    "Queue",
+    "QueueEntry",
+    "QueueMember",
+    "User",
+]

@@ -18,12 +18,20 @@ class Settings(BaseSettings):
     # MANGO OFFICE: the product key and salt from the cabinet; webhooks are refused while unset.
     mango_api_key: str = ""
     mango_api_salt: str = ""
+    mango_api_url: str = "https://app.mango-office.ru/vpbx/"
+    # Zadarma: webhooks are signed with the API secret; the key goes with outbound requests.
+    zadarma_secret: str = ""
+    zadarma_api_key: str = ""
+    zadarma_api_url: str = "https://api.zadarma.com"
     # Our own signed JSON protocol for any other PBX.
     generic_secret: str = ""
+    pbx_request_timeout_seconds: float = Field(default=5.0, gt=0)
 
     default_region: str = "RU"
     timezone: str = "Europe/Moscow"
     callback_sla_minutes: int = Field(default=15, ge=0)
+    # Unanswered dial attempts after which a callback is closed as unreachable (0: never).
+    callback_max_attempts: int = Field(default=5, ge=0)
     # Optional allow-list per vendor, JSON: {"mango": ["81.88.80.0/22"], "generic": ["10.0.0.5"]}.
     pbx_allowed_ips: dict[str, list[IPNetwork]] = Field(default_factory=dict)
     max_webhook_bytes: int = Field(default=1024 * 1024, gt=0)
@@ -32,6 +40,8 @@ class Settings(BaseSettings):
     finalize_after_legs_ended_seconds: int = 300
     finalize_after_silence_seconds: int = 7200
     sweep_interval_seconds: float = 15.0
+    # Offers ring out, wrap-ups end and waiting calls are re-offered on this tick.
+    dispatch_interval_seconds: float = Field(default=1.0, gt=0)
     # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by
     # default because even unconfigured it costs every request a provider lookup.
     opentelemetry: bool = False

@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
@@ -20,6 +21,20 @@ def json_object(raw: str | bytes, *, what: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise PayloadError(f"{what} must be a JSON object")
     return payload
+
+
+def form_fields(body: str, *, max_fields: int) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body as a dict; a malformed or repeated field is refused."""
+    try:
+        pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body), max_num_fields=max_fields)
+    except ValueError as exc:
+        raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): {exc}") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            raise PayloadError(f"form field {name} is repeated")
+        form[name] = value
+    return form
 
 
 def text(payload: dict[str, Any], key: str, *, required: bool = False) -> str | None:

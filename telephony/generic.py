@@ -7,16 +7,20 @@ named by its ``extension``.
 
 import hashlib
 import hmac
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+from schemas.routing import RouteAction, RouteDecision
 from telephony import PayloadError
 from telephony.fields import content_hash, json_object, model_errors_as_payload_errors, text
 
 VENDOR = "generic"
 SIGNATURE_HEADER = "X-Callfunnel-Signature"
-EVENTS = ("incoming", "outgoing", "ringing", "answered", "hold", "unhold", "ended", "recording")
+EVENTS = ("incoming", "waiting", "outgoing", "ringing", "answered", "hold", "unhold", "ended", "recording")
+SYNC_EVENTS = ("incoming", "waiting")  # answered with the routing decision
+RETRY_AFTER_SECONDS = 3  # how soon a PBX told to ``wait`` should ask again
 
 _CALLER_LEG = "caller"  # the client waiting in the PBX (inbound) or being dialled (outbound)
 
@@ -70,6 +74,8 @@ def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]
                 extension=None if inbound else extension,
             )
         ]
+    if event == "waiting":  # the PBX asks again for a caller it holds
+        return [LegUpdate(**common, leg_key=_CALLER_LEG, seq=seq, state=LegState.appeared, kind=LegKind.queue)]
     if event == "recording":
         return [
             RecordingUpdate(
@@ -101,6 +107,23 @@ def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]
             end_reason=reason if event == "ended" else None,
         )
     ]
+
+
+def reply(decision: RouteDecision) -> str:
+    """The ``route`` object answering ``incoming``/``waiting`` (README, "Generic PBX protocol")."""
+    route: dict[str, Any] = {"action": decision.action.value}
+    if decision.action == RouteAction.ring:
+        route["targets"] = [{"extension": t.extension, "offer_id": t.offer_id} for t in decision.targets]
+        route["timeout"] = decision.timeout_seconds
+    elif decision.action == RouteAction.wait:
+        route["retry_after"] = RETRY_AFTER_SECONDS
+    elif decision.action == RouteAction.reject:
+        route["reason"] = decision.reason
+    if decision.pbx_group:
+        route["group"] = decision.pbx_group
+    if decision.caller_name:
+        route["caller_name"] = decision.caller_name
+    return json.dumps(route, ensure_ascii=False, separators=(",", ":"))
 
 
 def _reason(payload: dict[str, Any]) -> EndReason | None:

@@ -9,7 +9,6 @@ import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from schemas.pbx_events import (
     CallEvent,
@@ -23,7 +22,7 @@ from schemas.pbx_events import (
     RecordingUpdate,
 )
 from telephony import PayloadError
-from telephony.fields import content_hash, json_object, model_errors_as_payload_errors
+from telephony.fields import content_hash, form_fields, json_object, model_errors_as_payload_errors
 from telephony.fields import text as _text
 
 VENDOR = "mango"
@@ -66,15 +65,7 @@ _CODES: dict[int, EndReason] = {
 
 def parse_form(body: str) -> dict[str, str]:
     """The three form fields; raises PayloadError for anything else (nothing is stored then)."""
-    try:
-        pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=True, max_num_fields=20)
-    except ValueError as exc:
-        raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): {exc}") from None
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise PayloadError(f"form field {name} is repeated")
-        form[name] = value
+    form = form_fields(body, max_fields=20)
     missing = [name for name in FORM_FIELDS if not form.get(name)]
     if missing:
         raise PayloadError(f"form is missing {', '.join(missing)}")

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.errors import Conflict, NotFound
+from app.operators.models import Operator
 
 
 def token_digest(token: str) -> str:
@@ -33,8 +34,12 @@ async def get_by_name(*, session: AsyncSession, name: str) -> User:
     return user
 
 
-async def create(*, session: AsyncSession, name: str, role: Role, extension: str | None = None) -> tuple[User, str]:
-    """A new user with a fresh token; returns the token (only its digest is stored)."""
+async def create(
+    *, session: AsyncSession, name: str, role: Role, extension: str | None = None, skills: dict | None = None
+) -> tuple[User, str]:
+    """A new user with a fresh token; returns the token (only its digest is stored).
+
+    An operator starts ``offline``, with the skills given (``{"sales": 8}``)."""
     if (await session.execute(select(User.id).where(User.name == name))).first():
         raise Conflict(f"user {name!r} already exists")
     if extension and (await session.execute(select(User.id).where(User.extension == extension))).first():
@@ -43,6 +48,9 @@ async def create(*, session: AsyncSession, name: str, role: Role, extension: str
     user = User(name=name, role=role, extension=extension, token_digest=token_digest(token))
     session.add(user)
     await session.flush()
+    if role == Role.operator:
+        session.add(Operator(user_id=user.id, skills=skills or {}))
+        await session.flush()
     return user, token
 
 

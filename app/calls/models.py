@@ -49,6 +49,8 @@ class Call(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     operator_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     operator_extension: str | None = Field(default=None, max_length=32)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id", index=True)
+    route_rule: str | None = Field(default=None, max_length=20)  # which rule chose the operator (routing)
     recording_id: str | None = Field(default=None, max_length=256)
     callback_id: int | None = Field(default=None, foreign_key="callback.id")
     started_at: datetime = Field(sa_type=UTCDateTime)
@@ -86,6 +88,8 @@ class CallLeg(SQLModel, table=True):
     appeared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     connected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last step this leg drove in the operator's state (ringing, talking, ended, missed).
+    dispatch_step: str | None = Field(default=None, max_length=16)
 
 
 class CallTransition(SQLModel, table=True):

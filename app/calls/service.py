@@ -18,6 +18,7 @@ from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
 from app.database import insert_ignoring_duplicates, utcnow
+from app.dispatch import follow as dispatch_follow
 from app.settings import Settings
 from schemas.pbx_events import CallEvent, Direction
 
@@ -27,13 +28,22 @@ log = logging.getLogger(__name__)
 class CallPolicy:
     """The settings that shape how calls are recorded."""
 
-    def __init__(self, *, region: str, callback_sla: timedelta) -> None:
+    def __init__(
+        self, *, region: str, callback_sla: timedelta, timezone: str = "UTC", callback_max_attempts: int = 0
+    ) -> None:
         self.region = region
         self.callback_sla = callback_sla
+        self.timezone = timezone  # of PBX clocks that send local time without an offset (Zadarma)
+        self.callback_max_attempts = callback_max_attempts
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "CallPolicy":
-        return cls(region=settings.default_region, callback_sla=timedelta(minutes=settings.callback_sla_minutes))
+        return cls(
+            region=settings.default_region,
+            callback_sla=timedelta(minutes=settings.callback_sla_minutes),
+            timezone=settings.timezone,
+            callback_max_attempts=settings.callback_max_attempts,
+        )
 
 
 def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], policy: CallPolicy) -> list[Call]:
@@ -55,6 +65,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
         call.last_event_at = now
     _record(session=session, rows=timeline)
     _link_people(session=session, calls=calls.values(), region=policy.region)
+    dispatch_follow.follow(session=session, calls=calls.values(), legs=legs, region=policy.region, now=now)
     for key, call in calls.items():
         _update_callbacks(session=session, call=call, previous=previous[key], policy=policy, now=now)
     return list(calls.values())
@@ -93,6 +104,8 @@ def finalize_stale(
         transitions = lifecycle.finalize_without_pbx(call, legs[call.id], now=now)
         _record(session=session, rows=_timeline_rows(call=call, transitions=transitions, now=now))
         log.warning("call %s (%s %s) finalized by the sweep: %s", call.id, call.vendor, call.external_id, call.outcome)
+    dispatch_follow.follow(session=session, calls=calls, legs=legs, region=policy.region, now=now)
+    for call in calls:
         _update_callbacks(session=session, call=call, previous=(None, call.number), policy=policy, now=now)
     return calls
 

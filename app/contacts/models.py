@@ -16,5 +16,6 @@ class Contact(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # personal manager
+    vip: bool = False  # served first in every queue
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -31,3 +31,5 @@ class InboxItem(SQLModel, table=True):
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, sa_column=Column(Text))
     attempts: int = 0
+    # What we answered a PBX that waits for a routing decision: a redelivery gets the same answer.
+    reply: str | None = Field(default=None, sa_column=Column(Text))

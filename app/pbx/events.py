@@ -7,14 +7,16 @@ from sqlalchemy.orm import Session
 from app.calls import service as calls_service
 from app.inbox.models import InboxItem
 from schemas.pbx_events import CallEvent
-from telephony import PayloadError, generic, mango
+from telephony import PayloadError, generic, mango, zadarma
 
 
-def events_of(item: InboxItem) -> list[CallEvent]:
+def events_of(item: InboxItem, *, timezone: str) -> list[CallEvent]:
     """Parses the raw request again, so a row replayed after a parser fix gets the fixed reading."""
     if item.vendor == mango.VENDOR:
         form = mango.parse_form(item.body)
         return mango.parse(item.path, mango.load_payload(form["json"]))
+    if item.vendor == zadarma.VENDOR:
+        return zadarma.parse(zadarma.parse_form(item.body), received_at=item.received_at, timezone=timezone)
     if item.vendor == generic.VENDOR:
         return generic.parse(generic.load_payload(item.body.encode()), received_at=item.received_at)
     raise PayloadError(f"no parser for vendor {item.vendor!r}")
@@ -27,7 +29,7 @@ def inbox_handler(policy: calls_service.CallPolicy):
         by_vendor: dict[str, list[CallEvent]] = defaultdict(list)
         for item in items:
             try:
-                by_vendor[item.vendor].extend(events_of(item))
+                by_vendor[item.vendor].extend(events_of(item, timezone=policy.timezone))
             except PayloadError as exc:
                 item.error = str(exc)
         for vendor, events in by_vendor.items():

@@ -4,11 +4,16 @@ Plain functions rather than FastAPI dependencies: intake is the hot path, and re
 chain of dependencies cost about a fifth of its CPU per webhook.
 """
 
+import hashlib
+import logging
 from ipaddress import ip_address
 
 from fastapi import HTTPException, Request, status
 
+from app.inbox.writer import Stored
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 KEPT_HEADERS = ("content-type", "user-agent", "x-forwarded-for", "x-real-ip", "signature", "x-callfunnel-signature")
 
@@ -54,3 +59,26 @@ def kept_headers(request: Request) -> dict[str, str]:
 
 def remote_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+async def store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None) -> dict:
+    """Commits the raw webhook to the inbox; 422 (after storing it) when it could not be read."""
+    stored: Stored = await request.app.state.inbox_writer.store(
+        vendor=vendor,
+        path=path,
+        dedup_key=key,
+        body=body,
+        headers=kept_headers(request),
+        remote_addr=remote_addr(request),
+        error=error,
+    )
+    if error is not None:
+        log.warning("inbox item %s kept but unreadable: %s", stored.id, error)
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{error} (kept as inbox item {stored.id} for replay)"
+        )
+    return {"status": "duplicate" if stored.duplicate else "accepted", "inbox_id": stored.id}
+
+
+def unreadable_key(body: str) -> str:
+    return "unreadable:" + hashlib.sha256(body.encode()).hexdigest()

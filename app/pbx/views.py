@@ -5,14 +5,14 @@ inbox before any 2xx; a signed request we cannot read is stored with the reason 
 422, so it can be replayed after a fix.
 """
 
-import hashlib
+import json
 import logging
 
 from fastapi import APIRouter, HTTPException, Request, status
 
 from app.database import utcnow
-from app.inbox.writer import Stored
-from app.pbx.intake import check_source, kept_headers, read_body, remote_addr
+from app.pbx.intake import check_source, read_body, store, unreadable_key
+from app.pbx.routed import store_and_route
 from app.settings import Settings
 from telephony import PayloadError, generic, mango
 
@@ -100,8 +100,8 @@ async def mango_webhook(path: str, request: Request) -> dict:
         mango.parse(path, payload)
         error = None
     except PayloadError as exc:
-        key, error = _unreadable_key(body), str(exc)
-    return await _store(request, vendor=mango.VENDOR, path=path, key=key, body=body, error=error)
+        key, error = unreadable_key(body), str(exc)
+    return await store(request, vendor=mango.VENDOR, path=path, key=key, body=body, error=error)
 
 
 @router.post("/pbx/generic/events", openapi_extra=_GENERIC_BODY)
@@ -114,30 +114,25 @@ async def generic_webhook(request: Request) -> dict:
     try:
         payload = generic.load_payload(body.encode())
         key = generic.dedup_key(payload)
-        generic.parse(payload, received_at=utcnow())
-        error = None
+        events = generic.parse(payload, received_at=utcnow())
     except PayloadError as exc:
-        key, error = _unreadable_key(body), str(exc)
-    return await _store(request, vendor=generic.VENDOR, path="events", key=key, body=body, error=error)
-
-
-async def _store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None) -> dict:
-    stored: Stored = await request.app.state.inbox_writer.store(
-        vendor=vendor,
-        path=path,
-        dedup_key=key,
-        body=body,
-        headers=kept_headers(request),
-        remote_addr=remote_addr(request),
-        error=error,
-    )
-    if error is not None:
-        log.warning("inbox item %s kept but unreadable: %s", stored.id, error)
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{error} (kept as inbox item {stored.id} for replay)"
+        return await store(
+            request, vendor=generic.VENDOR, path="events", key=unreadable_key(body), body=body, error=str(exc)
         )
-    return {"status": "duplicate" if stored.duplicate else "accepted", "inbox_id": stored.id}
-
-
-def _unreadable_key(body: str) -> str:
-    return "unreadable:" + hashlib.sha256(body.encode()).hexdigest()
+    if payload.get("event") not in generic.SYNC_EVENTS:
+        return await store(request, vendor=generic.VENDOR, path="events", key=key, body=body, error=None)
+    stored, reply = await store_and_route(
+        request,
+        vendor=generic.VENDOR,
+        path="events",
+        key=key,
+        body=body,
+        events=events,
+        render=generic.reply,
+        asks_again=True,
+    )
+    return {
+        "status": "duplicate" if stored.duplicate else "accepted",
+        "inbox_id": stored.id,
+        "route": json.loads(reply),
+    }

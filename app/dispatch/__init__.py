@@ -1,0 +1,1 @@
+"""Dispatching: waiting calls, offers to operators, claims and timers."""

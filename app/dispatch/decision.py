@@ -1,0 +1,65 @@
+"""The routing decision for a PBX that waits on its webhook's reply (``sync`` queues)."""
+
+import math
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.calls.models import Call
+from app.contacts.models import Contact
+from app.dispatch import offers as dispatch_offers
+from app.dispatch import queueing
+from app.dispatch.models import EntryStatus, Offer, OfferStatus, QueueEntry
+from app.queues.models import Queue, QueueMode
+from schemas.routing import RouteAction, RouteDecision, RouteTarget
+
+
+def decide_for_pbx(
+    *, session: Session, call: Call, now: datetime, max_targets: int | None, asks_again: bool
+) -> RouteDecision:
+    """Where the PBX should send the call now; offers are made (and claimed) before the reply leaves.
+
+    ``max_targets``: how many extensions the vendor can ring at once.  Offers beyond that are
+    withdrawn at once, unless the queue names a PBX group to ring them all.  ``asks_again``:
+    whether the vendor comes back for a decision while the caller waits; if not, a call nobody
+    can take now is left to the PBX's own plan.
+    """
+    caller_name = _caller_name(session=session, call=call)
+    entry = session.execute(select(QueueEntry).where(QueueEntry.call_id == call.id).with_for_update()).scalar()
+    queue = session.get(Queue, entry.queue_id) if entry is not None else None
+    if queue is None or queue.mode != QueueMode.sync or entry.status == EntryStatus.connected:
+        return RouteDecision(action=RouteAction.proceed, caller_name=caller_name)
+    if entry.status == EntryStatus.exited:
+        return RouteDecision(action=RouteAction.reject, reason=entry.exit_reason, caller_name=caller_name)
+    # Older and VIP calls in the queue go first; this one is served in its turn.
+    queueing.serve_waiting(session=session, now=now, queue_ids=[queue.id])
+    offers = list(
+        session.execute(
+            select(Offer).where(Offer.entry_id == entry.id, Offer.status == OfferStatus.ringing).order_by(Offer.id)
+        ).scalars()
+    )
+    if max_targets is not None and len(offers) > max_targets and not queue.pbx_group:
+        for extra in offers[max_targets:]:
+            dispatch_offers.revoke(session=session, offer=extra, reason="pbx_rings_one_extension", now=now)
+        offers = offers[:max_targets]
+    if not offers:
+        entry.handed_to_pbx = not asks_again
+        return RouteDecision(action=RouteAction.wait, pbx_group=queue.pbx_group, caller_name=caller_name)
+    remaining = max(1, math.ceil((min(o.expires_at for o in offers) - now).total_seconds()))
+    return RouteDecision(
+        action=RouteAction.ring,
+        targets=[RouteTarget(extension=o.extension or "", offer_id=o.id) for o in offers],
+        timeout_seconds=remaining,
+        pbx_group=queue.pbx_group,
+        caller_name=caller_name,
+    )
+
+
+def _caller_name(*, session: Session, call: Call) -> str | None:
+    """What the operator's phone shows: the CRM name, marked when the client is a VIP."""
+    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    if contact is None or not (contact.name or contact.vip):
+        return None
+    name = " ".join(part for part in (contact.name, f"({contact.company})" if contact.company else None) if part)
+    return f"VIP {name}".strip() if contact.vip else name

@@ -1,0 +1,165 @@
+"""Keeping queues, offers and operator states in step with what the PBX reports.
+
+Runs after every batch of call events.  Each operator leg remembers the last step it drove
+(``dispatch_step``), so an event seen twice, or a leg whose end arrives before its answer,
+moves the operator exactly once and in the right order.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.calls.models import Call, CallLeg, CallState, Outcome
+from app.dispatch import offers as dispatch_offers
+from app.dispatch import queueing, timeline
+from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
+from app.operators import state as operator_state
+from app.operators.models import Operator, OperatorState
+from schemas.pbx_events import Direction, EndReason, LegKind, LegState
+
+log = logging.getLogger(__name__)
+
+_DECLINED = {EndReason.busy.value, EndReason.rejected.value}
+_STEPS = ("ringing", "talking", "ended", "missed")
+
+
+def follow(
+    *, session: Session, calls: Iterable[Call], legs: dict[int, dict[str, CallLeg]], region: str, now: datetime
+) -> None:
+    calls = list(calls)
+    entries = {
+        entry.call_id: entry
+        for entry in session.execute(
+            select(QueueEntry).where(QueueEntry.call_id.in_([call.id for call in calls])).with_for_update()
+        ).scalars()
+    }
+    operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])
+    lines = None
+    for call in calls:
+        entry = entries.get(call.id)
+        if entry is None and _joins_queue(call):
+            lines = lines if lines is not None else queueing.queues_by_line(session=session)
+            queue = queueing.queue_for(call, lines, region=region)
+            if queue is not None:
+                entry = queueing.enter(session=session, call=call, queue=queue, now=now)
+        for leg in legs[call.id].values():
+            if leg.kind == LegKind.operator and leg.extension in operators:
+                _follow_leg(
+                    session=session, call=call, leg=leg, entry=entry, operator_id=operators[leg.extension], now=now
+                )
+        if call.state == CallState.ended or call.outcome is not None:
+            _call_over(session=session, call=call, entry=entry, now=now)
+        if (reason := queueing.missed_reason(call, entry)) is not None:
+            call.end_reason = reason
+
+
+def _joins_queue(call: Call) -> bool:
+    return (
+        call.direction == Direction.inbound
+        and call.queue_id is None
+        and call.outcome is None
+        and call.state not in (CallState.new, CallState.ended)
+    )
+
+
+def _follow_leg(
+    *, session: Session, call: Call, leg: CallLeg, entry: QueueEntry | None, operator_id: int, now: datetime
+) -> None:
+    if leg.state == LegState.disconnected:
+        target = "ended" if leg.connected_at else "missed"
+    else:
+        target = "talking" if leg.connected_at else "ringing"
+    done = leg.dispatch_step
+    if done == target or (done is not None and _STEPS.index(done) > _STEPS.index(target)):
+        return
+    offer = _offer_for(session=session, call=call, leg=leg, operator_id=operator_id)
+    if target == "ringing":
+        if offer is None and not operator_state.claim(
+            session=session, operator_id=operator_id, call_id=call.id, now=now
+        ):
+            _flag_if_busy(session=session, call=call, operator_id=operator_id, now=now)
+    elif target in ("talking", "ended"):
+        if done != "talking":
+            _answered(session=session, call=call, entry=entry, offer=offer, operator_id=operator_id, now=now)
+        if target == "ended":
+            operator_state.end_call(session=session, operator_id=operator_id, call_id=call.id, now=now)
+    elif offer is not None and offer.status == OfferStatus.ringing:
+        status = OfferStatus.rejected if leg.end_reason in _DECLINED else OfferStatus.no_answer
+        dispatch_offers.end_offer(
+            session=session, offer=offer, status=status, reason=leg.end_reason or "no_answer", now=now
+        )
+    else:
+        operator_state.release(session=session, operator_id=operator_id, call_id=call.id, now=now)
+    leg.dispatch_step = target
+
+
+def _answered(
+    *, session: Session, call: Call, entry: QueueEntry | None, offer: Offer | None, operator_id: int, now: datetime
+) -> None:
+    """The PBX connected the operator: that settles the call, whatever the panels said."""
+    if entry is not None and entry.status in LIVE_ENTRY:
+        rule = offer.rule if offer is not None else "pbx"
+        if dispatch_offers.take(session=session, entry=entry, operator_id=operator_id, rule=rule, now=now, by="pbx"):
+            return
+    if not operator_state.start_call(session=session, operator_id=operator_id, call_id=call.id, now=now):
+        _flag_if_busy(session=session, call=call, operator_id=operator_id, now=now)
+
+
+def _call_over(*, session: Session, call: Call, entry: QueueEntry | None, now: datetime) -> None:
+    """The call ended: it leaves its queue, and nobody stays ringing or talking on it."""
+    if entry is not None and entry.status in LIVE_ENTRY:
+        hung_up = call.outcome == Outcome.abandoned or call.end_reason == EndReason.caller_hung_up
+        queueing.leave(session=session, entry=entry, reason="caller_hung_up" if hung_up else "ended", now=now)
+    for operator_id, state in session.execute(
+        select(Operator.user_id, Operator.state).where(Operator.call_id == call.id)
+    ).all():
+        if state == OperatorState.on_call:
+            operator_state.end_call(session=session, operator_id=operator_id, call_id=call.id, now=now)
+        else:
+            operator_state.release(session=session, operator_id=operator_id, call_id=call.id, now=now)
+
+
+def _offer_for(*, session: Session, call: Call, leg: CallLeg, operator_id: int) -> Offer | None:
+    """The offer this leg rang for: bound to it already, or the operator's ringing offer for the call."""
+    offers = session.execute(
+        select(Offer).where(Offer.call_id == call.id, Offer.operator_id == operator_id).order_by(Offer.id.desc())
+    ).scalars()
+    unbound = None
+    for offer in offers:
+        if offer.leg_key == leg.external_id:
+            return offer
+        if offer.leg_key is None and offer.status == OfferStatus.ringing and unbound is None:
+            unbound = offer
+    if unbound is not None:
+        unbound.leg_key = leg.external_id
+    return unbound
+
+
+def _flag_if_busy(*, session: Session, call: Call, operator_id: int, now: datetime) -> None:
+    """The PBX rang or connected an operator callfunnel holds busy: recorded, not prevented."""
+    state, busy_with = session.execute(
+        select(Operator.state, Operator.call_id).where(Operator.user_id == operator_id)
+    ).one()
+    if busy_with not in (None, call.id) or state in (OperatorState.break_, OperatorState.wrap_up):
+        timeline.note(
+            session,
+            call_id=call.id,
+            at=now,
+            kind="operator_double_booked",
+            operator_id=operator_id,
+            operator_state=state,
+            busy_with_call_id=busy_with,
+        )
+        log.warning("call %s: the PBX rang operator %s, who is %s (call %s)", call.id, operator_id, state, busy_with)
+
+
+def _operators_by_extension(*, session: Session, legs: list[CallLeg]) -> dict[str, int]:
+    extensions = {leg.extension for leg in legs if leg.kind == LegKind.operator and leg.extension}
+    if not extensions:
+        return {}
+    query = select(User.extension, User.id).join(Operator, Operator.user_id == User.id)
+    return dict(session.execute(query.where(User.extension.in_(extensions))).all())

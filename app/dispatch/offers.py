@@ -1,0 +1,255 @@
+"""Offering waiting calls to operators, and everything that ends an offer.
+
+An offer exists only after its operator was claimed (``available`` → ``ringing``, one
+conditional UPDATE); a call is taken by one conditional UPDATE of its queue entry, so of two
+operators accepting one ring-all call at once exactly one wins.  Synchronous, for ``Database.run``.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.calls.models import Call
+from app.dispatch import timeline
+from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry
+from app.errors import Conflict, Forbidden, NotFound
+from app.operators import state as operator_state
+from app.operators.models import Operator, OperatorState
+from app.queues.models import Queue, QueueMember
+from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
+
+log = logging.getLogger(__name__)
+
+_CLAIM_ROUNDS = 3  # a racing process may claim someone between our snapshot and our claim
+
+
+def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime) -> list[Offer]:
+    """Offers a waiting call to whoever the queue's rules pick; returns the offers made (none: nobody free)."""
+    if entry.status != EntryStatus.waiting:
+        return []
+    members, extensions = _members(session=session, queue=queue)
+    sticky = _sticky(session=session, entry=entry, now=now, extensions=extensions)
+    call = WaitingCall(
+        waited_seconds=(now - entry.entered_at).total_seconds(), sticky=sticky, tried=frozenset(entry.tried)
+    )
+    policy = QueuePolicy(
+        strategy=Strategy(queue.strategy),
+        skill=queue.skill,
+        min_level=queue.min_level,
+        escalate_after_seconds=queue.escalate_after_seconds,
+        escalated_min_level=queue.escalated_min_level,
+    )
+    for _ in range(_CLAIM_ROUNDS):
+        decision = decide(policy, members, call, last_offered=queue.last_offered_id)
+        if decision is None:
+            return []
+        offers = [
+            offer
+            for operator_id in decision.operator_ids
+            if (offer := _offer(session, entry, queue, operator_id, extensions.get(operator_id), decision.rule, now))
+        ]
+        if offers:
+            entry.status = EntryStatus.offering
+            if decision.rule == Strategy.round_robin:
+                queue.last_offered_id = offers[-1].operator_id
+            return offers
+        lost = set(decision.operator_ids)
+        members = [m if m.operator_id not in lost else _busy(m) for m in members]
+        if sticky is not None and sticky.operator_id in lost:
+            call = WaitingCall(waited_seconds=call.waited_seconds, sticky=None, tried=call.tried)
+    return []
+
+
+def accept(*, session: Session, offer_id: int, user: User, now: datetime) -> Offer:
+    """The operator takes the call offered to them (panel or REST); 409 when it is gone."""
+    offer = _locked_offer(session=session, offer_id=offer_id, user=user)
+    if offer.status != OfferStatus.ringing:
+        raise Conflict(f"offer {offer.id} is {offer.status}" + (f" ({offer.end_reason})" if offer.end_reason else ""))
+    entry = session.get(QueueEntry, offer.entry_id)
+    if not take(session=session, entry=entry, operator_id=offer.operator_id, rule=offer.rule, now=now, by="operator"):
+        raise Conflict(f"call {offer.call_id} was taken by another operator")
+    return offer
+
+
+def reject(*, session: Session, offer_id: int, user: User, now: datetime) -> Offer:
+    """The operator declines: the call goes to the next candidate at once."""
+    offer = _locked_offer(session=session, offer_id=offer_id, user=user)
+    if offer.status != OfferStatus.ringing:
+        raise Conflict(f"offer {offer.id} is {offer.status}")
+    end_offer(session=session, offer=offer, status=OfferStatus.rejected, reason="rejected", now=now)
+    return offer
+
+
+def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | None, now: datetime, by: str) -> bool:
+    """Gives the call to the operator, if nobody has it yet; the others' offers are revoked."""
+    won = (
+        session.execute(
+            update(QueueEntry)
+            .where(QueueEntry.id == entry.id, QueueEntry.status.in_(LIVE_ENTRY))
+            .values(status=EntryStatus.connected, operator_id=operator_id, rule=rule, left_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    session.refresh(entry)
+    if not won:
+        return False
+    for offer in _ringing(session=session, entry_id=entry.id):
+        if offer.operator_id == operator_id:
+            offer.status, offer.ended_at = OfferStatus.accepted, now
+        else:
+            _close(session, offer, OfferStatus.revoked, "taken_by_other", now)
+    operator_state.start_call(session=session, operator_id=operator_id, call_id=entry.call_id, now=now)
+    session.execute(update(Call).where(Call.id == entry.call_id).values(route_rule=rule))
+    timeline.note(session, call_id=entry.call_id, at=now, kind="taken", operator_id=operator_id, rule=rule, by=by)
+    return True
+
+
+def end_offer(*, session: Session, offer: Offer, status: OfferStatus, reason: str, now: datetime) -> None:
+    """An offer rang out or was declined: the operator is free (or on break), the call tries the next one."""
+    entry = session.get(QueueEntry, offer.entry_id)
+    queue = session.get(Queue, entry.queue_id)
+    no_answer = status == OfferStatus.no_answer
+    new_state = _close(session, offer, status, reason, now, no_answer=no_answer, max_no_answers=queue.max_no_answers)
+    if new_state == OperatorState.break_:
+        timeline.note(session, call_id=offer.call_id, at=now, kind="operator_on_break", operator_id=offer.operator_id)
+    entry.tried = sorted({*entry.tried, offer.operator_id})
+    if entry.status == EntryStatus.offering and not _ringing(session=session, entry_id=entry.id):
+        entry.status = EntryStatus.waiting
+        if not entry.handed_to_pbx:  # (a sync PBX hears of the new offer when it asks again)
+            dispatch(session=session, entry=entry, queue=queue, now=now)
+
+
+def revoke(*, session: Session, offer: Offer, reason: str, now: datetime) -> None:
+    """Withdraws a ringing offer; its operator is free again (it does not count as their no-answer)."""
+    _close(session, offer, OfferStatus.revoked, reason, now)
+
+
+def revoke_all(*, session: Session, entry: QueueEntry, reason: str, now: datetime) -> None:
+    for offer in _ringing(session=session, entry_id=entry.id):
+        revoke(session=session, offer=offer, reason=reason, now=now)
+
+
+def expire_offers(*, session: Session, now: datetime, limit: int = 200) -> int:
+    """Offers past their expiry ring out (no answer); returns how many."""
+    due = session.execute(
+        select(Offer)
+        .where(Offer.status == OfferStatus.ringing, Offer.expires_at <= now)
+        .order_by(Offer.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    count = 0
+    for offer in list(due):
+        end_offer(session=session, offer=offer, status=OfferStatus.no_answer, reason="expired", now=now)
+        count += 1
+    return count
+
+
+def _offer(
+    session: Session, entry: QueueEntry, queue: Queue, operator_id: int, extension: str | None, rule: str, now
+) -> Offer | None:
+    if not operator_state.claim(session=session, operator_id=operator_id, call_id=entry.call_id, now=now):
+        return None
+    expires = now + timedelta(seconds=queue.ring_timeout_seconds)
+    if rule == entry.sticky_rule and entry.sticky_until is not None:
+        expires = min(expires, max(entry.sticky_until, now + timedelta(seconds=1)))
+    offer = Offer(
+        entry_id=entry.id,
+        call_id=entry.call_id,
+        operator_id=operator_id,
+        extension=extension,
+        rule=rule,
+        created_at=now,
+        expires_at=expires,
+    )
+    session.add(offer)
+    session.flush()
+    operator_state.attach_offer(session=session, operator_id=operator_id, offer_id=offer.id)
+    timeline.note(
+        session,
+        call_id=entry.call_id,
+        at=now,
+        kind="offered",
+        operator_id=operator_id,
+        rule=rule,
+        offer_id=offer.id,
+        expires_at=expires.isoformat(),
+    )
+    log.info("call %s offered to operator %s (%s, offer %s)", entry.call_id, operator_id, rule, offer.id)
+    return offer
+
+
+def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now: datetime, **release):
+    offer.status, offer.end_reason, offer.ended_at = status, reason, now
+    session.flush()
+    timeline.note(
+        session,
+        call_id=offer.call_id,
+        at=now,
+        kind="offer_ended",
+        operator_id=offer.operator_id,
+        offer_id=offer.id,
+        status=status.value,
+        reason=reason,
+    )
+    return operator_state.release(
+        session=session, operator_id=offer.operator_id, call_id=offer.call_id, now=now, **release
+    )
+
+
+def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int, str | None]]:
+    rows = session.execute(
+        select(
+            Operator.user_id, QueueMember.position, Operator.state, Operator.skills, Operator.idle_since, User.extension
+        )
+        .join(QueueMember, QueueMember.operator_id == Operator.user_id)
+        .join(User, User.id == Operator.user_id)
+        .where(QueueMember.queue_id == queue.id)
+    ).all()
+    members = [
+        Member(
+            operator_id=op,
+            position=pos,
+            available=state == OperatorState.available,
+            skills=skills or {},
+            idle_since=idle,
+        )
+        for op, pos, state, skills, idle, _ in rows
+    ]
+    return members, {row[0]: row[5] for row in rows}
+
+
+def _sticky(*, session: Session, entry: QueueEntry, now: datetime, extensions: dict) -> Sticky | None:
+    if entry.sticky_operator_id is None or entry.sticky_until is None or now >= entry.sticky_until:
+        return None
+    row = session.execute(
+        select(Operator.state, User.extension)
+        .join(User, User.id == Operator.user_id)
+        .where(Operator.user_id == entry.sticky_operator_id)
+    ).first()
+    if row is None:
+        return None
+    extensions.setdefault(entry.sticky_operator_id, row[1])
+    return Sticky(entry.sticky_operator_id, entry.sticky_rule, available=row[0] == OperatorState.available)
+
+
+def _busy(member: Member) -> Member:
+    return Member(member.operator_id, member.position, False, member.skills, member.idle_since)
+
+
+def _ringing(*, session: Session, entry_id: int) -> list[Offer]:
+    query = select(Offer).where(Offer.entry_id == entry_id, Offer.status == OfferStatus.ringing).order_by(Offer.id)
+    return list(session.execute(query.with_for_update()).scalars())
+
+
+def _locked_offer(*, session: Session, offer_id: int, user: User) -> Offer:
+    offer = session.get(Offer, offer_id, with_for_update=True)
+    if offer is None:
+        raise NotFound(f"no offer {offer_id}")
+    if offer.operator_id != user.id:
+        raise Forbidden(f"offer {offer_id} was made to another operator")
+    return offer

@@ -1,0 +1,162 @@
+"""A call's way into its queue and out of it.
+
+A call joins the queue whose lines include the number it dialled.  Outside business hours, or
+with nobody logged in, it leaves at once with that reason, which becomes the missed call's
+reason on the callback list.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.calls.models import Call, Outcome
+from app.contacts.models import Contact
+from app.contacts.phone import to_e164
+from app.dispatch import timeline
+from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry
+from app.dispatch.offers import dispatch, revoke_all
+from app.operators.models import Operator, OperatorState
+from app.queues.models import Queue, QueueMember, QueueMode
+from routing.hours import BusinessHours
+
+log = logging.getLogger(__name__)
+
+
+def queues_by_line(*, session: Session) -> dict[str, Queue]:
+    """Every queue by each of its lines (as configured, E.164)."""
+    return {number: queue for queue in session.execute(select(Queue)).scalars() for number in queue.numbers}
+
+
+def queue_for(call: Call, lines: dict[str, Queue], *, region: str) -> Queue | None:
+    if not call.line_number:
+        return None
+    return lines.get(call.line_number) or lines.get(to_e164(call.line_number, region=region) or "")
+
+
+def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> QueueEntry:
+    """Puts a new inbound call in its queue and, unless the PBX distributes by itself, offers it."""
+    call.queue_id = queue.id
+    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    entry = QueueEntry(
+        call_id=call.id,
+        queue_id=queue.id,
+        entered_at=now,
+        deadline_at=now + timedelta(seconds=queue.max_wait_seconds),
+        priority=1 if contact is not None and contact.vip else 0,
+    )
+    if queue.sticky:
+        entry.sticky_operator_id, entry.sticky_rule = _own_manager(
+            session=session, call=call, contact=contact, queue=queue, now=now
+        )
+        if entry.sticky_operator_id is not None:
+            entry.sticky_until = now + timedelta(seconds=queue.sticky_timeout_seconds)
+    session.add(entry)
+    session.flush()
+    timeline.note(
+        session,
+        call_id=call.id,
+        at=now,
+        kind="queued",
+        queue_id=queue.id,
+        priority=entry.priority,
+        sticky_operator_id=entry.sticky_operator_id,
+        sticky_rule=entry.sticky_rule,
+    )
+    if not BusinessHours(queue.hours, queue.timezone).is_open(now):
+        leave(session=session, entry=entry, reason="after_hours", now=now)
+    elif not _anyone_logged_in(session=session, queue=queue, entry=entry):
+        leave(session=session, entry=entry, reason="no_operators", now=now)
+    elif queue.mode != QueueMode.observe:
+        dispatch(session=session, entry=entry, queue=queue, now=now)
+    return entry
+
+
+def leave(*, session: Session, entry: QueueEntry, reason: str, now: datetime) -> None:
+    """The call leaves its queue unanswered; ringing offers are revoked."""
+    if entry.status not in LIVE_ENTRY:
+        return
+    revoke_all(session=session, entry=entry, reason=reason, now=now)
+    entry.status, entry.exit_reason, entry.left_at = EntryStatus.exited, reason, now
+    timeline.note(session, call_id=entry.call_id, at=now, kind="left_queue", reason=reason)
+    log.info("call %s left queue %s: %s", entry.call_id, entry.queue_id, reason)
+
+
+def leave_overdue(*, session: Session, now: datetime, limit: int = 200) -> int:
+    """Calls past their queue's max wait leave it (``queue_timeout``)."""
+    due = session.execute(
+        select(QueueEntry)
+        .where(QueueEntry.status.in_(LIVE_ENTRY), QueueEntry.deadline_at <= now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    entries = list(due)
+    for entry in entries:
+        leave(session=session, entry=entry, reason="queue_timeout", now=now)
+    return len(entries)
+
+
+def serve_waiting(*, session: Session, now: datetime, queue_ids: list[int] | None = None, limit: int = 100) -> int:
+    """Offers waiting calls to free operators: VIPs first, then oldest first; returns the offers made."""
+    if (
+        session.execute(select(Operator.user_id).where(Operator.state == OperatorState.available).limit(1)).first()
+        is None
+    ):
+        return 0
+    query = (
+        select(QueueEntry)
+        .join(Queue, Queue.id == QueueEntry.queue_id)
+        .where(QueueEntry.status == EntryStatus.waiting, QueueEntry.handed_to_pbx.is_(False))
+        .where(Queue.mode != QueueMode.observe)
+        .order_by(QueueEntry.priority.desc(), QueueEntry.entered_at, QueueEntry.id)
+        .limit(limit)
+        .with_for_update(of=QueueEntry, skip_locked=True)
+    )
+    if queue_ids is not None:
+        query = query.where(QueueEntry.queue_id.in_(queue_ids))
+    made = 0
+    for entry in list(session.execute(query).scalars()):
+        made += len(dispatch(session=session, entry=entry, queue=session.get(Queue, entry.queue_id), now=now))
+    return made
+
+
+def queues_of(*, session: Session, operator_id: int) -> list[int]:
+    return list(session.execute(select(QueueMember.queue_id).where(QueueMember.operator_id == operator_id)).scalars())
+
+
+def missed_reason(call: Call, entry: QueueEntry | None) -> str | None:
+    """Why a missed call was missed, when the queue knows better than the PBX."""
+    if call.outcome == Outcome.missed and entry is not None and entry.exit_reason:
+        return entry.exit_reason
+    return None
+
+
+def _own_manager(*, session: Session, call: Call, contact: Contact | None, queue: Queue, now: datetime):
+    """The personal manager, or the operator who last talked with this number (``sticky_days``)."""
+    if contact is not None and contact.owner_id is not None:
+        return contact.owner_id, "owner"
+    if call.number is None:
+        return None, None
+    recent = session.execute(
+        select(Call.operator_id)
+        .join(Operator, Operator.user_id == Call.operator_id)
+        .where(
+            Call.number == call.number,
+            Call.id != call.id,
+            Call.outcome == Outcome.answered,
+            Call.started_at >= now - timedelta(days=queue.sticky_days),
+        )
+        .order_by(Call.started_at.desc())
+        .limit(1)
+    ).scalar()
+    return (recent, "recent") if recent is not None else (None, None)
+
+
+def _anyone_logged_in(*, session: Session, queue: Queue, entry: QueueEntry) -> bool:
+    members = select(QueueMember.operator_id).where(QueueMember.queue_id == queue.id)
+    ids = [entry.sticky_operator_id] if entry.sticky_operator_id else []
+    query = select(Operator.user_id).where(
+        Operator.state != OperatorState.offline, Operator.user_id.in_(members) | Operator.user_id.in_(ids)
+    )
+    return session.execute(query.limit(1)).first() is not None

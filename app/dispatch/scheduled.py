@@ -1,0 +1,32 @@
+"""The dispatch tick: timers are rows, and this job fires the ones that are due.
+
+Safe in several processes at once: each step takes its rows with ``SKIP LOCKED`` and moves
+them with conditional updates.
+"""
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from app.database import Database, utcnow
+from app.dispatch import offers, queueing
+from app.operators import state as operator_state
+
+log = logging.getLogger(__name__)
+
+
+def tick(session: Session) -> dict[str, int]:
+    now = utcnow()
+    done = {
+        "offers_expired": offers.expire_offers(session=session, now=now),
+        "calls_timed_out": queueing.leave_overdue(session=session, now=now),
+        "wrap_ups_ended": len(operator_state.finish_wrap_ups(session=session, now=now)),
+    }
+    done["offers_made"] = queueing.serve_waiting(session=session, now=now)
+    return done
+
+
+async def run_dispatch_tick(*, db: Database) -> None:
+    done = await db.run(tick)
+    if any(done.values()):
+        log.info("dispatch tick: %s", done)

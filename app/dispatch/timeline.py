@@ -1,0 +1,16 @@
+"""Dispatch steps on the call's timeline (offered, offer ended, taken, left the queue)."""
+
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from app.calls.models import CallTransition
+from app.database import utcnow
+
+
+def note(session: Session, *, call_id: int, at: datetime, kind: str, **detail) -> None:
+    session.execute(
+        insert(CallTransition.__table__),
+        [{"call_id": call_id, "at": at, "recorded_at": utcnow(), "kind": kind, "detail": detail}],
+    )

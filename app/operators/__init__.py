@@ -1,0 +1,1 @@
+"""Operators: who can take calls, their skills and their live state."""

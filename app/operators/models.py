@@ -1,0 +1,42 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.database import UTCDateTime, utcnow
+
+
+class OperatorState(StrEnum):
+    offline = "offline"
+    available = "available"
+    ringing = "ringing"  # holds one offer
+    on_call = "on_call"
+    wrap_up = "wrap_up"  # after a call, until ``wrap_up_until`` or ``wrap_up_done``
+    break_ = "break"
+
+
+# What an operator may set themselves (the rest follows calls and offers).
+SELF_SET_STATES = (OperatorState.available, OperatorState.break_, OperatorState.offline)
+
+
+class Operator(SQLModel, table=True):
+    """The call-taking side of a user with role operator.
+
+    ``state`` is the claim: an operator is offered a call only by a conditional UPDATE from
+    ``available`` to ``ringing``, so no interleaving can offer them two calls at once.
+    """
+
+    __tablename__ = "operator"
+    __table_args__ = (Index("ix_operator_state_wrap_up_until", "state", "wrap_up_until"),)
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    state: OperatorState = Field(default=OperatorState.offline, sa_type=String(16))
+    state_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    skills: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # {"sales": 8}
+    wrap_up_seconds: int = Field(default=30, ge=0)
+    no_answer_count: int = 0  # offers let ring out in a row; reset by an answered offer
+    offer_id: int | None = None  # the offer ringing now
+    call_id: int | None = Field(default=None, index=True)  # the call ringing or talking now
+    wrap_up_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    idle_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # end of the last call

@@ -1,0 +1,72 @@
+"""Operators as the API sees them, and state changes that move calls along."""
+
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.dispatch import offers as dispatch_offers
+from app.dispatch import queueing
+from app.dispatch.models import Offer, OfferStatus
+from app.errors import Conflict, NotFound
+from app.operators import state as operator_state
+from app.operators.models import Operator, OperatorState
+
+
+def list_query() -> Select:
+    return select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name)
+
+
+async def get(*, session: AsyncSession, operator_id: int) -> tuple[User, Operator]:
+    row = (await session.execute(list_query().where(User.id == operator_id))).first()
+    if row is None:
+        raise NotFound(f"no operator {operator_id}")
+    return row[0], row[1]
+
+
+def out(user: User, operator: Operator) -> dict:
+    return {"id": user.id, "name": user.name, "extension": user.extension, **operator.model_dump(exclude={"user_id"})}
+
+
+def change_state(*, session: Session, operator_id: int, state: OperatorState, now: datetime) -> None:
+    """Sets an operator's own state; a ringing offer is handed on, a call in progress refuses (409)."""
+    current = session.execute(select(Operator.state).where(Operator.user_id == operator_id)).scalar()
+    if current is None:
+        raise NotFound(f"no operator {operator_id}")
+    if current == OperatorState.on_call:
+        raise Conflict("the operator is on a call; change the state after it")
+    if current == OperatorState.ringing:
+        if state == OperatorState.available:
+            return
+        for offer in session.execute(
+            select(Offer).where(Offer.operator_id == operator_id, Offer.status == OfferStatus.ringing)
+        ).scalars():
+            dispatch_offers.end_offer(
+                session=session, offer=offer, status=OfferStatus.revoked, reason="operator_left", now=now
+            )
+        # A ringing the PBX started on its own (observe mode) has no offer: the call's events will settle it.
+        operator_state.release(
+            session=session, operator_id=operator_id, call_id=_ringing_call(session, operator_id), now=now
+        )
+    if not operator_state.set_state(session=session, operator_id=operator_id, state=state, now=now):
+        raise Conflict("the operator's state changed meanwhile; try again")
+    if state == OperatorState.available:
+        queueing.serve_waiting(
+            session=session, now=now, queue_ids=queueing.queues_of(session=session, operator_id=operator_id)
+        )
+
+
+def update(*, session: Session, operator_id: int, skills: dict | None, wrap_up_seconds: int | None) -> None:
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound(f"no operator {operator_id}")
+    if skills is not None:
+        operator.skills = skills
+    if wrap_up_seconds is not None:
+        operator.wrap_up_seconds = wrap_up_seconds
+
+
+def _ringing_call(session: Session, operator_id: int) -> int:
+    return session.execute(select(Operator.call_id).where(Operator.user_id == operator_id)).scalar() or 0

@@ -1,0 +1,144 @@
+"""Operator state transitions, each one conditional UPDATE checked by its row count.
+
+Nothing here reads a state and then writes it: two processes, a webhook and a sweep can race
+on one operator and exactly one transition wins.  Synchronous, for ``Database.run``.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from app.operators.models import Operator, OperatorState
+
+log = logging.getLogger(__name__)
+
+
+def _move(session: Session, operator_id: int, *, where, **values) -> bool:
+    statement = (
+        update(Operator)
+        .where(Operator.user_id == operator_id, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
+    """available → ringing for this call; False when someone else got there first."""
+    return _move(
+        session,
+        operator_id,
+        where=[Operator.state == OperatorState.available],
+        state=OperatorState.ringing,
+        call_id=call_id,
+        state_since=now,
+    )
+
+
+def attach_offer(*, session: Session, operator_id: int, offer_id: int) -> None:
+    _move(session, operator_id, where=[], offer_id=offer_id)
+
+
+def release(
+    *, session: Session, operator_id: int, call_id: int, now: datetime, no_answer: bool = False, max_no_answers: int = 0
+) -> OperatorState | None:
+    """ringing (for this call) → available; after ``max_no_answers`` unanswered offers in a row, → break.
+
+    Returns the new state, or None when the operator was not ringing for this call.
+    """
+    count = Operator.no_answer_count + (1 if no_answer else 0)
+    to_break = no_answer and max_no_answers > 0
+    state = case((count >= max_no_answers, OperatorState.break_.value), else_=OperatorState.available.value)
+    moved = _move(
+        session,
+        operator_id,
+        where=[Operator.state == OperatorState.ringing, Operator.call_id == call_id],
+        state=state if to_break else OperatorState.available,
+        no_answer_count=count,
+        offer_id=None,
+        call_id=None,
+        state_since=now,
+    )
+    if not moved:
+        return None
+    new_state = session.execute(select(Operator.state).where(Operator.user_id == operator_id)).scalar_one()
+    if new_state == OperatorState.break_:
+        log.warning("operator %s let %s offers ring out in a row: put on break", operator_id, max_no_answers)
+    return OperatorState(new_state)
+
+
+def start_call(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
+    """ringing for this call (or available) → on_call; False when they were busy with something else."""
+    return _move(
+        session,
+        operator_id,
+        where=[
+            (Operator.state == OperatorState.available)
+            | ((Operator.state == OperatorState.ringing) & (Operator.call_id == call_id))
+        ],
+        state=OperatorState.on_call,
+        call_id=call_id,
+        offer_id=None,
+        no_answer_count=0,
+        state_since=now,
+    )
+
+
+def end_call(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
+    """on_call (this call) → wrap_up for the operator's wrap-up time (none: straight to available)."""
+    row = session.execute(
+        select(Operator.wrap_up_seconds).where(
+            Operator.user_id == operator_id, Operator.state == OperatorState.on_call, Operator.call_id == call_id
+        )
+    ).first()
+    if row is None:
+        return False
+    seconds = row[0]
+    return _move(
+        session,
+        operator_id,
+        where=[Operator.state == OperatorState.on_call, Operator.call_id == call_id],
+        state=OperatorState.wrap_up if seconds else OperatorState.available,
+        wrap_up_until=now + timedelta(seconds=seconds) if seconds else None,
+        call_id=None,
+        idle_since=now,
+        state_since=now,
+    )
+
+
+def finish_wrap_ups(*, session: Session, now: datetime) -> list[int]:
+    """Operators whose wrap-up time is over become available; returns them."""
+    due = list(
+        session.execute(
+            select(Operator.user_id)
+            .where(Operator.state == OperatorState.wrap_up, Operator.wrap_up_until <= now)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    return [op for op in due if finish_wrap_up(session=session, operator_id=op, now=now)]
+
+
+def finish_wrap_up(*, session: Session, operator_id: int, now: datetime) -> bool:
+    return _move(
+        session,
+        operator_id,
+        where=[Operator.state == OperatorState.wrap_up],
+        state=OperatorState.available,
+        wrap_up_until=None,
+        state_since=now,
+    )
+
+
+def set_state(*, session: Session, operator_id: int, state: OperatorState, now: datetime) -> bool:
+    """An operator's own choice (available, break, offline) from a state that allows it.
+
+    Not while on a call; from ``ringing`` the caller's offer must be handed on first (the
+    dispatcher does that), so this moves only idle states.
+    """
+    idle = (OperatorState.offline, OperatorState.available, OperatorState.wrap_up, OperatorState.break_)
+    values = {"state": state, "state_since": now, "wrap_up_until": None}
+    if state == OperatorState.available:
+        values["no_answer_count"] = 0
+    return _move(session, operator_id, where=[Operator.state.in_(idle)], **values)

@@ -1,0 +1,69 @@
+from fastapi import APIRouter, status
+
+from app.auth import service as auth_service
+from app.auth.deps import CallCenterUser, Supervisor
+from app.auth.models import Role
+from app.database import utcnow
+from app.deps import DbDep, ReadSessionDep, SessionDep
+from app.errors import Forbidden
+from app.operators import service as operators_service
+from app.operators.models import OperatorState
+from schemas.operators import OperatorCreate, OperatorCreated, OperatorOut, OperatorPatch, StateChange
+
+router = APIRouter(prefix="/api/operators", tags=["operators"])
+
+
+@router.get("", response_model=list[OperatorOut])
+async def list_operators(session: ReadSessionDep, _user: CallCenterUser):
+    """Every operator with their live state (the agent board)."""
+    rows = (await session.execute(operators_service.list_query())).all()
+    return [operators_service.out(user, operator) for user, operator in rows]
+
+
+@router.post("", response_model=OperatorCreated, status_code=status.HTTP_201_CREATED)
+async def create_operator(body: OperatorCreate, session: SessionDep, _user: Supervisor):
+    """Creates an operator (a user with role operator); the token is shown once."""
+    user, token = await auth_service.create(
+        session=session, name=body.name, role=Role.operator, extension=body.extension, skills=body.skills
+    )
+    user, operator = await operators_service.get(session=session, operator_id=user.id)
+    operator.wrap_up_seconds = body.wrap_up_seconds
+    return {**operators_service.out(user, operator), "token": token}
+
+
+@router.get("/{operator_id}", response_model=OperatorOut)
+async def get_operator(operator_id: int, session: ReadSessionDep, _user: CallCenterUser):
+    return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
+
+
+@router.patch("/{operator_id}", response_model=OperatorOut)
+async def update_operator(operator_id: int, body: OperatorPatch, db: DbDep, session: ReadSessionDep, _user: Supervisor):
+    """Skills and wrap-up time (supervisors)."""
+    await db.run(
+        lambda s: operators_service.update(
+            session=s, operator_id=operator_id, skills=body.skills, wrap_up_seconds=body.wrap_up_seconds
+        )
+    )
+    return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
+
+
+@router.post("/me/state", response_model=OperatorOut)
+async def set_my_state(body: StateChange, db: DbDep, session: ReadSessionDep, user: CallCenterUser):
+    """The operator's own state: ``available`` (also ends wrap-up), ``break`` or ``offline``."""
+    if user.role != Role.operator:
+        raise Forbidden("only operators have a call-taking state")
+    return await _set_state(user.id, body, db, session)
+
+
+@router.post("/{operator_id}/state", response_model=OperatorOut)
+async def set_state(operator_id: int, body: StateChange, db: DbDep, session: ReadSessionDep, _user: Supervisor):
+    """A supervisor sets an operator's state."""
+    return await _set_state(operator_id, body, db, session)
+
+
+async def _set_state(operator_id: int, body: StateChange, db, session) -> dict:
+    state = OperatorState(body.state)
+    await db.run(
+        lambda s: operators_service.change_state(session=s, operator_id=operator_id, state=state, now=utcnow())
+    )
+    return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))

@@ -1,0 +1,52 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+SkillName = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[\w-]+$")]
+Skills = dict[SkillName, Annotated[int, Field(ge=0, le=10)]]
+
+
+def skills_from_text(value: str) -> dict[str, int]:
+    """``"sales:8,english:5"`` → ``{"sales": 8, "english": 5}``; ValueError with the reason otherwise."""
+    skills: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, sep, level = part.partition(":")
+        if not sep or not name.strip() or not level.strip().isdigit() or not 0 <= int(level) <= 10:
+            raise ValueError(f"skill {part!r} is not name:level with a level from 0 to 10")
+        skills[name.strip()] = int(level)
+    return skills
+
+
+class OperatorOut(BaseModel):
+    id: int
+    name: str
+    extension: str | None
+    state: str
+    state_since: datetime
+    skills: dict[str, int]
+    wrap_up_seconds: int
+    no_answer_count: int
+    call_id: int | None
+    offer_id: int | None
+    wrap_up_until: datetime | None
+
+
+class OperatorCreate(BaseModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    extension: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    skills: Skills = {}
+    wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+
+
+class OperatorCreated(OperatorOut):
+    token: str  # shown once
+
+
+class OperatorPatch(BaseModel):
+    skills: Skills | None = None
+    wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
+
+
+class StateChange(BaseModel):
+    state: Literal["available", "break", "offline"]
