@@ -21,6 +21,8 @@ class CallOut(BaseModel):
     operator_id: int | None
     operator_extension: str | None
     callback_id: int | None
+    queue_id: int | None
+    route_rule: str | None  # which rule chose the operator: a strategy, owner, recent, or pbx
     recording_id: str | None
     started_at: datetime
     answered_at: datetime | None

@@ -14,6 +14,7 @@ class ContactOut(BaseModel):
     name: str | None
     company: str | None
     owner_id: int | None
+    vip: bool
     created_at: datetime
 
 
@@ -25,3 +26,4 @@ class ContactUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
     owner_id: int | None = None
+    vip: bool | None = None  # served first in every queue

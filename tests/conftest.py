@@ -26,12 +26,17 @@ from app.settings import Settings
 SAMPLES = Path(os.environ.get("CALLFUNNEL_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared" / "pbx-samples"))
 MANGO_KEY, MANGO_SALT = "test-vpbx-api-key", "test-vpbx-api-salt"
 GENERIC_SECRET = "test-generic-secret"
+ZADARMA_SECRET = "test-zadarma-secret"
 POSTGRES_URL = os.environ.get("CALLFUNNEL_TEST_DATABASE_URL")
 TEMPLATE = "callfunnel_template"
 
 
 def mango_scenario(name: str) -> list[dict]:
     return json.loads((SAMPLES / "mango" / f"{name}.json").read_text())
+
+
+def zadarma_scenario(name: str) -> list[dict]:
+    return json.loads((SAMPLES / "zadarma" / f"{name}.json").read_text())
 
 
 def _pg_dsn(url: str, database: str) -> str:
@@ -98,7 +103,9 @@ def settings(database_url: str) -> Settings:
         mango_api_key=MANGO_KEY,
         mango_api_salt=MANGO_SALT,
         generic_secret=GENERIC_SECRET,
+        zadarma_secret=ZADARMA_SECRET,
         sweep_interval_seconds=3600,
+        dispatch_interval_seconds=3600,  # tests fire the dispatch tick themselves, at the moment they choose
     )
 
 
@@ -126,14 +133,20 @@ class Callfunnel:
                         return
                 await asyncio.sleep(0.01)
 
-    async def user(self, name: str, role: Role = Role.operator, extension: str | None = None) -> dict:
+    async def user(
+        self, name: str, role: Role = Role.operator, extension: str | None = None, skills: dict | None = None
+    ) -> dict:
         async with self.db.session() as session:
-            user, token = await auth_service.create(session=session, name=name, role=role, extension=extension)
+            user, token = await auth_service.create(
+                session=session, name=name, role=role, extension=extension, skills=skills
+            )
         return {"id": user.id, "headers": {"Authorization": f"Bearer {token}"}}
 
     async def post_pbx(self, item: dict) -> httpx.Response:
         """Sends one recorded PBX request (a sample-file item) as the PBX would."""
         path = item["path"]
+        if path.startswith("/zadarma/"):
+            path = "/pbx/zadarma" + path.removeprefix("/zadarma/webhook")
         url = f"/pbx/mango{path}" if not path.startswith("/pbx/") else path
         return await self.http.post(url, data=item["body"], headers=item.get("headers") or {})
 

@@ -49,9 +49,13 @@ async def get_contact(contact_id: int, session: ReadSessionDep, _user: CallCente
 
 @router.patch("/{contact_id}", response_model=ContactOut)
 async def update_contact(contact_id: int, body: ContactUpdate, session: SessionDep, user: CallCenterUser):
-    """Names the client; supervisors also set the personal manager (``owner_id``)."""
+    """Names the client; supervisors also set the personal manager (``owner_id``) and the VIP flag."""
     contact = await _get(session, contact_id)
     changes = body.model_dump(exclude_unset=True)
+    if changes.get("vip") is None:
+        changes.pop("vip", None)
+    elif user.role == Role.operator:
+        raise Forbidden("only supervisors mark VIP clients")
     if "owner_id" in changes:
         if user.role == Role.operator:
             raise Forbidden("only supervisors assign a client's personal manager")

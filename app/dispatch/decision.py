@@ -1,6 +1,5 @@
 """The routing decision for a PBX that waits on its webhook's reply (``sync`` queues)."""
 
-import math
 from datetime import datetime
 
 from sqlalchemy import select
@@ -46,7 +45,7 @@ def decide_for_pbx(
     if not offers:
         entry.handed_to_pbx = not asks_again
         return RouteDecision(action=RouteAction.wait, pbx_group=queue.pbx_group, caller_name=caller_name)
-    remaining = max(1, math.ceil((min(o.expires_at for o in offers) - now).total_seconds()))
+    remaining = max(1, round((min(o.expires_at for o in offers) - now).total_seconds()))
     return RouteDecision(
         action=RouteAction.ring,
         targets=[RouteTarget(extension=o.extension or "", offer_id=o.id) for o in offers],

@@ -65,10 +65,9 @@ def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime
 
 def accept(*, session: Session, offer_id: int, user: User, now: datetime) -> Offer:
     """The operator takes the call offered to them (panel or REST); 409 when it is gone."""
-    offer = _locked_offer(session=session, offer_id=offer_id, user=user)
+    offer, entry = _locked_offer(session=session, offer_id=offer_id, user=user)
     if offer.status != OfferStatus.ringing:
         raise Conflict(f"offer {offer.id} is {offer.status}" + (f" ({offer.end_reason})" if offer.end_reason else ""))
-    entry = session.get(QueueEntry, offer.entry_id)
     if not take(session=session, entry=entry, operator_id=offer.operator_id, rule=offer.rule, now=now, by="operator"):
         raise Conflict(f"call {offer.call_id} was taken by another operator")
     return offer
@@ -76,7 +75,7 @@ def accept(*, session: Session, offer_id: int, user: User, now: datetime) -> Off
 
 def reject(*, session: Session, offer_id: int, user: User, now: datetime) -> Offer:
     """The operator declines: the call goes to the next candidate at once."""
-    offer = _locked_offer(session=session, offer_id=offer_id, user=user)
+    offer, _ = _locked_offer(session=session, offer_id=offer_id, user=user)
     if offer.status != OfferStatus.ringing:
         raise Conflict(f"offer {offer.id} is {offer.status}")
     end_offer(session=session, offer=offer, status=OfferStatus.rejected, reason="rejected", now=now)
@@ -110,7 +109,10 @@ def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | N
 
 def end_offer(*, session: Session, offer: Offer, status: OfferStatus, reason: str, now: datetime) -> None:
     """An offer rang out or was declined: the operator is free (or on break), the call tries the next one."""
-    entry = session.get(QueueEntry, offer.entry_id)
+    entry = lock_entry(session=session, entry_id=offer.entry_id)
+    session.refresh(offer, with_for_update=True)
+    if offer.status != OfferStatus.ringing:
+        return
     queue = session.get(Queue, entry.queue_id)
     no_answer = status == OfferStatus.no_answer
     new_state = _close(session, offer, status, reason, now, no_answer=no_answer, max_no_answers=queue.max_no_answers)
@@ -121,6 +123,13 @@ def end_offer(*, session: Session, offer: Offer, status: OfferStatus, reason: st
         entry.status = EntryStatus.waiting
         if not entry.handed_to_pbx:  # (a sync PBX hears of the new offer when it asks again)
             dispatch(session=session, entry=entry, queue=queue, now=now)
+
+
+def lock_entry(*, session: Session, entry_id: int, skip_locked: bool = False) -> QueueEntry | None:
+    """The queue entry, locked: entries are always locked before their offers, and offers before
+    operators, so concurrent accepts, expiries and webhooks cannot deadlock."""
+    query = select(QueueEntry).where(QueueEntry.id == entry_id).with_for_update(skip_locked=skip_locked)
+    return session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 def revoke(*, session: Session, offer: Offer, reason: str, now: datetime) -> None:
@@ -136,16 +145,19 @@ def revoke_all(*, session: Session, entry: QueueEntry, reason: str, now: datetim
 def expire_offers(*, session: Session, now: datetime, limit: int = 200) -> int:
     """Offers past their expiry ring out (no answer); returns how many."""
     due = session.execute(
-        select(Offer)
+        select(Offer.id, Offer.entry_id)
         .where(Offer.status == OfferStatus.ringing, Offer.expires_at <= now)
         .order_by(Offer.expires_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).scalars()
+    ).all()
     count = 0
-    for offer in list(due):
-        end_offer(session=session, offer=offer, status=OfferStatus.no_answer, reason="expired", now=now)
-        count += 1
+    for offer_id, entry_id in due:
+        if lock_entry(session=session, entry_id=entry_id, skip_locked=True) is None:
+            continue  # another process is on this call
+        offer = session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
+        if offer.status == OfferStatus.ringing:
+            end_offer(session=session, offer=offer, status=OfferStatus.no_answer, reason="expired", now=now)
+            count += 1
     return count
 
 
@@ -246,10 +258,11 @@ def _ringing(*, session: Session, entry_id: int) -> list[Offer]:
     return list(session.execute(query.with_for_update()).scalars())
 
 
-def _locked_offer(*, session: Session, offer_id: int, user: User) -> Offer:
-    offer = session.get(Offer, offer_id, with_for_update=True)
-    if offer is None:
+def _locked_offer(*, session: Session, offer_id: int, user: User) -> tuple[Offer, QueueEntry]:
+    row = session.execute(select(Offer.entry_id, Offer.operator_id).where(Offer.id == offer_id)).first()
+    if row is None:
         raise NotFound(f"no offer {offer_id}")
-    if offer.operator_id != user.id:
+    if row.operator_id != user.id:
         raise Forbidden(f"offer {offer_id} was made to another operator")
-    return offer
+    entry = lock_entry(session=session, entry_id=row.entry_id)
+    return session.get(Offer, offer_id, with_for_update=True, populate_existing=True), entry

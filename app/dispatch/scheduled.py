@@ -5,6 +5,7 @@ them with conditional updates.
 """
 
 import logging
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -15,8 +16,9 @@ from app.operators import state as operator_state
 log = logging.getLogger(__name__)
 
 
-def tick(session: Session) -> dict[str, int]:
-    now = utcnow()
+def tick(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Fires every dispatch timer due at ``now`` (default: the clock)."""
+    now = now or utcnow()
     done = {
         "offers_expired": offers.expire_offers(session=session, now=now),
         "calls_timed_out": queueing.leave_overdue(session=session, now=now),

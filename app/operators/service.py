@@ -27,7 +27,12 @@ async def get(*, session: AsyncSession, operator_id: int) -> tuple[User, Operato
 
 
 def out(user: User, operator: Operator) -> dict:
-    return {"id": user.id, "name": user.name, "extension": user.extension, **operator.model_dump(exclude={"user_id"})}
+    return {
+        "id": user.id,
+        "name": user.name,
+        "extension": user.extension,
+        **operator.model_dump(exclude={"user_id"}, warnings=False),
+    }
 
 
 def change_state(*, session: Session, operator_id: int, state: OperatorState, now: datetime) -> None:

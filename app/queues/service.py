@@ -23,7 +23,7 @@ async def out(*, session: AsyncSession, queue: Queue) -> dict:
         .where(QueueMember.queue_id == queue.id)
         .order_by(QueueMember.position, QueueMember.operator_id)
     )
-    return {**queue.model_dump(), "members": [{"operator_id": o, "position": p} for o, p in members]}
+    return {**queue.model_dump(warnings=False), "members": [{"operator_id": o, "position": p} for o, p in members]}
 
 
 async def create(*, session: AsyncSession, body: QueueCreate, region: str) -> Queue:
@@ -39,7 +39,9 @@ async def create(*, session: AsyncSession, body: QueueCreate, region: str) -> Qu
 async def update(*, session: AsyncSession, queue: Queue, patch: QueuePatch, region: str) -> Queue:
     """Applies the given fields, validated together with the rest as a whole queue."""
     changes = patch.model_dump(exclude_unset=True)
-    merged = QueueCreate.model_validate({**queue.model_dump(include=set(QueueCreate.model_fields)), **changes})
+    merged = QueueCreate.model_validate(
+        {**queue.model_dump(include=set(QueueCreate.model_fields), warnings=False), **changes}
+    )
     if "numbers" in changes:
         changes["numbers"] = await _free_lines(
             session=session, numbers=merged.numbers, region=region, queue_id=queue.id

@@ -112,7 +112,7 @@ def test_any_decision_names_only_available_members_and_is_repeatable(members, st
     call = WaitingCall(waited_seconds=waited, sticky=sticky, tried=tried)
     decision = decide(policy, members, call, last_offered=last)
     available = {m.operator_id for m in members if m.available}
-    if sticky is not None and sticky.available:
+    if sticky is not None and sticky.available and sticky.operator_id not in tried:
         available.add(sticky.operator_id)
     if decision is None:
         assert not available

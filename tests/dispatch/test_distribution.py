@@ -1,0 +1,209 @@
+"""Who gets the call: strategies, sticky managers and the queue's rules, through the real API."""
+
+import asyncio
+
+import pytest
+
+from tests.dispatch.helpers import Desk, rung
+
+
+@pytest.fixture
+async def desk(cf, supervisor) -> Desk:
+    return Desk(cf, supervisor)
+
+
+async def test_round_robin_takes_turns_across_calls(desk):
+    for ext in ("101", "102", "103"):
+        await desk.operator(ext)
+    await desk.queue(["101", "102", "103"], strategy="round_robin")
+    chosen = []
+    for n in range(6):
+        route = await desk.incoming(f"rr-{n}", caller=f"+7900555010{n}")
+        chosen += rung(route)
+        await desk.answer(f"rr-{n}", rung(route)[0])
+        await desk.hang_up(f"rr-{n}")
+    assert chosen == ["101", "102", "103", "101", "102", "103"]
+    call = await desk.call("rr-0")
+    assert call["outcome"] == "answered" and call["route_rule"] == "round_robin"
+
+
+async def test_ring_all_two_operators_accept_at_once_exactly_one_wins(desk):
+    for ext in ("101", "102", "103"):
+        await desk.operator(ext)
+    await desk.queue(["101", "102", "103"], strategy="ring_all")
+    route = await desk.incoming("ra-1")
+    assert sorted(rung(route)) == ["101", "102", "103"] and route["timeout"] == 20
+    offer = {t["extension"]: t["offer_id"] for t in route["targets"]}
+    first, second = await asyncio.gather(desk.accept("101", offer["101"]), desk.accept("102", offer["102"]))
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    winner = "101" if first.status_code == 200 else "102"
+    loser = "102" if winner == "101" else "101"
+    assert await desk.state_of(winner) == "on_call"
+    assert await desk.state_of(loser) == "available" and await desk.state_of("103") == "available"
+    [revoked] = await desk.offers("103", status="revoked")
+    assert revoked["end_reason"] == "taken_by_other"
+    # The PBX then connects the winner: nothing changes hands.
+    await desk.answer("ra-1", winner)
+    await desk.hang_up("ra-1")
+    call = await desk.call("ra-1")
+    assert call["outcome"] == "answered" and call["route_rule"] == "ring_all"
+
+
+async def test_skill_priority_offers_the_most_skilled_free_operator(desk):
+    await desk.operator("101", skills={"sales": 5})
+    await desk.operator("102", skills={"sales": 9})
+    await desk.operator("103", skills={"sales": 7, "english": 9})
+    await desk.queue(["101", "102", "103"], strategy="skill_priority", skill="sales")
+    assert rung(await desk.incoming("sp-1")) == ["102"]
+    assert rung(await desk.incoming("sp-2")) == ["103"]
+
+
+async def test_personal_manager_first_then_the_queue(desk, cf):
+    for ext in ("101", "102", "777"):
+        await desk.operator(ext)
+    await desk.queue(["101", "102"], strategy="round_robin", sticky_timeout_seconds=15)
+    # A first call creates the contact; the supervisor makes 777 its personal manager.
+    route = await desk.incoming("pm-0", caller="+79005550001")
+    await desk.answer("pm-0", rung(route)[0])
+    await desk.hang_up("pm-0")
+    contact_id = (await desk.call("pm-0"))["contact_id"]
+    response = await cf.http.patch(
+        f"/api/contacts/{contact_id}", json={"owner_id": desk.operators["777"]["id"]}, headers=desk.sup["headers"]
+    )
+    assert response.status_code == 200, response.text
+    route = await desk.incoming("pm-1", caller="+79005550001")
+    assert rung(route) == ["777"] and route["timeout"] <= 15
+    # The manager does not pick up within the sticky timeout: the queue's strategy takes over.
+    await desk.tick(after_seconds=16)
+    route = await desk.waiting("pm-1")
+    assert rung(route) == ["102"]  # 101 took the first call
+    await desk.answer("pm-1", "102")
+    timeline = [t["kind"] for t in (await desk.call("pm-1"))["timeline"]]
+    assert timeline.count("offered") == 2 and "taken" in timeline
+
+
+async def test_repeat_caller_goes_back_to_the_manager_who_talked_last(desk):
+    for ext in ("101", "102"):
+        await desk.operator(ext)
+    await desk.queue(["101", "102"], strategy="round_robin")
+    assert rung(await desk.incoming("rc-1", caller="+79005550002")) == ["101"]
+    await desk.answer("rc-1", "101")
+    await desk.hang_up("rc-1")
+    route = await desk.incoming("rc-2", caller="+79005550002")
+    assert rung(route) == ["101"]
+    await desk.answer("rc-2", "101")
+    assert (await desk.call("rc-2"))["route_rule"] == "recent"
+
+
+async def test_operators_who_let_calls_ring_out_go_on_break(desk, cf):
+    await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(
+        ["101", "102"], strategy="longest_idle", max_no_answers=2, ring_timeout_seconds=10, max_wait_seconds=600
+    )
+    route = await desk.incoming("na-1")
+    assert rung(route) == ["101"]
+    await desk.tick(after_seconds=11)  # 101 lets it ring out: the call moves on and keeps its place
+    assert rung(await desk.waiting("na-1")) == ["102"]
+    assert await desk.state_of("101") == "available"
+    await desk.tick(after_seconds=22)  # 102 too
+    assert rung(await desk.waiting("na-1")) == ["101"]  # only tried operators left: offered again
+    await desk.tick(after_seconds=33)
+    assert await desk.state_of("101") == "break"  # second no-answer in a row
+    kinds = [t["kind"] for t in (await desk.call("na-1"))["timeline"]]
+    assert "operator_on_break" in kinds
+
+
+async def test_reject_moves_the_call_to_the_next_operator_at_once(desk):
+    await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(["101", "102"], strategy="round_robin")
+    route = await desk.incoming("rj-1")
+    assert rung(route) == ["101"]
+    response = await desk.reject("101", route["targets"][0]["offer_id"])
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+    assert [o["extension"] for o in await desk.offers("102")] == ["102"]
+    assert rung(await desk.waiting("rj-1")) == ["102"]
+    assert (await desk.reject("101", route["targets"][0]["offer_id"])).status_code == 409
+
+
+async def test_caller_hangs_up_while_ringing(desk):
+    await desk.operator("101")
+    await desk.queue(["101"])
+    await desk.incoming("hu-1")
+    assert await desk.state_of("101") == "ringing"
+    await desk.hang_up("hu-1", reason="caller_hung_up")
+    assert await desk.state_of("101") == "available"
+    [offer] = await desk.offers("101", status="revoked")
+    assert offer["end_reason"] == "caller_hung_up"
+    call = await desk.call("hu-1")
+    assert call["outcome"] == "abandoned"
+
+
+async def test_nobody_logged_in_means_missed_with_the_reason_and_a_callback(desk, cf):
+    await desk.operator("101", state="offline")
+    await desk.queue(["101"])
+    route = await desk.incoming("nl-1", caller="+79005550003")
+    assert route == {"action": "reject", "reason": "no_operators"}
+    await desk.hang_up("nl-1", reason="no_operators")
+    call = await desk.call("nl-1")
+    assert (call["outcome"], call["end_reason"]) == ("missed", "no_operators")
+    [callback] = (
+        await cf.http.get("/api/callbacks", params={"phone": "+79005550003"}, headers=desk.sup["headers"])
+    ).json()["items"]
+    assert callback["reason"] == "no_operators" and callback["status"] == "open"
+
+
+async def test_max_wait_reached(desk, cf):
+    await desk.operator("101", state="break")
+    await desk.queue(["101"], max_wait_seconds=30)
+    assert (await desk.incoming("mw-1"))["action"] == "wait"
+    await desk.tick(after_seconds=31)
+    assert await desk.waiting("mw-1") == {"action": "reject", "reason": "queue_timeout"}
+    await desk.hang_up("mw-1", reason="caller_hung_up")
+    call = await desk.call("mw-1")
+    assert call["outcome"] == "abandoned"
+    await desk.incoming("mw-2", caller="+79005550004")
+    await desk.tick(after_seconds=31)
+    await desk.hang_up("mw-2", reason="queue_timeout")
+    assert (await desk.call("mw-2"))["end_reason"] == "queue_timeout"
+
+
+async def test_wrap_up_is_honoured_then_the_oldest_waiting_call_is_offered(desk):
+    await desk.operator("101", wrap_up_seconds=30)
+    await desk.queue(["101"], max_wait_seconds=600)
+    assert rung(await desk.incoming("wu-1")) == ["101"]
+    await desk.answer("wu-1", "101")
+    await desk.hang_up("wu-1")
+    assert await desk.state_of("101") == "wrap_up"
+    assert (await desk.incoming("wu-2"))["action"] == "wait"
+    assert (await desk.incoming("wu-3"))["action"] == "wait"
+    await desk.tick(after_seconds=10)
+    assert await desk.state_of("101") == "wrap_up"
+    await desk.tick(after_seconds=31)
+    assert await desk.state_of("101") == "ringing"
+    assert (await desk.waiting("wu-3"))["action"] == "wait"
+    assert rung(await desk.waiting("wu-2")) == ["101"]
+
+
+async def test_vip_callers_are_served_first(desk, cf):
+    await desk.operator("101", state="break")
+    await desk.queue(["101"], sticky=False, max_wait_seconds=600)
+    await desk.incoming("vip-0", caller="+79005550010")
+    await desk.incoming("vip-1", caller="+79005550011")
+    contact_id = (await desk.call("vip-1"))["contact_id"]
+    response = await cf.http.patch(f"/api/contacts/{contact_id}", json={"vip": True}, headers=desk.sup["headers"])
+    assert response.status_code == 200 and response.json()["vip"] is True
+    await desk.incoming("vip-2", caller="+79005550011")  # the VIP calls again, after vip-0 began waiting
+    await desk.set_state("101", "available")
+    assert rung(await desk.waiting("vip-2")) == ["101"]
+
+
+async def test_a_redelivered_decision_webhook_gets_the_same_answer(desk, cf):
+    await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(["101", "102"])
+    first = await desk.pbx("incoming", "dup-1", **{"from": "+79001112299", "to": "+74951234567"}, event_id="fixed")
+    again = await desk.pbx("incoming", "dup-1", **{"from": "+79001112299", "to": "+74951234567"}, event_id="fixed")
+    assert again["status"] == "duplicate" and again["route"] == first["route"]
+    assert await desk.state_of("102") == "available"
