@@ -1,0 +1,149 @@
+"""Zadarma NOTIFY_* webhooks: verification, the call lifecycle, and routing in the reply."""
+
+import json
+
+from sqlalchemy import func, select
+
+from app.auth.models import Role
+from app.inbox.models import InboxItem
+from app.settings import Settings
+from telephony import zadarma
+from tests.conftest import ZADARMA_SECRET, running, zadarma_scenario
+from tests.dispatch.helpers import Desk
+
+CALL_START = "2025-06-15 18:06:40"
+
+
+def notify(event: str, call: str, **fields) -> dict:
+    """A signed Zadarma request item, shaped like the sample files."""
+    form = {"event": event, "call_start": CALL_START, "pbx_call_id": call, **fields}
+    return {"path": "/pbx/zadarma", "body": form, "headers": {"Signature": zadarma.sign(ZADARMA_SECRET, form)}}
+
+
+def inbound(call: str, caller: str = "79001234567", did: str = "74951234567") -> dict:
+    return {"caller_id": caller, "called_did": did}
+
+
+async def stored_count(cf) -> int:
+    async with cf.db.read_session() as session:
+        return (await session.execute(select(func.count()).select_from(InboxItem))).scalar_one()
+
+
+async def test_url_check_echoes_zd_echo(cf):
+    [item] = zadarma_scenario("url_verification_zd_echo")
+    response = await cf.http.get("/pbx/zadarma", params={"zd_echo": "7d3f9a1c"})
+    assert (response.status_code, response.text) == (200, item["expected_response"]["body"])
+    assert response.headers["content-type"].startswith("text/plain")
+    assert (await cf.http.post("/pbx/zadarma?zd_echo=abc")).text == "abc"
+
+
+async def test_refusals_store_nothing(cf, settings):
+    item = notify("NOTIFY_START", "in_r1", **inbound("in_r1"))
+    no_signature = await cf.http.post("/pbx/zadarma", data=item["body"])
+    assert no_signature.status_code == 400 and "Signature" in no_signature.json()["detail"]
+    forged = await cf.http.post("/pbx/zadarma", data=item["body"], headers={"Signature": "Zm9yZ2Vk"})
+    assert forged.status_code == 401
+    tampered = dict(item["body"], caller_id="79990000000")
+    assert (await cf.http.post("/pbx/zadarma", data=tampered, headers=item["headers"])).status_code == 401
+    unknown = {"event": "NOTIFY_SOMETHING", "pbx_call_id": "in_r1"}
+    assert (await cf.http.post("/pbx/zadarma", data=unknown, headers=item["headers"])).status_code == 400
+    assert await stored_count(cf) == 0
+    async with running(Settings(_env_file=None, database_url=settings.database_url)) as unconfigured:
+        assert (await unconfigured.post_pbx(item)).status_code == 403
+
+
+async def test_signed_but_unreadable_is_kept_and_answered_422(cf):
+    item = notify("NOTIFY_START", "in_bad", **inbound("in_bad"))
+    item["body"]["call_start"] = "yesterday"
+    item["headers"]["Signature"] = zadarma.sign(ZADARMA_SECRET, item["body"])
+    response = await cf.post_pbx(item)
+    assert response.status_code == 422 and "call_start" in response.json()["detail"]
+    assert await stored_count(cf) == 1
+
+
+async def test_group_ring_sample_without_a_queue_is_recorded_as_the_pbx_ran_it(cf, supervisor):
+    operator = await cf.user("olga", Role.operator, extension="101")
+    for item in zadarma_scenario("inbound_answered_group_ring"):
+        response = await cf.post_pbx(item)
+        assert response.status_code == item["expected_response"]["status"]
+        if "body" in item["expected_response"]:
+            assert response.text == item["expected_response"]["body"]
+    await cf.settle()
+    [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert (call["vendor"], call["direction"], call["outcome"]) == ("zadarma", "inbound", "answered")
+    assert call["operator_id"] == operator["id"] and call["number"] == "+79001234567"
+    assert call["recording_id"] == "1-1750000000.343456-101-2025-06-15-180640"
+    assert call["started_at"] == "2025-06-15T15:06:40Z"  # the account's Moscow time, in UTC
+
+
+async def test_caller_hangs_up_in_the_ivr_sample_is_abandoned_and_called_back(cf, supervisor):
+    for item in zadarma_scenario("caller_hangup_in_ivr"):
+        assert (await cf.post_pbx(item)).status_code == 200
+    await cf.settle()
+    [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert call["outcome"] == "abandoned"
+    [callback] = (await cf.http.get("/api/callbacks", headers=supervisor["headers"])).json()["items"]
+    assert (callback["phone"], callback["reason"], callback["status"]) == ("+79001234567", "abandoned", "open")
+
+
+async def test_sync_routing_sample_redirects_to_the_chosen_operator(cf, supervisor):
+    desk = Desk(cf, supervisor)
+    await desk.operator("100")
+    await desk.operator("101", skills={"sales": 9})
+    await desk.queue(["100", "101"], strategy="skill_priority", skill="sales")
+    replies = []
+    for item in zadarma_scenario("sync_routing_ivr_dtmf_redirect"):
+        response = await cf.post_pbx(item)
+        assert response.status_code == 200
+        replies.append(response.text)
+    await cf.settle()
+    start, ivr = json.loads(replies[0]), json.loads(replies[1])
+    assert start == {"redirect": "101", "return_timeout": 20}
+    assert ivr["redirect"] == "101"  # the same offer, not a second decision
+    call = await desk.call("in_029ae6b03b3b0765d127ec0b739209346bbc4f0d52d")
+    assert (call["outcome"], call["route_rule"]) == ("answered", "skill_priority")
+    assert call["operator_id"] == desk.operators["101"]["id"]
+    assert "ivr_input" in [t["kind"] for t in call["timeline"]]
+    assert await desk.state_of("101") == "available" and await desk.state_of("100") == "available"
+
+
+async def test_a_retried_notify_start_gets_the_reply_already_given(cf, supervisor):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(["101", "102"], strategy="round_robin")
+    item = notify("NOTIFY_START", "in_dup", **inbound("in_dup"))
+    first, again = await cf.post_pbx(item), await cf.post_pbx(item)
+    assert first.text == again.text and json.loads(first.text)["redirect"] == "101"
+    assert await desk.state_of("102") == "available"
+
+
+async def test_ring_all_on_zadarma_rings_one_extension_or_the_pbx_group(cf, supervisor):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101")
+    await desk.operator("102")
+    queue = await desk.queue(["101", "102"], strategy="ring_all")
+    reply = json.loads((await cf.post_pbx(notify("NOTIFY_START", "in_ra1", **inbound("in_ra1")))).text)
+    assert reply == {"redirect": "101", "return_timeout": 20}
+    assert await desk.state_of("102") == "available"  # its phone would not ring: no offer is left on it
+    [revoked] = await desk.offers("102", status="revoked")
+    assert revoked["end_reason"] == "pbx_rings_one_extension"
+    await cf.http.patch(f"/api/queues/{queue['id']}", json={"pbx_group": "0-2"}, headers=supervisor["headers"])
+    await cf.post_pbx(notify("NOTIFY_END", "in_ra1", **inbound("in_ra1"), disposition="cancel", duration="0"))
+    await cf.settle()
+    reply = json.loads((await cf.post_pbx(notify("NOTIFY_START", "in_ra2", **inbound("in_ra2", "79001234568")))).text)
+    assert reply == {"redirect": "0-2"}
+    assert await desk.state_of("101") == "ringing" and await desk.state_of("102") == "ringing"
+
+
+async def test_busy_and_no_answer_are_missed_cancel_is_abandoned(cf, supervisor):
+    for call, disposition in (("in_b", "busy"), ("in_n", "no answer"), ("in_c", "cancel")):
+        await cf.post_pbx(notify("NOTIFY_START", call, **inbound(call)))
+        await cf.post_pbx(notify("NOTIFY_END", call, **inbound(call), disposition=disposition, duration="0"))
+    await cf.settle()
+    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert {c["external_id"]: c["outcome"] for c in calls} == {
+        "in_b": "missed",
+        "in_n": "missed",
+        "in_c": "abandoned",
+    }
