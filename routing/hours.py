@@ -20,17 +20,37 @@ class BusinessHours:
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself when open, else the next opening (UTC); ``at`` if the schedule never opens."""
+        interval = self._interval_from(at)
+        return at if interval is None else max(interval[0], at)
+
+    def add_open_time(self, at: datetime, duration: timedelta) -> datetime:
+        """The moment ``duration`` of open time has passed since ``at`` (an SLA in business hours)."""
+        moment, remaining = at, duration
+        for _ in range(400):  # a year of intervals at most; a schedule always has one within a week
+            interval = self._interval_from(moment)
+            if interval is None:
+                return moment + remaining
+            opens, closes = interval
+            moment = max(opens, moment)
+            if moment + remaining <= closes:
+                return moment + remaining
+            remaining -= closes - moment
+            moment = closes
+        return moment + remaining
+
+    def _interval_from(self, at: datetime) -> tuple[datetime, datetime] | None:
+        """The open interval containing ``at``, or the next one (UTC); None: always open or never."""
         if self._days is None:
-            return at
+            return None
         local = at.astimezone(self._tz)
-        for offset in range(8):
+        for offset in range(-1, 8):
             day = local.date() + timedelta(days=offset)
             for start, end in self._days.get(day.weekday(), []):
                 opens = _at(day, start, self._tz)
                 closes = _at(day, end, self._tz) if end else _at(day + timedelta(days=1), time(0), self._tz)
                 if at < closes:
-                    return opens.astimezone(UTC) if opens > at else at
-        return at
+                    return opens.astimezone(UTC), closes.astimezone(UTC)
+        return None
 
 
 def validate(schedule: dict | None) -> None:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
+from app.queues.models import Queue
+from routing.hours import BusinessHours
 from schemas.pbx_events import Direction
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,14 @@ NO_CALLER_ID = "no_caller_id"
 
 
 def register_outcome(
-    *, session: Session, call: Call, previous: Outcome | None, renumbered: bool, sla: timedelta, now: datetime
+    *,
+    session: Session,
+    call: Call,
+    previous: Outcome | None,
+    renumbered: bool,
+    sla: timedelta,
+    now: datetime,
+    max_attempts: int = 0,
 ) -> None:
     """Keeps the number's callback in step with a call whose outcome, or client number, just changed."""
     if call.direction == Direction.internal or (call.outcome == previous and not renumbered):
@@ -36,7 +45,7 @@ def register_outcome(
     elif call.outcome == Outcome.answered and call.number:
         _resolve_misses_before(session=session, call=call, sla=sla, now=now)
     elif call.outcome == Outcome.not_reached and call.number:
-        _count_attempt(session=session, call=call, now=now)
+        _count_attempt(session=session, call=call, now=now, max_attempts=max_attempts)
 
 
 def get_open(*, session: Session, phone: str) -> Callback | None:
@@ -140,19 +149,33 @@ def _recount(*, session: Session, callback: Callback, sla: timedelta) -> int:
         callback.missed_count = len(missed)
         callback.first_missed_at, callback.last_missed_at = missed[0].started_at, missed[-1].started_at
         callback.reason = miss_reason(missed[-1])
-        callback.due_at = callback.first_missed_at + sla
+        callback.due_at = _due(session=session, call=missed[0], sla=sla)
     else:
         callback.missed_count = 0
     return len(missed)
 
 
-def _count_attempt(*, session: Session, call: Call, now: datetime) -> None:
+def _count_attempt(*, session: Session, call: Call, now: datetime, max_attempts: int) -> None:
+    """An unanswered dial counts; after ``max_attempts`` of them (0: no limit) the callback closes."""
     _lock_number(session=session, phone=call.number)
     callback = get_open(session=session, phone=call.number)
     if callback is not None and call.started_at >= callback.last_missed_at:
         callback.attempts += 1
         callback.updated_at = now
         log_action(session=session, callback=callback, action="attempt_not_reached", call_id=call.id)
+        if max_attempts and callback.attempts >= max_attempts:
+            callback.status, callback.closed_at = CallbackStatus.canceled, now
+            callback.result = f"not reached after {callback.attempts} attempts"
+            log_action(session=session, callback=callback, action="gave_up", attempts=callback.attempts)
+
+
+def _due(*, session: Session, call: Call, sla: timedelta) -> datetime:
+    """The SLA counted in the call's queue's business hours: a call missed at 23:00 is due SLA
+    minutes after the next opening."""
+    queue = session.get(Queue, call.queue_id) if call.queue_id else None
+    if queue is None:
+        return call.started_at + sla
+    return BusinessHours(queue.hours, queue.timezone).add_open_time(call.started_at, sla)
 
 
 def _answered_call_since(*, session: Session, phone: str, started_at: datetime) -> int | None:
@@ -186,7 +209,7 @@ def _new_callback(*, call: Call, reason: str, sla: timedelta, now: datetime, ass
         missed_count=1,
         first_missed_at=call.started_at,
         last_missed_at=call.started_at,
-        due_at=call.started_at + sla,
+        due_at=call.started_at + sla,  # _recount counts it in the queue's business hours
         assignee_id=assignee_id,
         created_at=now,
         updated_at=now,

@@ -147,6 +147,7 @@ def _update_callbacks(
             renumbered=call.number != previous_number,
             sla=policy.callback_sla,
             now=now,
+            max_attempts=policy.callback_max_attempts,
         )
 
 

@@ -1,9 +1,11 @@
 """Who gets the call: strategies, sticky managers and the queue's rules, through the real API."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from routing.hours import DAYS
 from tests.dispatch.helpers import Desk, rung
 
 
@@ -207,3 +209,39 @@ async def test_a_redelivered_decision_webhook_gets_the_same_answer(desk, cf):
     again = await desk.pbx("incoming", "dup-1", **{"from": "+79001112299", "to": "+74951234567"}, event_id="fixed")
     assert again["status"] == "duplicate" and again["route"] == first["route"]
     assert await desk.state_of("102") == "available"
+
+
+async def test_after_hours_calls_are_missed_and_due_after_the_next_opening(desk, cf):
+    await desk.operator("101")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    only_tomorrow = {DAYS[tomorrow.weekday()]: [["10:00", "18:00"]]}
+    await desk.queue(["101"], hours=only_tomorrow, timezone="UTC")
+    route = await desk.incoming("ah-1", caller="+79005550020")
+    assert route == {"action": "reject", "reason": "after_hours"}
+    assert await desk.state_of("101") == "available"
+    await desk.hang_up("ah-1", reason="ended_by_scheme")
+    call = await desk.call("ah-1")
+    assert (call["outcome"], call["end_reason"]) == ("missed", "after_hours")
+    [callback] = (
+        await cf.http.get("/api/callbacks", params={"phone": "+79005550020"}, headers=desk.sup["headers"])
+    ).json()["items"]
+    due = datetime.fromisoformat(callback["due_at"])
+    assert callback["reason"] == "after_hours"
+    assert due == tomorrow.replace(hour=10, minute=15, second=0, microsecond=0)  # the 15-minute SLA from opening
+
+
+async def test_a_callback_closes_after_the_maximum_of_unanswered_attempts(cf, supervisor, settings):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101", state="offline")
+    await desk.queue(["101"])
+    await desk.incoming("ma-1", caller="+79005550030")
+    await desk.hang_up("ma-1", reason="no_operators")
+    for n in range(5):  # CALLFUNNEL_CALLBACK_MAX_ATTEMPTS defaults to 5
+        await desk.pbx("outgoing", f"ma-out-{n}", to="+79005550030", extension="101")
+        await desk.pbx("ended", f"ma-out-{n}", reason="no_answer")
+    await cf.settle()
+    [callback] = (
+        await cf.http.get("/api/callbacks", params={"phone": "+79005550030"}, headers=supervisor["headers"])
+    ).json()["items"]
+    assert (callback["attempts"], callback["status"]) == (5, "canceled")
+    assert callback["result"] == "not reached after 5 attempts"
