@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
@@ -12,6 +13,7 @@ from app.callbacks.views import router as callbacks_router
 from app.calls import service as calls_service
 from app.calls.scheduled import finalize_stale_calls
 from app.calls.views import router as calls_router
+from app.commands.sender import CommandSender
 from app.contacts.views import router as contacts_router
 from app.database import Database
 from app.dispatch.scheduled import run_dispatch_tick
@@ -41,7 +43,8 @@ def configure_logging(level: str) -> None:
             logger.addHandler(handler)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The app; ``pbx_transport`` replaces the network under the PBX API clients (tests' fake PBXs)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
 
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.call_policy = policy
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
         processing = asyncio.create_task(processor.run(), name="inbox-processor")
+        app.state.command_sender = CommandSender(db, settings, transport=pbx_transport)
+        sending = asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender")
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
             finalize_stale_calls,
@@ -81,9 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             scheduler.shutdown(wait=False)
             await app.state.inbox_writer.close()
-            processing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await processing
+            for task in (processing, sending):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await app.state.command_sender.close()
             await db.dispose()
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry, "logs": settings.opentelemetry}

@@ -3,6 +3,7 @@
 from app.auth.models import User
 from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallLeg, CallTransition
+from app.commands.models import PbxCommand, RateBudget
 from app.contacts.models import Contact
 from app.dispatch.models import Offer, QueueEntry
 from app.inbox.models import InboxItem
@@ -18,6 +19,8 @@ __all__ = [
     "Contact",
     "InboxItem",
     "Offer",
+    "PbxCommand",
+    "RateBudget",
     "Operator",
     "Queue",
     "QueueEntry",

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     mango_api_key: str = ""
     mango_api_salt: str = ""
     mango_api_url: str = "https://app.mango-office.ru/vpbx/"
+    # The caller-ID line for click-to-call (the line's name in the cabinet); empty: the employee's default.
+    mango_line_number: str = ""
     # Zadarma: webhooks are signed with the API secret; the key goes with outbound requests.
     zadarma_secret: str = ""
     zadarma_api_key: str = ""

@@ -37,3 +37,8 @@ class CompleteRequest(BaseModel):
 class CancelRequest(BaseModel):
     reason: str = Field(default="canceled", min_length=1, max_length=500)
     takeover: bool = False
+
+
+class DialOut(BaseModel):
+    command_id: str  # the PBX reports the command's result under this id
+    callback: CallbackOut

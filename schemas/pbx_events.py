@@ -104,3 +104,13 @@ class CallNote(_CallEvent):
 
 
 CallEvent = Annotated[LegUpdate | CallFinished | RecordingUpdate | CallNote, Field(discriminator="type")]
+
+
+class CommandResult(BaseModel):
+    """The PBX's answer to a command we sent (MANGO ``/result/<command>``), matched by ``command_id``."""
+
+    type: Literal["command_result"] = "command_result"
+    command_id: str = Field(min_length=1, max_length=128)
+    result: str  # the vendor's code, kept as sent
+    ok: bool
+    occurred_at: datetime

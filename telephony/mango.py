@@ -14,6 +14,7 @@ from schemas.pbx_events import (
     CallEvent,
     CallFinished,
     CallNote,
+    CommandResult,
     Direction,
     EndReason,
     LegKind,
@@ -36,6 +37,7 @@ _STATES = {
 }
 _DIRECTIONS = {0: Direction.internal, 1: Direction.inbound, 2: Direction.outbound}
 
+RESULT_OK = 1000  # a command's result: done
 # Result codes (§1.11).  Unknown codes are read by class: 1163 -> 1160 -> 1100 -> 1000.
 _CODES: dict[int, EndReason] = {
     1000: EndReason.completed,
@@ -112,13 +114,23 @@ def dedup_key(path: str, payload: dict[str, Any]) -> str:
     return f"{path}:{content_hash(payload)}"
 
 
-def parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
+def parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult]:
     """The normalized events in one notification; notifications about no call give none."""
     with model_errors_as_payload_errors():
         return _parse(path, payload)
 
 
-def _parse(path: str, payload: dict[str, Any]) -> list[CallEvent]:
+def _parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult]:
+    if path.startswith("result/") and payload.get("command_id") is not None:
+        code = _int(payload, "result")
+        return [
+            CommandResult(
+                command_id=_text(payload, "command_id"),
+                result=str(code),
+                ok=code == RESULT_OK,
+                occurred_at=datetime.now(UTC),
+            )
+        ]
     if path == "events/call":
         return [_leg_update(payload)]
     if path == "events/summary":

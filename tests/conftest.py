@@ -152,8 +152,8 @@ class Callfunnel:
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Callfunnel]:
-    app = create_app(settings)
+async def running(settings: Settings, *, pbx_transport=None) -> AsyncIterator[Callfunnel]:
+    app = create_app(settings, pbx_transport=pbx_transport)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("81.88.80.132", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://callfunnel.test") as client:

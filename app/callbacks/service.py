@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
 from app.callbacks.tracking import log_action
+from app.commands import service as commands_service
 from app.contacts.models import Contact
 from app.database import utcnow
 from app.errors import Conflict, NotFound
@@ -119,3 +120,36 @@ async def _check_operator_may_work(*, session: AsyncSession, callback: Callback,
         ).scalar_one()
         if owner_id not in (None, actor.id):
             raise Conflict("this client belongs to another manager; pass takeover=true to take it over")
+
+
+async def dial(*, session: AsyncSession, callback_id: int, actor: User, takeover: bool, vendor: str | None) -> str:
+    """Click-to-call: claims the callback for the operator and asks the PBX to ring their extension,
+    then the client.  Returns the command id; the call that results closes the callback if answered."""
+    if not actor.extension:
+        raise Conflict("you have no extension to ring; ask an admin to set one")
+    if vendor is None:
+        raise Conflict("no PBX API is configured for click-to-call (MANGO or Zadarma keys)")
+    callback = await claim(session=session, callback_id=callback_id, actor=actor, takeover=takeover, assignee_id=None)
+    if callback.phone is None:
+        raise Conflict("the caller's number is hidden: there is nobody to dial")
+    command = await session.run_sync(
+        lambda s: commands_service.request(
+            session=s,
+            vendor=vendor,
+            kind="callback",
+            target=actor.extension,
+            to_number=callback.phone.lstrip("+"),
+            callback_id=callback.id,
+            actor_id=actor.id,
+            now=utcnow(),
+        )
+    )
+    log_action(
+        session=session,
+        callback=callback,
+        action="dial_requested",
+        actor_id=actor.id,
+        command_id=command.command_id,
+        vendor=vendor,
+    )
+    return command.command_id

@@ -1,13 +1,14 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from app.auth.deps import CallCenterUser
 from app.callbacks import service as callbacks_service
 from app.contacts.phone import to_e164
 from app.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.pagination import PageDep, paginate
-from schemas.callbacks import CallbackOut, CancelRequest, ClaimRequest, CompleteRequest
+from app.settings import Settings
+from schemas.callbacks import CallbackOut, CancelRequest, ClaimRequest, CompleteRequest, DialOut
 from schemas.common import Page
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
@@ -81,3 +82,30 @@ async def cancel_callback(
     return await callbacks_service.cancel(
         session=session, callback_id=callback_id, actor=user, reason=body.reason, takeover=body.takeover or takeover
     )
+
+
+@router.post("/{callback_id}/dial", response_model=DialOut)
+async def dial_callback(
+    callback_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CallCenterUser,
+    takeover: Annotated[bool, Query()] = False,
+):
+    """Click-to-call: the PBX rings your extension, then the client (MANGO ``commands/callback``,
+    Zadarma ``request/callback``); the call closes the callback when the client answers."""
+    command_id = await callbacks_service.dial(
+        session=session, callback_id=callback_id, actor=user, takeover=takeover, vendor=click_to_call_vendor(settings)
+    )
+    request.app.state.command_sender.wake()
+    callback = await callbacks_service.get(session=session, callback_id=callback_id)
+    return {"command_id": command_id, "callback": CallbackOut.model_validate(callback)}
+
+
+def click_to_call_vendor(settings: Settings) -> str | None:
+    if settings.mango_api_key and settings.mango_api_salt:
+        return "mango"
+    if settings.zadarma_api_key and settings.zadarma_secret:
+        return "zadarma"
+    return None

@@ -38,10 +38,10 @@ def decide_for_pbx(
             select(Offer).where(Offer.entry_id == entry.id, Offer.status == OfferStatus.ringing).order_by(Offer.id)
         ).scalars()
     )
-    if max_targets is not None and len(offers) > max_targets and not queue.pbx_group:
-        for extra in offers[max_targets:]:
-            dispatch_offers.revoke(session=session, offer=extra, reason="pbx_rings_one_extension", now=now)
-        offers = offers[:max_targets]
+    if max_targets is not None:
+        offers = dispatch_offers.keep_ringable(
+            session=session, offers=offers, queue=queue, max_targets=max_targets, now=now
+        )
     if not offers:
         entry.handed_to_pbx = not asks_again
         return RouteDecision(action=RouteAction.wait, pbx_group=queue.pbx_group, caller_name=caller_name)

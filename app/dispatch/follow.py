@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 _DECLINED = {EndReason.busy.value, EndReason.rejected.value}
 _STEPS = ("ringing", "talking", "ended", "missed")
+_OWN_CALL_KINDS = (LegKind.external, LegKind.initiator)  # legs where the operator is the one calling
 
 
 def follow(
@@ -97,6 +98,18 @@ def _follow_leg(
     leg.dispatch_step = target
 
 
+def _follow_own_call(*, session: Session, call: Call, leg: CallLeg, operator_id: int, now: datetime) -> None:
+    """An operator dialling out (or rung first by click-to-call) is busy until that call ends."""
+    target = "ended" if leg.state == LegState.disconnected else "talking"
+    if leg.dispatch_step == target or leg.dispatch_step == "ended":
+        return
+    if leg.dispatch_step is None:
+        operator_state.start_call(session=session, operator_id=operator_id, call_id=call.id, now=now)
+    if target == "ended":
+        operator_state.end_call(session=session, operator_id=operator_id, call_id=call.id, now=now)
+    leg.dispatch_step = target
+
+
 def _answered(
     *, session: Session, call: Call, entry: QueueEntry | None, offer: Offer | None, operator_id: int, now: datetime
 ) -> None:
@@ -158,7 +171,7 @@ def _flag_if_busy(*, session: Session, call: Call, operator_id: int, now: dateti
 
 
 def _operators_by_extension(*, session: Session, legs: list[CallLeg]) -> dict[str, int]:
-    extensions = {leg.extension for leg in legs if leg.kind == LegKind.operator and leg.extension}
+    extensions = {leg.extension for leg in legs if leg.extension}
     if not extensions:
         return {}
     query = select(User.extension, User.id).join(Operator, Operator.user_id == User.id)

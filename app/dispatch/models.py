@@ -77,7 +77,6 @@ class Offer(SQLModel, table=True):
     rule: str = Field(max_length=20)
     status: OfferStatus = Field(default=OfferStatus.ringing, sa_type=String(16))
     leg_key: str | None = Field(default=None, max_length=128)  # the PBX leg that rang for it
-    command_id: str | None = Field(default=None, max_length=64, unique=True)  # MANGO route command
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.calls.models import Call
+from app.commands import service as commands_service
 from app.dispatch import timeline
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry
 from app.errors import Conflict, Forbidden, NotFound
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
-from app.queues.models import Queue, QueueMember
+from app.queues.models import Queue, QueueMember, QueueMode
 from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime
     )
     for _ in range(_CLAIM_ROUNDS):
         decision = decide(policy, members, call, last_offered=queue.last_offered_id)
-        if decision is None:
-            return []
+        if decision is None or (queue.mode == QueueMode.observe and decision.rule == policy.strategy):
+            return []  # an observed queue is distributed by the PBX; callfunnel only routes the sticky step
         offers = [
             offer
             for operator_id in decision.operator_ids
@@ -55,6 +56,8 @@ def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime
             entry.status = EntryStatus.offering
             if decision.rule == Strategy.round_robin:
                 queue.last_offered_id = offers[-1].operator_id
+            if queue.mode != QueueMode.sync:
+                offers = _route_by_command(session=session, entry=entry, queue=queue, offers=offers, now=now)
             return offers
         lost = set(decision.operator_ids)
         members = [m if m.operator_id not in lost else _busy(m) for m in members]
@@ -132,6 +135,28 @@ def lock_entry(*, session: Session, entry_id: int, skip_locked: bool = False) ->
     return session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
+def keep_ringable(
+    *, session: Session, offers: list[Offer], queue: Queue, max_targets: int, now: datetime
+) -> list[Offer]:
+    """The offers a PBX that rings ``max_targets`` extensions at once can carry: all of them when
+    the queue names a PBX group (which rings them), else the first ones; the rest are withdrawn."""
+    if len(offers) <= max_targets or queue.pbx_group:
+        return offers
+    for extra in offers[max_targets:]:
+        revoke(session=session, offer=extra, reason="pbx_rings_one_extension", now=now)
+    return offers[:max_targets]
+
+
+def hand_to_pbx(*, session: Session, offer_id: int, reason: str, now: datetime) -> None:
+    """A command to ring the operator failed or was not allowed: the offer ends, and the call is
+    left to the PBX's own distribution (callfunnel stops offering it)."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.status != OfferStatus.ringing:
+        return
+    lock_entry(session=session, entry_id=offer.entry_id).handed_to_pbx = True
+    end_offer(session=session, offer=offer, status=OfferStatus.revoked, reason=reason, now=now)
+
+
 def revoke(*, session: Session, offer: Offer, reason: str, now: datetime) -> None:
     """Withdraws a ringing offer; its operator is free again (it does not count as their no-answer)."""
     _close(session, offer, OfferStatus.revoked, reason, now)
@@ -159,6 +184,23 @@ def expire_offers(*, session: Session, now: datetime, limit: int = 200) -> int:
             end_offer(session=session, offer=offer, status=OfferStatus.no_answer, reason="expired", now=now)
             count += 1
     return count
+
+
+def _route_by_command(*, session: Session, entry: QueueEntry, queue: Queue, offers: list[Offer], now) -> list[Offer]:
+    """Command mode: a ``route`` command (sent after commit) moves the call to the operator's phone."""
+    offers = keep_ringable(session=session, offers=offers, queue=queue, max_targets=1, now=now)
+    target = queue.pbx_group if len(offers) > 1 else offers[0].extension
+    vendor = session.execute(select(Call.vendor).where(Call.id == entry.call_id)).scalar_one()
+    commands_service.request(
+        session=session,
+        vendor=vendor,
+        kind="route",
+        target=target or "",
+        now=now,
+        call_id=entry.call_id,
+        offer_id=offers[0].id,
+    )
+    return offers
 
 
 def _offer(

@@ -36,7 +36,7 @@ def queue_for(call: Call, lines: dict[str, Queue], *, region: str) -> Queue | No
 
 
 def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> QueueEntry:
-    """Puts a new inbound call in its queue and, unless the PBX distributes by itself, offers it."""
+    """Puts a new inbound call in its queue and offers it."""
     call.queue_id = queue.id
     contact = session.get(Contact, call.contact_id) if call.contact_id else None
     entry = QueueEntry(
@@ -68,7 +68,7 @@ def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> Queue
         leave(session=session, entry=entry, reason="after_hours", now=now)
     elif not _anyone_logged_in(session=session, queue=queue, entry=entry):
         leave(session=session, entry=entry, reason="no_operators", now=now)
-    elif queue.mode != QueueMode.observe:
+    else:  # (in an observed queue, only the sticky step is ours)
         dispatch(session=session, entry=entry, queue=queue, now=now)
     return entry
 

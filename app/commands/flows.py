@@ -1,0 +1,120 @@
+"""Commands from decision to outcome: which are due and still wanted, what the PBX replied,
+and what its result webhook says.  Whatever fails, the call stays with the PBX's own
+distribution, so it still ends answered or on the callback list."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.callbacks import tracking as callback_tracking
+from app.callbacks.models import Callback
+from app.calls.models import Call, CallLeg, CallState
+from app.commands import ratelimit
+from app.commands import service as commands_service
+from app.commands.models import CommandStatus, PbxCommand
+from app.dispatch import offers as dispatch_offers
+from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
+from schemas.pbx_events import CommandResult, LegKind, LegState
+from telephony.mango_api import Reply
+
+log = logging.getLogger(__name__)
+
+_WAITING = (CallState.ivr, CallState.queued, CallState.ringing)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A command claimed for sending, with everything the vendor client needs."""
+
+    id: int
+    command_id: str
+    vendor: str
+    kind: str
+    target: str
+    leg_key: str | None = None  # route: the leg waiting in the IVR or queue
+    to_number: str | None = None  # callback: the client
+
+
+def claim_due(*, session: Session, now: datetime) -> list[Outgoing]:
+    """Marks due commands as sent (checking each is still wanted and within the rate limit)."""
+    outgoing = []
+    for command in commands_service.take_due(session=session, now=now):
+        leg_key = None
+        if command.kind == "route":
+            leg_key, obsolete = _waiting_leg(session=session, command=command)
+            if obsolete:
+                commands_service.settle(command=command, status=CommandStatus.canceled, result=obsolete, now=now)
+                continue
+            if not ratelimit.acquire(session=session, key=f"{command.vendor}:route", now=now):
+                commands_service.settle(command=command, status=CommandStatus.refused, result="rate limited", now=now)
+                dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="rate_limited", now=now)
+                continue
+        command.status, command.updated_at = CommandStatus.sent, now
+        command.attempts += 1
+        outgoing.append(
+            Outgoing(
+                command.id, command.command_id, command.vendor, command.kind, command.target, leg_key, command.to_number
+            )
+        )
+    return outgoing
+
+
+def record_reply(*, session: Session, command_pk: int, reply: Reply, now: datetime) -> None:
+    command = session.get(PbxCommand, command_pk, with_for_update=True)
+    if command.status != CommandStatus.sent:
+        return  # the result webhook came first
+    if reply.ok and reply.final:
+        commands_service.settle(command=command, status=CommandStatus.succeeded, result=reply.detail, now=now)
+    elif reply.ok:
+        command.result, command.updated_at = reply.detail, now
+    elif not (reply.retry and commands_service.retry_later(command=command, result=reply.detail, now=now)):
+        _failed(session=session, command=command, result=reply.detail, now=now)
+    log.info("command %s %s → %s: %s", command.command_id, command.kind, command.target, reply.detail)
+
+
+def record_result(*, session: Session, result: CommandResult, now: datetime) -> None:
+    """The PBX's result webhook for a command of ours."""
+    command = commands_service.by_command_id(session=session, command_id=result.command_id)
+    if command is None:
+        log.warning("result %s for unknown command %s", result.result, result.command_id)
+        return
+    if result.ok:
+        commands_service.settle(
+            command=command, status=CommandStatus.succeeded, result=f"result {result.result}", now=now
+        )
+    elif command.status != CommandStatus.failed:
+        _failed(session=session, command=command, result=f"result {result.result}", now=now)
+
+
+def _failed(*, session: Session, command: PbxCommand, result: str, now: datetime) -> None:
+    commands_service.settle(command=command, status=CommandStatus.failed, result=result, now=now)
+    log.warning("command %s %s → %s failed: %s", command.command_id, command.kind, command.target, result)
+    if command.kind == "route":
+        dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="pbx_refused", now=now)
+    elif command.callback_id is not None:
+        callback = session.get(Callback, command.callback_id)
+        callback_tracking.log_action(
+            session=session, callback=callback, action="dial_failed", actor_id=command.actor_id, result=result
+        )
+
+
+def _waiting_leg(*, session: Session, command: PbxCommand) -> tuple[str | None, str | None]:
+    """The leg to move, or why the command is no longer wanted (a timed-out route may have run)."""
+    offer = session.get(Offer, command.offer_id)
+    if offer is None or offer.status != OfferStatus.ringing:
+        return None, "the offer ended"
+    entry = session.get(QueueEntry, offer.entry_id)
+    call = session.get(Call, command.call_id)
+    if entry.status not in LIVE_ENTRY or call.state not in _WAITING:
+        return None, "the call is no longer waiting"
+    leg = session.execute(
+        select(CallLeg.external_id)
+        .where(CallLeg.call_id == call.id, CallLeg.kind.in_([LegKind.ivr, LegKind.queue]))
+        .where(CallLeg.state != LegState.disconnected)
+        .order_by(CallLeg.appeared_at.desc(), CallLeg.id.desc())
+        .limit(1)
+    ).scalar()
+    return (leg, None) if leg else (None, "no leg waiting in the IVR or a queue")

@@ -1,0 +1,27 @@
+"""A rate limit kept in the database, so every process spends one budget (MANGO: 1 route per 2 s)."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.commands.models import RateBudget
+from app.database import insert_ignoring_duplicates
+
+LIMITS = {"mango:route": timedelta(seconds=2), "zadarma:api": timedelta(seconds=0.6)}
+
+
+def acquire(*, session: Session, key: str, now: datetime) -> bool:
+    """Takes one slot if the budget allows it now: one conditional UPDATE, checked by row count."""
+    interval = LIMITS[key]
+    session.execute(
+        insert_ignoring_duplicates(session, RateBudget.__table__, index_elements=["key"]),
+        [{"key": key, "next_free_at": now - interval}],
+    )
+    taken = session.execute(
+        update(RateBudget)
+        .where(RateBudget.key == key, RateBudget.next_free_at <= now)
+        .values(next_free_at=now + interval)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1

@@ -1,0 +1,57 @@
+"""The command outbox: writing commands, taking the due ones, recording what the PBX said."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.commands.models import CommandStatus, PbxCommand
+
+MAX_ATTEMPTS = 3
+
+
+def request(*, session: Session, vendor: str, kind: str, target: str, now: datetime, **links) -> PbxCommand:
+    """Writes a command to send once this transaction commits."""
+    command = PbxCommand(
+        command_id=f"cf-{uuid.uuid4().hex}",
+        vendor=vendor,
+        kind=kind,
+        target=target,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+        **links,
+    )
+    session.add(command)
+    session.flush()
+    return command
+
+
+def take_due(*, session: Session, now: datetime, limit: int = 20) -> list[PbxCommand]:
+    query = (
+        select(PbxCommand)
+        .where(PbxCommand.status == CommandStatus.pending, PbxCommand.next_attempt_at <= now)
+        .order_by(PbxCommand.next_attempt_at, PbxCommand.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.execute(query).scalars())
+
+
+def settle(*, command: PbxCommand, status: CommandStatus, result: str, now: datetime) -> None:
+    command.status, command.result, command.updated_at = status, result[:200], now
+
+
+def retry_later(*, command: PbxCommand, result: str, now: datetime) -> bool:
+    """Schedules another attempt with the same ``command_id``; False when attempts are used up."""
+    if command.attempts >= MAX_ATTEMPTS:
+        return False
+    command.status, command.result, command.updated_at = CommandStatus.pending, result[:200], now
+    command.next_attempt_at = now + timedelta(seconds=2**command.attempts)
+    return True
+
+
+def by_command_id(*, session: Session, command_id: str) -> PbxCommand | None:
+    query = select(PbxCommand).where(PbxCommand.command_id == command_id).with_for_update()
+    return session.execute(query).scalar_one_or_none()

@@ -1,0 +1,59 @@
+"""Zadarma's REST API, for what we send: ``GET /v1/request/callback/`` (click-to-call).
+
+Requests carry ``Authorization: <key>:<signature>``, the signature being base64 of the hex
+HMAC-SHA1 (keyed with the API secret) of path + sorted query + md5(sorted query), as the
+official SDK computes it (``../shared/reference/pbx-formats.md`` §2.2).
+"""
+
+import base64
+import hashlib
+import hmac
+from urllib.parse import urlencode
+
+import httpx
+
+from telephony.mango_api import Reply
+
+
+def signature(*, secret: str, path: str, params: dict[str, str]) -> str:
+    query = urlencode(sorted(params.items()))
+    message = path + query + hashlib.md5(query.encode()).hexdigest()
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha1).hexdigest()
+    return base64.b64encode(digest.encode()).decode()
+
+
+class ZadarmaClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        secret: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._key, self._secret = api_key, secret
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
+
+    async def callback(self, *, from_: str, to: str) -> Reply:
+        """The PBX rings ``from_`` (the operator's extension) first, then ``to`` (the client)."""
+        return await self._get("/v1/request/callback/", {"from": from_, "to": to})
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _get(self, path: str, params: dict[str, str]) -> Reply:
+        auth = f"{self._key}:{signature(secret=self._secret, path=path, params=params)}"
+        try:
+            response = await self._http.get(path, params=sorted(params.items()), headers={"Authorization": auth})
+        except httpx.TransportError as exc:
+            return Reply(ok=False, retry=True, detail=f"{type(exc).__name__}: {exc}")
+        if response.status_code == 429 or response.status_code >= 500:
+            return Reply(ok=False, retry=True, detail=f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        ok = response.status_code == 200 and body.get("status") == "success"
+        detail = f"HTTP {response.status_code}: {body.get('message') or body.get('status')}"
+        return Reply(ok=ok, retry=False, detail=detail, final=True)  # Zadarma sends no result webhook
