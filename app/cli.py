@@ -17,6 +17,7 @@ from app.inbox.processor import InboxProcessor
 from app.migrations import upgrade_to_head
 from app.pbx.events import inbox_handler
 from app.settings import get_settings
+from schemas.operators import skills_from_text
 
 cli = typer.Typer(help="callfunnel administration", no_args_is_help=True)
 user_cli = typer.Typer(help="users and their API tokens", no_args_is_help=True)
@@ -53,12 +54,21 @@ def user_add(
     name: str,
     role: Annotated[Role, typer.Option(help="admin, supervisor or operator")],
     extension: Annotated[str | None, typer.Option(help="the operator's PBX extension, e.g. 101")] = None,
+    skills: Annotated[str, typer.Option(help="an operator's skills with levels 0-10, e.g. sales:8,english:5")] = "",
 ) -> None:
     """Creates a user; the last line printed is their bearer token (shown once, stored only as a digest)."""
+    try:
+        levels = skills_from_text(skills)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--skills") from None
+    if levels and role != Role.operator:
+        raise typer.BadParameter("only operators have skills", param_hint="--skills")
 
     async def work(db: Database) -> str:
         async with db.session() as session:
-            user, token = await auth_service.create(session=session, name=name, role=role, extension=extension)
+            user, token = await auth_service.create(
+                session=session, name=name, role=role, extension=extension, skills=levels
+            )
         typer.echo(f"created {role.value} {name!r} (id {user.id})" + (f", extension {extension}" if extension else ""))
         return token
 

@@ -42,3 +42,18 @@ def test_duplicate_user_and_unknown_user_are_clear_errors(invoke):
     result = invoke("user", "revoke", "nobody")
     assert result.exit_code == 1 and "no user named 'nobody'" in result.output
     assert invoke("user", "add", "x", "--role", "king").exit_code == 2
+
+
+async def test_user_add_with_skills_makes_an_operator_the_router_can_choose(settings, invoke):
+    args = ("user", "add", "ivan", "--role", "operator", "--extension", "102", "--skills", "sales:8, english:5")
+    result = await asyncio.to_thread(invoke, *args)
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    async with running(settings) as cf:
+        [operator] = (await cf.http.get("/api/operators", headers={"Authorization": f"Bearer {token}"})).json()
+    assert (operator["name"], operator["skills"], operator["state"]) == ("ivan", {"sales": 8, "english": 5}, "offline")
+
+
+def test_unreadable_skills_are_refused(invoke):
+    result = invoke("user", "add", "petr", "--role", "operator", "--skills", "sales:eleven")
+    assert result.exit_code == 2 and "sales:eleven" in result.output

@@ -1,5 +1,5 @@
-"""MANGO OFFICE: routing by ``commands/route`` (command mode), observing the PBX's own groups
-(observe mode), and click-to-call; the MANGO API is a local fake speaking its wire format."""
+"""MANGO OFFICE: routing by ``commands/route`` (command mode) and observing the PBX's own groups
+(observe mode); the MANGO API is a local fake speaking its wire format."""
 
 from datetime import timedelta
 
@@ -11,9 +11,8 @@ from app.auth.models import Role
 from app.commands import ratelimit
 from app.commands.models import PbxCommand
 from app.database import utcnow
-from telephony import mango
 from telephony.mango_script import InboundCall
-from tests.conftest import mango_scenario, running, signed_mango
+from tests.conftest import running, signed_mango
 from tests.dispatch.helpers import Desk
 from tests.fakes.pbx_api import FakePbxApis
 
@@ -188,30 +187,3 @@ async def test_observe_mode_routes_a_known_client_to_the_personal_manager(desk, 
     await mango_cf.app.state.command_sender.send_due()
     [(path, sent)] = fake.mango_commands
     assert (path, sent["to_number"]) == ("commands/route", "777")
-
-
-async def test_click_to_call_dials_and_the_answered_call_closes_the_callback(desk, mango_cf, fake):
-    operator = await desk.operator("101")
-    missed = InboundCall(entry_id="c2c-0", caller="79001234567", start=1749990000).missed(rung=())
-    await play(mango_cf, missed)
-    [callback] = (await mango_cf.http.get("/api/callbacks", headers=desk.sup["headers"])).json()["items"]
-    response = await mango_cf.http.post(f"/api/callbacks/{callback['id']}/dial", headers=operator["headers"])
-    assert response.status_code == 200, response.text
-    assert response.json()["callback"]["status"] == "in_progress"
-    await mango_cf.app.state.command_sender.send_due()
-    [(path, sent)] = fake.mango_commands
-    assert path == "commands/callback"
-    assert (sent["from"], sent["to_number"]) == ({"extension": "101"}, "79001234567")
-    sample = mango_scenario("outbound_callback_answered")
-    outbound = [(item["path"].lstrip("/"), mango.load_payload(item["body"]["json"])) for item in sample]
-    outbound[0] = ("result/callback", {"command_id": sent["command_id"], "result": 1000})
-    await play(mango_cf, outbound)
-    closed = (await mango_cf.http.get(f"/api/callbacks/{callback['id']}", headers=desk.sup["headers"])).json()
-    assert closed["status"] == "done"
-    [command] = await commands(mango_cf)
-    assert command.status == "succeeded"
-
-
-async def test_click_to_call_without_an_extension_or_a_pbx_api_is_refused(cf, supervisor):
-    response = await cf.http.post("/api/callbacks/1/dial", headers=supervisor["headers"])
-    assert response.status_code == 409 and "extension" in response.json()["detail"]
