@@ -3,10 +3,10 @@ function whose last tie-break is stable (queue position, then operator id)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-NEVER = datetime.min  # idle since forever: an operator who has not had a call yet
+NEVER = datetime.min.replace(tzinfo=UTC)  # idle since forever: an operator who has not had a call yet
 
 
 class Strategy(StrEnum):

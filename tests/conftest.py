@@ -62,16 +62,20 @@ def template_database(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture
-async def new_database(template_database: str, tmp_path: Path):
-    """Makes fresh migrated databases for the test (several when a test compares two runs)."""
-    created: list[str] = []
+class DatabaseCopies:
+    """Fresh migrated databases copied from the template: a file copy on SQLite, ``CREATE
+    DATABASE ... TEMPLATE`` on PostgreSQL."""
 
-    async def make() -> str:
+    def __init__(self, template_url: str, directory: Path) -> None:
+        self._template = template_url
+        self._directory = directory
+        self._created: list[str] = []
+
+    async def make(self) -> str:
         if not POSTGRES_URL:
-            target = tmp_path / f"callfunnel-{len(created)}.db"
-            shutil.copy(make_url(template_database).database, target)
-            created.append(str(target))
+            target = self._directory / f"callfunnel-{uuid.uuid4().hex[:12]}.db"
+            shutil.copy(make_url(self._template).database, target)
+            self._created.append(str(target))
             return f"sqlite+aiosqlite:///{target}"
         name = f"t_{uuid.uuid4().hex[:16]}"
         conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
@@ -79,15 +83,27 @@ async def new_database(template_database: str, tmp_path: Path):
             await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         finally:
             await conn.close()
-        created.append(name)
+        self._created.append(name)
         return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
-    yield make
-    if POSTGRES_URL and created:
-        conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
-        for name in created:
-            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await conn.close()
+    async def drop_all(self) -> None:
+        if not POSTGRES_URL:
+            for path in self._created:
+                Path(path).unlink(missing_ok=True)
+        elif self._created:
+            conn = await asyncpg.connect(_pg_dsn(POSTGRES_URL, "postgres"))
+            for name in self._created:
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await conn.close()
+        self._created.clear()
+
+
+@pytest.fixture
+async def new_database(template_database: str, tmp_path: Path):
+    """Makes fresh migrated databases for the test (several when a test compares two runs)."""
+    copies = DatabaseCopies(template_database, tmp_path)
+    yield copies.make
+    await copies.drop_all()
 
 
 @pytest.fixture
@@ -95,8 +111,7 @@ async def database_url(new_database) -> str:
     return await new_database()
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings_for(database_url: str) -> Settings:
     return Settings(
         _env_file=None,
         database_url=database_url,
@@ -107,6 +122,11 @@ def settings(database_url: str) -> Settings:
         sweep_interval_seconds=3600,
         dispatch_interval_seconds=3600,  # tests fire the dispatch tick themselves, at the moment they choose
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return settings_for(database_url)
 
 
 class Callfunnel:

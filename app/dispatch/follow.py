@@ -39,23 +39,60 @@ def follow(
         ).scalars()
     }
     operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])
-    lines = None
+    lines: list = []  # the queues by line, loaded once when a call first needs them
     for call in calls:
         entry = entries.get(call.id)
-        if entry is None and _joins_queue(call):
-            lines = lines if lines is not None else queueing.queues_by_line(session=session)
-            queue = queueing.queue_for(call, lines, region=region)
-            if queue is not None:
-                entry = queueing.enter(session=session, call=call, queue=queue, now=now)
-        for leg in legs[call.id].values():
-            if leg.kind == LegKind.operator and leg.extension in operators:
-                _follow_leg(
-                    session=session, call=call, leg=leg, entry=entry, operator_id=operators[leg.extension], now=now
+        call_legs = legs[call.id].values()
+        if entry is None and not _joins_queue(call) and call.state != CallState.ended:
+            if not any(leg.extension in operators for leg in call_legs):
+                continue
+        try:
+            # A distribution bug must not cost the call its record: the events stay applied.
+            with session.begin_nested():
+                _follow_call(
+                    session=session,
+                    call=call,
+                    legs=call_legs,
+                    entry=entry,
+                    operators=operators,
+                    lines=lines,
+                    region=region,
+                    now=now,
                 )
-        if call.state == CallState.ended or call.outcome is not None:
-            _call_over(session=session, call=call, entry=entry, now=now)
-        if (reason := queueing.missed_reason(call, entry)) is not None:
-            call.end_reason = reason
+        except Exception:
+            log.exception(
+                "call %s (%s): distribution failed; the call is recorded without it", call.id, call.external_id
+            )
+
+
+def _follow_call(
+    *,
+    session: Session,
+    call: Call,
+    legs,
+    entry: QueueEntry | None,
+    operators: dict[str, int],
+    lines: list,
+    region: str,
+    now: datetime,
+) -> None:
+    if entry is None and _joins_queue(call):
+        if not lines:
+            lines.append(queueing.queues_by_line(session=session))
+        queue = queueing.queue_for(call, lines[0], region=region)
+        if queue is not None:
+            entry = queueing.enter(session=session, call=call, queue=queue, now=now)
+    for leg in legs:
+        if leg.extension not in operators:
+            continue
+        if leg.kind == LegKind.operator:
+            _follow_leg(session=session, call=call, leg=leg, entry=entry, operator_id=operators[leg.extension], now=now)
+        elif leg.kind in _OWN_CALL_KINDS:
+            _follow_own_call(session=session, call=call, leg=leg, operator_id=operators[leg.extension], now=now)
+    if call.state == CallState.ended or call.outcome is not None:
+        _call_over(session=session, call=call, entry=entry, now=now)
+    if (reason := queueing.missed_reason(call, entry)) is not None:
+        call.end_reason = reason
 
 
 def _joins_queue(call: Call) -> bool:

@@ -42,21 +42,22 @@ def change_state(*, session: Session, operator_id: int, state: OperatorState, no
         raise NotFound(f"no operator {operator_id}")
     if current == OperatorState.on_call:
         raise Conflict("the operator is on a call; change the state after it")
-    if current == OperatorState.ringing:
-        if state == OperatorState.available:
-            return
-        for offer in session.execute(
+    if current == OperatorState.ringing and state == OperatorState.available:
+        return
+    ringing = list(
+        session.execute(
             select(Offer).where(Offer.operator_id == operator_id, Offer.status == OfferStatus.ringing)
-        ).scalars():
-            dispatch_offers.end_offer(
-                session=session, offer=offer, status=OfferStatus.revoked, reason="operator_left", now=now
-            )
-        # A ringing the PBX started on its own (observe mode) has no offer: the call's events will settle it.
-        operator_state.release(
-            session=session, operator_id=operator_id, call_id=_ringing_call(session, operator_id), now=now
-        )
-    if not operator_state.set_state(session=session, operator_id=operator_id, state=state, now=now):
+        ).scalars()
+    )
+    for offer in sorted(ringing, key=lambda o: o.entry_id):  # entries before operators: the lock order
+        dispatch_offers.lock_entry(session=session, entry_id=offer.entry_id)
+    # The state moves first, so the call the operator leaves is offered to someone else, not back to them.
+    if not operator_state.set_state(session=session, operator_id=operator_id, state=state, expected=current, now=now):
         raise Conflict("the operator's state changed meanwhile; try again")
+    for offer in ringing:
+        dispatch_offers.end_offer(
+            session=session, offer=offer, status=OfferStatus.revoked, reason="operator_left", now=now
+        )
     if state == OperatorState.available:
         queueing.serve_waiting(
             session=session, now=now, queue_ids=queueing.queues_of(session=session, operator_id=operator_id)
@@ -71,7 +72,3 @@ def update(*, session: Session, operator_id: int, skills: dict | None, wrap_up_s
         operator.skills = skills
     if wrap_up_seconds is not None:
         operator.wrap_up_seconds = wrap_up_seconds
-
-
-def _ringing_call(session: Session, operator_id: int) -> int:
-    return session.execute(select(Operator.call_id).where(Operator.user_id == operator_id)).scalar() or 0

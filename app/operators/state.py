@@ -131,14 +131,18 @@ def finish_wrap_up(*, session: Session, operator_id: int, now: datetime) -> bool
     )
 
 
-def set_state(*, session: Session, operator_id: int, state: OperatorState, now: datetime) -> bool:
-    """An operator's own choice (available, break, offline) from a state that allows it.
+def set_state(
+    *, session: Session, operator_id: int, state: OperatorState, expected: OperatorState, now: datetime
+) -> bool:
+    """An operator's own choice (available, break, offline), from the state the caller saw (``expected``,
+    anything but a call in progress); False when it changed meanwhile.
 
-    Not while on a call; from ``ringing`` the caller's offer must be handed on first (the
-    dispatcher does that), so this moves only idle states.
+    Leaving ``ringing`` drops the operator's hold on that call; the dispatcher then hands its
+    offer on (the PBX's own ringing, in observe mode, is settled by the call's events).
     """
-    idle = (OperatorState.offline, OperatorState.available, OperatorState.wrap_up, OperatorState.break_)
-    values = {"state": state, "state_since": now, "wrap_up_until": None}
+    values = {"state": state, "state_since": now, "wrap_up_until": None, "call_id": None, "offer_id": None}
     if state == OperatorState.available:
         values["no_answer_count"] = 0
-    return _move(session, operator_id, where=[Operator.state.in_(idle)], **values)
+    if expected == OperatorState.on_call:
+        return False
+    return _move(session, operator_id, where=[Operator.state == expected], **values)

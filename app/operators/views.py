@@ -37,33 +37,39 @@ async def get_operator(operator_id: int, session: ReadSessionDep, _user: CallCen
 
 
 @router.patch("/{operator_id}", response_model=OperatorOut)
-async def update_operator(operator_id: int, body: OperatorPatch, db: DbDep, session: ReadSessionDep, _user: Supervisor):
+async def update_operator(operator_id: int, body: OperatorPatch, db: DbDep, _user: Supervisor):
     """Skills and wrap-up time (supervisors)."""
     await db.run(
         lambda s: operators_service.update(
             session=s, operator_id=operator_id, skills=body.skills, wrap_up_seconds=body.wrap_up_seconds
         )
     )
-    return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
+    return await _fresh(db, operator_id)
 
 
 @router.post("/me/state", response_model=OperatorOut)
-async def set_my_state(body: StateChange, db: DbDep, session: ReadSessionDep, user: CallCenterUser):
+async def set_my_state(body: StateChange, db: DbDep, user: CallCenterUser):
     """The operator's own state: ``available`` (also ends wrap-up), ``break`` or ``offline``."""
     if user.role != Role.operator:
         raise Forbidden("only operators have a call-taking state")
-    return await _set_state(user.id, body, db, session)
+    return await _set_state(user.id, body, db)
 
 
 @router.post("/{operator_id}/state", response_model=OperatorOut)
-async def set_state(operator_id: int, body: StateChange, db: DbDep, session: ReadSessionDep, _user: Supervisor):
+async def set_state(operator_id: int, body: StateChange, db: DbDep, _user: Supervisor):
     """A supervisor sets an operator's state."""
-    return await _set_state(operator_id, body, db, session)
+    return await _set_state(operator_id, body, db)
 
 
-async def _set_state(operator_id: int, body: StateChange, db, session) -> dict:
+async def _set_state(operator_id: int, body: StateChange, db) -> dict:
     state = OperatorState(body.state)
     await db.run(
         lambda s: operators_service.change_state(session=s, operator_id=operator_id, state=state, now=utcnow())
     )
-    return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
+    return await _fresh(db, operator_id)
+
+
+async def _fresh(db, operator_id: int) -> dict:
+    """Reads after the write committed (a request's read session may have started before it)."""
+    async with db.read_session() as session:
+        return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))

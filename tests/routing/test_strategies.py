@@ -1,12 +1,12 @@
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from routing import Decision, Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
 
-T0 = datetime(2026, 11, 23, 9, 0)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_round_robin_spreads_1000_calls_evenly_over_10_operators():
@@ -91,7 +91,12 @@ member_lists = st.lists(
         position=st.integers(0, 5),
         available=st.booleans(),
         skills=st.dictionaries(st.sampled_from(["sales", "english"]), st.integers(0, 10), max_size=2),
-        idle_since=st.none() | st.datetimes(min_value=T0, max_value=T0 + timedelta(hours=1)),
+        idle_since=st.none()
+        | st.datetimes(
+            min_value=T0.replace(tzinfo=None),
+            max_value=T0.replace(tzinfo=None) + timedelta(hours=1),
+            timezones=st.just(UTC),
+        ),
     ),
     unique_by=lambda m: m.operator_id,
     max_size=12,
