@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.callbacks.models import Callback
-from app.calls.models import Call, CallLeg
+from app.calls.models import Call, CallLeg, CallState
 from app.dispatch.models import Offer, OfferStatus
 from app.operators.models import Operator, OperatorState
 from routing import Strategy
@@ -168,7 +168,9 @@ class _World:
             connected = (
                 await session.execute(
                     select(CallLeg.extension, func.count())
+                    .join(Call, Call.id == CallLeg.call_id)
                     .where(CallLeg.kind == LegKind.operator, CallLeg.state.in_([LegState.connected, LegState.on_hold]))
+                    .where(Call.state != CallState.ended)
                     .group_by(CallLeg.extension)
                 )
             ).all()
