@@ -57,9 +57,12 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
         app.state.call_policy = policy
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
-        processing = asyncio.create_task(processor.run(), name="inbox-processor")
-        app.state.command_sender = CommandSender(db, settings, transport=pbx_transport)
-        sending = asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender")
+        app.state.command_sender = CommandSender(
+            db, settings, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
+        )
+        background = [asyncio.create_task(processor.run(), name="inbox-processor")]
+        if settings.pbx_command_poll_seconds:
+            background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
             finalize_stale_calls,
@@ -86,7 +89,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         finally:
             scheduler.shutdown(wait=False)
             await app.state.inbox_writer.close()
-            for task in (processing, sending):
+            for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Our own signed JSON protocol for any other PBX.
     generic_secret: str = ""
     pbx_request_timeout_seconds: float = Field(default=5.0, gt=0)
+    # How often committed PBX commands are looked for (besides a wake-up when one is written);
+    # 0 stops the background sender (commands then go out only through CommandSender.send_due).
+    pbx_command_poll_seconds: float = Field(default=0.5, ge=0)
 
     default_region: str = "RU"
     timezone: str = "Europe/Moscow"

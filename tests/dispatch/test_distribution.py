@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from routing.hours import DAYS
+from tests.conftest import running
 from tests.dispatch.helpers import Desk, rung
 
 
@@ -245,3 +246,40 @@ async def test_a_callback_closes_after_the_maximum_of_unanswered_attempts(cf, su
     ).json()["items"]
     assert (callback["attempts"], callback["status"]) == (5, "canceled")
     assert callback["result"] == "not reached after 5 attempts"
+
+
+async def test_offers_waiting_calls_and_wrap_ups_survive_a_restart(settings, supervisor, cf):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101", wrap_up_seconds=30)
+    await desk.operator("102")
+    await desk.queue(["101", "102"], strategy="round_robin", ring_timeout_seconds=10, max_wait_seconds=600)
+    assert rung(await desk.incoming("rs-1")) == ["101"]
+    await desk.answer("rs-1", "101")
+    await desk.hang_up("rs-1")  # 101 in wrap-up for 30 s
+    assert rung(await desk.incoming("rs-2")) == ["102"]  # ringing, 10 s
+    assert (await desk.incoming("rs-3"))["action"] == "wait"
+    async with running(settings) as restarted:
+        after = Desk(restarted, supervisor)
+        after.operators = desk.operators
+        assert await after.state_of("101") == "wrap_up" and await after.state_of("102") == "ringing"
+        await after.tick(after_seconds=11)  # 102's offer rang out while we were down: rs-2 moves on
+        assert await after.state_of("102") == "ringing"  # ... to 102 again (101 is in wrap-up): rs-3 waits
+        assert [o["end_reason"] for o in await after.offers("102", status="no_answer")] == ["expired"]
+        await after.tick(after_seconds=31)
+        assert await after.state_of("101") == "ringing"  # wrap-up over: the waiting rs-3 is offered
+        assert rung(await after.waiting("rs-3")) == ["101"]
+
+
+async def test_concurrent_calls_on_two_instances_never_share_an_operator(settings, supervisor, cf):
+    desk = Desk(cf, supervisor)
+    for ext in ("101", "102", "103", "104"):
+        await desk.operator(ext)
+    await desk.queue(["101", "102", "103", "104"], strategy="round_robin", max_wait_seconds=600)
+    async with running(settings) as other:
+        twin = Desk(other, supervisor)
+        routes = await asyncio.gather(
+            *[(desk if n % 2 else twin).incoming(f"cc-{n}", caller=f"+7900777{n:04d}") for n in range(12)]
+        )
+    offered = [ext for route in routes for ext in rung(route)]
+    assert sorted(offered) == ["101", "102", "103", "104"]  # each operator rings for one call, once
+    assert [route["action"] for route in routes].count("wait") == 8
