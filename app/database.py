@@ -10,6 +10,7 @@ greenlet bridge (``AsyncSession.run_sync``).
 """
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -82,6 +84,19 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+_TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
+_RUN_ATTEMPTS = 3
+
+
+def is_transient(exc: Exception) -> bool:
+    """Lock conflicts between transactions (deadlock, serialization, SQLite busy): worth running again."""
+    if isinstance(exc, OperationalError):
+        return True
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return isinstance(exc, DBAPIError) and state in _TRANSIENT_SQLSTATES
+
+
 class Database:
     """The application's engines; ``session()`` writes, ``read_session()`` only reads."""
 
@@ -116,11 +131,22 @@ class Database:
                 yield session
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """Runs ``work(session)`` in one writing transaction (committed on return, rolled back on error)."""
+        """Runs ``work(session)`` in one writing transaction (committed on return, rolled back on error).
+
+        On PostgreSQL a transaction that lost a deadlock (or a serialization check) is run again
+        from the start, twice at most: ``work`` must not have effects outside the database.
+        """
         if self.is_sqlite:
             return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_here, work)
-        async with self.session() as session:
-            return await session.run_sync(work)
+        for attempt in range(1, _RUN_ATTEMPTS + 1):
+            try:
+                async with self.session() as session:
+                    return await session.run_sync(work)
+            except DBAPIError as exc:
+                if attempt == _RUN_ATTEMPTS or not is_transient(exc):
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+        raise AssertionError("unreachable")
 
     def _run_here(self, work: Callable[[Session], T]) -> T:
         with self._sync_sessions() as session, session.begin():

@@ -10,31 +10,22 @@ import argparse
 import asyncio
 import itertools
 import os
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from loadgen import Results, paced, post_request, saturate  # noqa: E402
+from server import free_port, rss_mib, start_server  # noqa: E402
 
 from telephony import mango  # noqa: E402
 from telephony.mango_script import InboundCall  # noqa: E402
 
 KEY, SALT = "bench-key", "bench-salt"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call_requests(phase: str):
@@ -43,41 +34,6 @@ def call_requests(phase: str):
         call = InboundCall(f"{phase}-{n}", f"7900{n % 10_000_000:07d}", 1750000000 + n)
         script = call.missed(rung=("101", "102")) if n % 3 == 2 else call.answered(missed_by=("101",), extension="102")
         yield [post_request(f"/pbx/mango/{path}", mango.signed_form(KEY, SALT, payload)) for path, payload in script]
-
-
-def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"{app} did not start")
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def saturation(port: int, args) -> Results:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from app.calls.models import Call
 from app.contacts.models import Contact
 from app.dispatch import offers as dispatch_offers
-from app.dispatch import queueing
 from app.dispatch.models import EntryStatus, Offer, OfferStatus, QueueEntry
 from app.queues.models import Queue, QueueMode
 from schemas.routing import RouteAction, RouteDecision, RouteTarget
@@ -31,8 +30,7 @@ def decide_for_pbx(
         return RouteDecision(action=RouteAction.proceed, caller_name=caller_name)
     if entry.status == EntryStatus.exited:
         return RouteDecision(action=RouteAction.reject, reason=entry.exit_reason, caller_name=caller_name)
-    # Older and VIP calls in the queue go first; this one is served in its turn.
-    queueing.serve_waiting(session=session, now=now, queue_ids=[queue.id])
+    dispatch_offers.dispatch(session=session, entry=entry, queue=queue, now=now)
     offers = list(
         session.execute(
             select(Offer).where(Offer.entry_id == entry.id, Offer.status == OfferStatus.ringing).order_by(Offer.id)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.calls.models import Call
@@ -24,7 +25,7 @@ from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
 
 log = logging.getLogger(__name__)
 
-_CLAIM_ROUNDS = 3  # a racing process may claim someone between our snapshot and our claim
+_CLAIM_ROUNDS = 16  # concurrent dispatches may hold (or take) the first candidates: try the next ones
 
 
 def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime) -> list[Offer]:
@@ -55,7 +56,7 @@ def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime
         if offers:
             entry.status = EntryStatus.offering
             if decision.rule == Strategy.round_robin:
-                queue.last_offered_id = offers[-1].operator_id
+                _advance_rotation(session=session, queue=queue, operator_id=offers[-1].operator_id)
             if queue.mode != QueueMode.sync:
                 offers = _route_by_command(session=session, entry=entry, queue=queue, offers=offers, now=now)
             return offers
@@ -184,6 +185,23 @@ def expire_offers(*, session: Session, now: datetime, limit: int = 200) -> int:
             end_offer(session=session, offer=offer, status=OfferStatus.no_answer, reason="expired", now=now)
             count += 1
     return count
+
+
+def _advance_rotation(*, session: Session, queue: Queue, operator_id: int) -> None:
+    """Moves the round-robin pointer, unless another transaction is moving it right now.
+
+    The pointer is advisory (a lost update skews the rotation by one offer), so it is never worth
+    waiting for: a transaction holding the queue row while it claims operators would otherwise
+    deadlock with one that claimed an operator first and wants the row next.
+    """
+    free = select(Queue.id).where(Queue.id == queue.id).with_for_update(skip_locked=True)
+    session.execute(
+        update(Queue)
+        .where(Queue.id.in_(free.scalar_subquery()))
+        .values(last_offered_id=operator_id)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(queue, "last_offered_id", operator_id)  # seen by later offers in this transaction
 
 
 def _route_by_command(*, session: Session, entry: QueueEntry, queue: Queue, offers: list[Offer], now) -> list[Offer]:

@@ -13,15 +13,12 @@ from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.database import Database, utcnow
+from app.database import Database, is_transient, utcnow
 from app.inbox.models import InboxItem
 
 log = logging.getLogger(__name__)
-
-_TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
 
 Handler = Callable[[Session, list[InboxItem]], None]
 
@@ -92,7 +89,7 @@ class InboxProcessor:
             try:
                 await self._db.run(partial(self._handle_pending, limit=1, item_id=item_id))
             except Exception as exc:
-                if _is_transient(exc):  # another worker holds what it needs: try again next round
+                if is_transient(exc):  # another worker holds what it needs: try again next round
                     log.warning("inbox item %s deferred: %s", item_id, exc)
                     break
                 log.exception("inbox item %s failed", item_id)
@@ -100,14 +97,6 @@ class InboxProcessor:
                 await self._db.run(partial(_stamp_failed, item_id=item_id, error=error))
             taken += 1
         return taken
-
-
-def _is_transient(exc: Exception) -> bool:
-    """Lock conflicts between workers (deadlock, serialization, SQLite busy) are retried, not stamped as failures."""
-    if isinstance(exc, OperationalError):
-        return True
-    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
-    return isinstance(exc, DBAPIError) and state in _TRANSIENT_SQLSTATES
 
 
 def _pending(session: Session, limit: int, *, item_id: int | None = None) -> list[InboxItem]:

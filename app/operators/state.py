@@ -26,11 +26,21 @@ def _move(session: Session, operator_id: int, *, where, **values) -> bool:
 
 
 def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
-    """available → ringing for this call; False when someone else got there first."""
+    """available → ringing for this call; False when someone else got there first.
+
+    An operator another transaction is moving right now is skipped rather than waited for
+    (``SKIP LOCKED``): the dispatcher offers the call to the next candidate at once, and a
+    claim never waits on a lock, so concurrent dispatches cannot queue up or deadlock on one.
+    """
+    free = (
+        select(Operator.user_id)
+        .where(Operator.user_id == operator_id, Operator.state == OperatorState.available)
+        .with_for_update(skip_locked=True)
+    )
     return _move(
         session,
         operator_id,
-        where=[Operator.state == OperatorState.available],
+        where=[Operator.user_id.in_(free.scalar_subquery()), Operator.state == OperatorState.available],
         state=OperatorState.ringing,
         call_id=call_id,
         state_since=now,
