@@ -181,8 +181,8 @@ def through_database(url: str, args) -> None:
     ms = 1000
     print(f"\n{kind}, one uvicorn worker, {args.operators} operators, round robin")
     print(
-        f"  dispatch through the database: {len(latencies) / elapsed:.0f} decisions/s, of which {routed / elapsed:.0f}/s "
-        f"rang an operator ({args.concurrency} clients; deciding webhook p50 {percentile(latencies, 50) * ms:.1f} ms, "
+        f"  dispatch through the database: {len(latencies) / elapsed:.0f} decisions/s, "
+        f"of which {routed / elapsed:.0f}/s rang an operator ({args.concurrency} clients; deciding webhook p50 {percentile(latencies, 50) * ms:.1f} ms, "
         f"p99 {percentile(latencies, 99) * ms:.1f} ms)"
     )
     print("  (the others waited: their operators were still ringing on calls whose hang-up, acknowledged")
