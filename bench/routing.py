@@ -182,8 +182,8 @@ def through_database(url: str, args) -> None:
     print(f"\n{kind}, one uvicorn worker, {args.operators} operators, round robin")
     print(
         f"  dispatch through the database: {len(latencies) / elapsed:.0f} decisions/s, "
-        f"of which {routed / elapsed:.0f}/s rang an operator ({args.concurrency} clients; deciding webhook p50 {percentile(latencies, 50) * ms:.1f} ms, "
-        f"p99 {percentile(latencies, 99) * ms:.1f} ms)"
+        f"of which {routed / elapsed:.0f}/s rang an operator ({args.concurrency} clients; deciding webhook "
+        f"p50 {percentile(latencies, 50) * ms:.1f} ms, p99 {percentile(latencies, 99) * ms:.1f} ms)"
     )
     print("  (the others waited: their operators were still ringing on calls whose hang-up, acknowledged")
     print("   at once, was still in the inbox queue)")
