@@ -163,6 +163,13 @@ class Callfunnel:
             )
         return {"id": user.id, "headers": {"Authorization": f"Bearer {token}"}}
 
+    async def play_mango(self, notifications) -> None:
+        """Posts scripted MANGO ``(path, payload)`` notifications, signed, and waits until they are processed."""
+        for path, payload in notifications:
+            response = await self.post_pbx(signed_mango(f"/{path}", payload))
+            assert response.status_code == 200, response.text
+        await self.settle()
+
     async def post_pbx(self, item: dict) -> httpx.Response:
         """Sends one recorded PBX request (a sample-file item) as the PBX would."""
         path = item["path"]
@@ -197,3 +204,19 @@ def signed_mango(path: str, payload: dict) -> dict:
     from telephony import mango
 
     return {"path": f"/{path}", "body": mango.signed_form(MANGO_KEY, MANGO_SALT, payload)}
+
+
+@pytest.fixture
+def fake_pbx():
+    """Local fakes of the MANGO and Zadarma APIs (tests/fakes/pbx_api.py)."""
+    from tests.fakes.pbx_api import FakePbxApis
+
+    return FakePbxApis()
+
+
+@pytest.fixture
+async def mango_cf(settings: Settings, fake_pbx) -> AsyncIterator[Callfunnel]:
+    """The app with its MANGO API client pointed at the fake."""
+    settings = settings.model_copy(update={"mango_api_url": "http://mango.fake/vpbx/"})
+    async with running(settings, pbx_transport=fake_pbx.transport()) as instance:
+        yield instance

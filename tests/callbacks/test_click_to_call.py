@@ -7,55 +7,42 @@ from app.auth.models import Role
 from telephony import mango
 from telephony.mango_script import InboundCall
 from tests.conftest import mango_scenario, running
-from tests.dispatch.helpers import Desk
-from tests.dispatch.test_command_mode import commands, play
-from tests.fakes.pbx_api import ZADARMA_KEY, FakePbxApis
+from tests.dispatch.helpers import Desk, pbx_commands
+from tests.fakes.pbx_api import ZADARMA_KEY
 from tests.pbx.test_zadarma_webhooks import inbound, notify
 
 
 @pytest.fixture
-def fake() -> FakePbxApis:
-    return FakePbxApis()
-
-
-@pytest.fixture
-async def mango_cf(settings, fake):
-    settings = settings.model_copy(update={"mango_api_url": "http://mango.fake/vpbx/"})
-    async with running(settings, pbx_transport=fake.transport()) as instance:
-        yield instance
-
-
-@pytest.fixture
-async def zadarma_cf(settings, fake):
+async def zadarma_cf(settings, fake_pbx):
     only_zadarma = {"mango_api_key": "", "zadarma_api_key": ZADARMA_KEY, "zadarma_api_url": "http://zadarma.fake"}
-    async with running(settings.model_copy(update=only_zadarma), pbx_transport=fake.transport()) as instance:
+    async with running(settings.model_copy(update=only_zadarma), pbx_transport=fake_pbx.transport()) as instance:
         yield instance
 
 
-async def test_mango_click_to_call_dials_and_the_answered_call_closes_the_callback(mango_cf, fake):
+async def test_mango_click_to_call_dials_and_the_answered_call_closes_the_callback(mango_cf, fake_pbx):
     desk = Desk(mango_cf, await mango_cf.user("sam", Role.supervisor))
     operator = await desk.operator("101")
-    await play(mango_cf, InboundCall(entry_id="c2c-0", caller="79001234567", start=1749990000).missed(rung=()))
+    await mango_cf.play_mango(InboundCall(entry_id="c2c-0", caller="79001234567", start=1749990000).missed(rung=()))
     [callback] = (await mango_cf.http.get("/api/callbacks", headers=desk.sup["headers"])).json()["items"]
     response = await mango_cf.http.post(f"/api/callbacks/{callback['id']}/dial", headers=operator["headers"])
     assert response.status_code == 200, response.text
     assert response.json()["callback"]["status"] == "in_progress"
     await mango_cf.app.state.command_sender.send_due()
-    [(path, sent)] = fake.mango_commands
+    [(path, sent)] = fake_pbx.mango_commands
     assert path == "commands/callback"
     assert (sent["from"], sent["to_number"]) == ({"extension": "101"}, "79001234567")
     sample = mango_scenario("outbound_callback_answered")
     outbound = [(item["path"].lstrip("/"), mango.load_payload(item["body"]["json"])) for item in sample]
     outbound[0] = ("result/callback", {"command_id": sent["command_id"], "result": 1000})
-    await play(mango_cf, outbound)
+    await mango_cf.play_mango(outbound)
     closed = (await mango_cf.http.get(f"/api/callbacks/{callback['id']}", headers=desk.sup["headers"])).json()
     assert closed["status"] == "done"
-    [command] = await commands(mango_cf)
+    [command] = await pbx_commands(mango_cf)
     assert command.status == "succeeded"
     assert await desk.state_of("101") == "available"  # busy while dialling out, free after
 
 
-async def test_zadarma_click_to_call(zadarma_cf, fake):
+async def test_zadarma_click_to_call(zadarma_cf, fake_pbx):
     desk = Desk(zadarma_cf, await zadarma_cf.user("sam", Role.supervisor))
     operator = await desk.operator("101")
     for event, fields in (("NOTIFY_START", {}), ("NOTIFY_END", {"disposition": "no answer", "duration": "0"})):
@@ -65,8 +52,8 @@ async def test_zadarma_click_to_call(zadarma_cf, fake):
     response = await zadarma_cf.http.post(f"/api/callbacks/{callback['id']}/dial", headers=operator["headers"])
     assert response.status_code == 200, response.text
     await zadarma_cf.app.state.command_sender.send_due()
-    assert fake.zadarma_requests == [("request/callback/", {"from": "101", "to": "79001234567"})]
-    [command] = await commands(zadarma_cf)
+    assert fake_pbx.zadarma_requests == [("request/callback/", {"from": "101", "to": "79001234567"})]
+    [command] = await pbx_commands(zadarma_cf)
     assert command.status == "succeeded"
     out = {"internal": "101", "destination": "79001234567"}
     for event, fields in (

@@ -5,7 +5,10 @@ import json
 from datetime import timedelta
 from itertools import count
 
+from sqlalchemy import select
+
 from app.auth.models import Role
+from app.commands.models import PbxCommand
 from app.database import utcnow
 from app.dispatch.scheduled import tick
 from telephony import generic
@@ -104,6 +107,11 @@ class Desk:
         calls = (await self.cf.http.get("/api/calls", headers=self.sup["headers"])).json()["items"]
         [match] = [c for c in calls if c["external_id"] == call_id]
         return (await self.cf.http.get(f"/api/calls/{match['id']}", headers=self.sup["headers"])).json()
+
+
+async def pbx_commands(cf: Callfunnel) -> list[PbxCommand]:
+    async with cf.db.read_session() as session:
+        return list((await session.execute(select(PbxCommand).order_by(PbxCommand.id))).scalars())
 
 
 def rung(route: dict) -> list[str]:
