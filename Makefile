@@ -30,3 +30,4 @@ test-postgres: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/routing.py
