@@ -12,8 +12,12 @@ LIMITS = {"mango:route": timedelta(seconds=2), "zadarma:api": timedelta(seconds=
 
 
 def acquire(*, session: Session, key: str, now: datetime) -> bool:
-    """Takes one slot if the budget allows it now: one conditional UPDATE, checked by row count."""
-    interval = LIMITS[key]
+    """Takes one slot if the budget allows it now: one conditional UPDATE, checked by row count.
+
+    A key without a known limit is always allowed."""
+    interval = LIMITS.get(key)
+    if interval is None:
+        return True
     session.execute(
         insert_ignoring_duplicates(session, RateBudget.__table__, index_elements=["key"]),
         [{"key": key, "next_free_at": now - interval}],

@@ -280,7 +280,7 @@ def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int,
         )
         .join(QueueMember, QueueMember.operator_id == Operator.user_id)
         .join(User, User.id == Operator.user_id)
-        .where(QueueMember.queue_id == queue.id)
+        .where(QueueMember.queue_id == queue.id, User.extension.is_not(None))  # no extension: nothing to ring
     ).all()
     members = [
         Member(
@@ -303,7 +303,7 @@ def _sticky(*, session: Session, entry: QueueEntry, now: datetime, extensions: d
         .join(User, User.id == Operator.user_id)
         .where(Operator.user_id == entry.sticky_operator_id)
     ).first()
-    if row is None:
+    if row is None or row[1] is None:
         return None
     extensions.setdefault(entry.sticky_operator_id, row[1])
     return Sticky(entry.sticky_operator_id, entry.sticky_rule, available=row[0] == OperatorState.available)

@@ -84,12 +84,14 @@ def leave(*, session: Session, entry: QueueEntry, reason: str, now: datetime) ->
 
 
 def leave_overdue(*, session: Session, now: datetime, limit: int = 200) -> int:
-    """Calls past their queue's max wait leave it (``queue_timeout``)."""
+    """Calls past their queue's max wait leave it (``queue_timeout``); an observed queue's calls wait
+    as long as the PBX keeps them."""
     due = session.execute(
         select(QueueEntry)
-        .where(QueueEntry.status.in_(LIVE_ENTRY), QueueEntry.deadline_at <= now)
+        .join(Queue, Queue.id == QueueEntry.queue_id)
+        .where(QueueEntry.status.in_(LIVE_ENTRY), QueueEntry.deadline_at <= now, Queue.mode != QueueMode.observe)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(of=QueueEntry, skip_locked=True)
     ).scalars()
     entries = list(due)
     for entry in entries:
@@ -125,9 +127,13 @@ def queues_of(*, session: Session, operator_id: int) -> list[int]:
     return list(session.execute(select(QueueMember.queue_id).where(QueueMember.operator_id == operator_id)).scalars())
 
 
+# Reasons callfunnel itself turned a call away for; they name a missed call better than the PBX can.
+QUEUE_REASONS = ("after_hours", "no_operators", "queue_timeout")
+
+
 def missed_reason(call: Call, entry: QueueEntry | None) -> str | None:
     """Why a missed call was missed, when the queue knows better than the PBX."""
-    if call.outcome == Outcome.missed and entry is not None and entry.exit_reason:
+    if call.outcome == Outcome.missed and entry is not None and entry.exit_reason in QUEUE_REASONS:
         return entry.exit_reason
     return None
 

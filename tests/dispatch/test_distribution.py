@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.auth.models import Role
 from routing.hours import DAYS
 from tests.conftest import running
 from tests.dispatch.helpers import Desk, rung
@@ -283,3 +284,27 @@ async def test_concurrent_calls_on_two_instances_never_share_an_operator(setting
     offered = [ext for route in routes for ext in rung(route)]
     assert sorted(offered) == ["101", "102", "103", "104"]  # each operator rings for one call, once
     assert [route["action"] for route in routes].count("wait") == 8
+
+
+async def test_a_call_nobody_answered_keeps_the_pbx_reason(desk):
+    await desk.operator("101")
+    await desk.queue(["101"])
+    await desk.incoming("pr-1")
+    await desk.pbx("ringing", "pr-1", extension="101")
+    await desk.pbx("ended", "pr-1", extension="101", reason="no_answer")
+    await desk.hang_up("pr-1", reason="no_answer")
+    call = await desk.call("pr-1")
+    assert (call["outcome"], call["end_reason"]) == ("missed", "no_answer")
+    [offer] = await desk.offers("101", status="no_answer")
+    assert offer["end_reason"] == "no_answer"
+
+
+async def test_operators_without_an_extension_are_never_offered_calls(desk, cf):
+    await desk.operator("101", state="break")
+    nobody = await cf.user("no-phone", Role.operator)
+    response = await cf.http.post("/api/operators/me/state", json={"state": "available"}, headers=nobody["headers"])
+    assert response.status_code == 200
+    queue = await desk.queue(["101"])
+    members = [{"operator_id": desk.operators["101"]["id"]}, {"operator_id": nobody["id"], "position": 1}]
+    await cf.http.put(f"/api/queues/{queue['id']}/members", json=members, headers=desk.sup["headers"])
+    assert (await desk.incoming("ne-1"))["action"] == "wait"
