@@ -43,7 +43,7 @@ def follow(
     for call in calls:
         entry = entries.get(call.id)
         call_legs = legs[call.id].values()
-        if entry is None and not _joins_queue(call) and call.state != CallState.ended:
+        if entry is None and not _joins_queue(call) and call.outcome is None:
             if not any(leg.extension in operators for leg in call_legs):
                 continue
         try:
@@ -89,7 +89,9 @@ def _follow_call(
             _follow_leg(session=session, call=call, leg=leg, entry=entry, operator_id=operators[leg.extension], now=now)
         elif leg.kind in _OWN_CALL_KINDS:
             _follow_own_call(session=session, call=call, leg=leg, operator_id=operators[leg.extension], now=now)
-    if call.state == CallState.ended or call.outcome is not None:
+    # Over when the PBX (or the sweep) says so: every leg ended is not enough, MANGO ends the IVR
+    # leg before the queue's or the routed operator's leg appears.
+    if call.outcome is not None:
         _call_over(session=session, call=call, entry=entry, now=now)
     if (reason := queueing.missed_reason(call, entry)) is not None:
         call.end_reason = reason

@@ -161,3 +161,18 @@ async def test_observe_mode_routes_a_known_client_to_the_personal_manager(desk, 
     await mango_cf.app.state.command_sender.send_due()
     [(path, sent)] = fake_pbx.mango_commands
     assert (path, sent["to_number"]) == ("commands/route", "777")
+
+
+async def test_the_ivr_leg_ending_before_the_routed_leg_appears_does_not_end_the_call(desk, mango_cf, fake_pbx):
+    """MANGO ends the IVR leg first, then the routed operator's leg appears: processed one webhook
+    at a time, the call must stay in its queue until the PBX says it is over."""
+    await desk.operator("101")
+    await desk.queue(["101"], mode="command")
+    script = InboundCall(entry_id="seq-1", caller="79001230011", start=1760000000).answered(extension="101")
+    await mango_cf.play_mango(script[:1])
+    await mango_cf.app.state.command_sender.send_due()
+    for notification in script[1:]:
+        await mango_cf.play_mango([notification])
+    call = await desk.call("seq-1")
+    assert (call["outcome"], call["route_rule"]) == ("answered", "round_robin")
+    assert "taken" in [t["kind"] for t in call["timeline"]]
