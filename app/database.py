@@ -115,13 +115,19 @@ class Database:
                 connect_args={"check_same_thread": False},
             )
             _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
-            self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+            self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         else:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             self.read_engine = self.engine
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.on_events_committed: Callable[[], None] | None = None
+
+    def events_committed(self) -> None:
+        """A transaction committed live-client events (called from whichever thread committed it)."""
+        if self.on_events_committed is not None:
+            self.on_events_committed()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

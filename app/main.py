@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,7 +16,7 @@ from app.calls.scheduled import finalize_stale_calls
 from app.calls.views import router as calls_router
 from app.commands.sender import CommandSender
 from app.contacts.views import router as contacts_router
-from app.database import Database
+from app.database import Database, utcnow
 from app.dispatch.scheduled import run_dispatch_tick
 from app.dispatch.views import router as dispatch_router
 from app.errors import install_error_handler
@@ -27,6 +28,11 @@ from app.pbx.events import inbox_handler
 from app.pbx.views import router as pbx_router
 from app.pbx.zadarma_webhook import router as zadarma_router
 from app.queues.views import router as queues_router
+from app.realtime import presence
+from app.realtime import scheduled as realtime_scheduled
+from app.realtime.bus import EventBus
+from app.realtime.operator_panel import router as operator_panel_router
+from app.realtime.supervisor_feed import router as supervisor_feed_router
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,9 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.command_sender = CommandSender(
             db, settings, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
         )
+        app.state.process_id = str(uuid.uuid4())
+        app.state.event_bus = bus = EventBus(db, poll_seconds=settings.event_poll_seconds)
+        await bus.start()
         background = [asyncio.create_task(processor.run(), name="inbox-processor")]
         if settings.pbx_command_poll_seconds:
             background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
@@ -82,6 +91,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             max_instances=1,
             coalesce=True,
         )
+        _add_realtime_jobs(scheduler, app, settings)
         scheduler.start()
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
         try:
@@ -94,6 +104,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.command_sender.close()
+            await bus.stop()
             await db.dispose()
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry, "logs": settings.opentelemetry}
@@ -113,12 +124,40 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(calls_router)
     app.include_router(contacts_router)
     app.include_router(callbacks_router)
+    app.include_router(operator_panel_router)
+    app.include_router(supervisor_feed_router)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict:
         return {"status": "ok"}
 
     return app
+
+
+def _add_realtime_jobs(scheduler: AsyncIOScheduler, app: FastAPI, settings: Settings) -> None:
+    db = app.state.db
+    every = {"trigger": "interval", "max_instances": 1, "coalesce": True}
+    scheduler.add_job(
+        realtime_scheduled.run_tick,
+        seconds=settings.realtime_interval_seconds,
+        kwargs={"db": db, "grace_seconds": settings.panel_grace_seconds},
+        id="realtime-tick",
+        **every,
+    )
+    scheduler.add_job(
+        db.run,
+        seconds=settings.panel_refresh_seconds,
+        args=[lambda s: presence.refresh(session=s, process_id=app.state.process_id, now=utcnow())],
+        id="panel-refresh",
+        **every,
+    )
+    scheduler.add_job(
+        realtime_scheduled.run_prune,
+        seconds=3600,
+        kwargs={"db": db, "keep_days": settings.event_retention_days},
+        id="event-retention",
+        **every,
+    )
 
 
 app = create_app()

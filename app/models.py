@@ -2,28 +2,34 @@
 
 from app.auth.models import User
 from app.callbacks.models import Callback, CallbackAction
-from app.calls.models import Call, CallLeg, CallTransition
+from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
 from app.contacts.models import Contact
 from app.dispatch.models import Offer, QueueEntry
 from app.inbox.models import InboxItem
 from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
+from app.realtime.models import EventCounter, Panel, PublishedQueueStats, RealtimeEvent
 
 __all__ = [
     "Call",
+    "CallDisposition",
     "CallLeg",
     "CallTransition",
     "Callback",
     "CallbackAction",
     "Contact",
+    "EventCounter",
     "InboxItem",
     "Offer",
+    "Panel",
     "PbxCommand",
     "RateBudget",
     "Operator",
+    "PublishedQueueStats",
     "Queue",
     "QueueEntry",
     "QueueMember",
+    "RealtimeEvent",
     "User",
 ]

@@ -47,6 +47,23 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 15.0
     # Offers ring out, wrap-ups end and waiting calls are re-offered on this tick.
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
+
+    # Live clients (websockets).  A panel gone longer than the grace period logs its operator out.
+    panel_grace_seconds: float = Field(default=30.0, gt=0)
+    # Presence sweep, overdue callbacks and queue figures run on this tick; open panels are marked
+    # alive every ``panel_refresh_seconds`` (keep it well under the grace period).
+    realtime_interval_seconds: float = Field(default=1.0, gt=0)
+    panel_refresh_seconds: float = Field(default=10.0, gt=0)
+    event_retention_days: float = Field(default=7.0, gt=0)
+    # The event bus re-reads the events table this often even without a notification.
+    event_poll_seconds: float = Field(default=1.0, gt=0)
+    ws_max_frame_bytes: int = Field(default=16 * 1024, gt=0)
+    ws_messages_per_second: float = Field(default=10.0, gt=0)
+    ws_message_burst: int = Field(default=30, gt=0)
+    # Frames waiting to be sent to one socket; a client that falls this far behind is disconnected
+    # (close code 4008) and resumes with ``since``.
+    ws_send_queue_frames: int = Field(default=2000, gt=0)
+
     # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by
     # default because even unconfigured it costs every request a provider lookup.
     opentelemetry: bool = False

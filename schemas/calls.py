@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class CallOut(BaseModel):
@@ -63,3 +63,20 @@ class TransitionOut(BaseModel):
 class CallDetail(CallOut):
     legs: list[LegOut]
     timeline: list[TransitionOut]
+
+
+class DispositionIn(BaseModel):
+    """After a call: what was said and what comes next."""
+
+    note: str | None = Field(default=None, max_length=4000)
+    next_step: str | None = Field(default=None, max_length=500)
+    next_step_at: AwareDatetime | None = None
+
+
+class DispositionOut(DispositionIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    call_id: int
+    operator_id: int
+    created_at: datetime

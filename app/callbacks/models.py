@@ -44,6 +44,7 @@ class Callback(SQLModel, table=True):
     # No foreign key: call.callback_id already points the other way, and a cycle would stop table creation.
     resolved_call_id: int | None = None
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    overdue_announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -16,6 +16,7 @@ from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, Callba
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
 from app.queues.models import Queue
+from app.realtime import outbox
 from routing.hours import BusinessHours
 from schemas.pbx_events import Direction
 
@@ -57,6 +58,7 @@ def get_open(*, session: Session, phone: str) -> Callback | None:
 def log_action(*, session: Session, callback: Callback, action: str, actor_id: int | None = None, **detail) -> None:
     """Writes one line of the callback's history."""
     session.add(CallbackAction(callback_id=callback.id, actor_id=actor_id, action=action, detail=detail))
+    outbox.changed(session, "callback", callback.id, action)
     log.info("callback %s %s%s %s", callback.id, action, f" by user {actor_id}" if actor_id else "", detail)
 
 
@@ -77,11 +79,13 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
         session.flush()
         call.callback_id = callback.id
         log_action(session=session, callback=callback, action="closed_no_caller_id", call_id=call.id)
+        _announce_miss(session=session, call=call, callback=callback)
         return
     _lock_number(session=session, phone=call.number)
     reached_later = _answered_call_since(session=session, phone=call.number, started_at=call.started_at)
     if reached_later is not None:
         log.info("call %s missed, but %s was reached since by call %s", call.id, call.number, reached_later)
+        _announce_miss(session=session, call=call, callback=None)
         return
     callback = get_open(session=session, phone=call.number)
     if callback is None:
@@ -96,6 +100,50 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
     callback.contact_id = callback.contact_id or call.contact_id
     callback.updated_at = now
     _recount(session=session, callback=callback, sla=sla)
+    _announce_miss(session=session, call=call, callback=callback)
+
+
+def _announce_miss(*, session: Session, call: Call, callback: Callback | None) -> None:
+    """The supervisors' live feed of missed calls."""
+    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    queue = session.get(Queue, call.queue_id) if call.queue_id else None
+    waited = (call.ended_at - call.started_at).total_seconds() if call.ended_at else None
+    payload = {
+        "call_id": call.id,
+        "number": call.number or call.number_raw,
+        "contact": {"id": contact.id, "name": contact.name, "company": contact.company} if contact else None,
+        "outcome": call.outcome,
+        "reason": miss_reason(call),
+        "queue": {"id": queue.id, "name": queue.name} if queue else None,
+        "started_at": call.started_at.isoformat(),
+        "waited_seconds": waited,
+        "callback": None
+        if callback is None
+        else {"id": callback.id, "status": callback.status, "due_at": callback.due_at.isoformat()},
+    }
+    outbox.publish(session, "missed_call", payload)
+
+
+@outbox.announcer("callback")
+def _announce_callbacks(session: Session, changes: dict[int, list[str]]) -> None:
+    for callback in session.execute(select(Callback).where(Callback.id.in_(sorted(changes)))).scalars():
+        outbox.publish(session, "callback_update", {**callback_payload(callback), "actions": changes[callback.id]})
+
+
+def callback_payload(callback: Callback) -> dict:
+    return {
+        "callback_id": callback.id,
+        "phone": callback.phone or callback.phone_raw,
+        "contact_id": callback.contact_id,
+        "status": callback.status,
+        "reason": callback.reason,
+        "missed_count": callback.missed_count,
+        "due_at": callback.due_at.isoformat(),
+        "assignee_id": callback.assignee_id,
+        "attempts": callback.attempts,
+        "result": callback.result,
+        "overdue": callback.overdue_announced_at is not None,
+    }
 
 
 def _withdraw_miss(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:

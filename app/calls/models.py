@@ -103,3 +103,17 @@ class CallTransition(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     kind: str = Field(max_length=40)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CallDisposition(SQLModel, table=True):
+    """What the operator wrote after a call: a note and the next step."""
+
+    __tablename__ = "call_disposition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    operator_id: int = Field(foreign_key="user.id")
+    note: str | None = Field(default=None, max_length=4000)
+    next_step: str | None = Field(default=None, max_length=500)
+    next_step_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

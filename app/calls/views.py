@@ -1,17 +1,19 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 from sqlalchemy import or_, select
 
 from app.auth.deps import CallCenterUser
+from app.calls import disposition as calls_disposition
 from app.calls import queries as calls_queries
 from app.calls.models import Call, Outcome
 from app.contacts.phone import to_e164
-from app.deps import ReadSessionDep, SettingsDep
+from app.database import utcnow
+from app.deps import DbDep, ReadSessionDep, SettingsDep
 from app.errors import NotFound
 from app.pagination import PageDep, paginate
-from schemas.calls import CallDetail, CallOut
+from schemas.calls import CallDetail, CallOut, DispositionIn, DispositionOut
 from schemas.common import Page
 from schemas.pbx_events import Direction
 
@@ -55,6 +57,22 @@ async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser)
     legs = await calls_queries.legs_of(session=session, call_id=call_id)
     timeline = await calls_queries.timeline(session=session, call_id=call_id)
     return CallDetail.model_validate({**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline})
+
+
+@router.post("/{call_id}/disposition", response_model=DispositionOut, status_code=status.HTTP_201_CREATED)
+async def add_disposition(call_id: int, body: DispositionIn, db: DbDep, user: CallCenterUser):
+    """The operator's after-call note and next step (the panel's ``disposition`` frame does the same)."""
+    return await db.run(
+        lambda session: DispositionOut.model_validate(
+            calls_disposition.record(
+                session=session,
+                call_id=call_id,
+                operator_id=user.id,
+                now=utcnow(),
+                **body.model_dump(),
+            )
+        )
+    )
 
 
 def _utc(moment: datetime) -> datetime:

@@ -19,6 +19,7 @@ from app.dispatch import queueing, timeline
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
+from app.realtime import outbox
 from schemas.pbx_events import Direction, EndReason, LegKind, LegState
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def follow(
                 continue
         try:
             # A distribution bug must not cost the call its record: the events stay applied.
-            with session.begin_nested():
+            with outbox.savepoint(session):
                 _follow_call(
                     session=session,
                     call=call,

@@ -21,7 +21,10 @@ class QueueEntry(SQLModel, table=True):
     """A call's place in a queue: kept across failed offers, so the caller never loses it."""
 
     __tablename__ = "queue_entry"
-    __table_args__ = (Index("ix_queue_entry_status_priority_entered_at", "status", "priority", "entered_at"),)
+    __table_args__ = (
+        Index("ix_queue_entry_status_priority_entered_at", "status", "priority", "entered_at"),
+        Index("ix_queue_entry_queue_id_entered_at", "queue_id", "entered_at"),  # the day's figures per queue
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: int = Field(foreign_key="call.id", unique=True)

@@ -21,6 +21,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
 from app.queues.models import Queue, QueueMember, QueueMode
+from app.realtime import outbox
 from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
 
 log = logging.getLogger(__name__)
@@ -252,6 +253,15 @@ def _offer(
         expires_at=expires.isoformat(),
     )
     log.info("call %s offered to operator %s (%s, offer %s)", entry.call_id, operator_id, rule, offer.id)
+    payload = {
+        "offer_id": offer.id,
+        "call_id": entry.call_id,
+        "queue": {"id": queue.id, "name": queue.name},
+        "entered_at": entry.entered_at.isoformat(),
+        "expires_at": expires.isoformat(),
+        "rule": rule,
+    }
+    outbox.publish(session, "offer", payload, operator_id=operator_id)
     return offer
 
 
@@ -268,6 +278,9 @@ def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now
         status=status.value,
         reason=reason,
     )
+    if status in (OfferStatus.revoked, OfferStatus.no_answer):
+        payload = {"offer_id": offer.id, "call_id": offer.call_id, "status": status.value, "reason": reason}
+        outbox.publish(session, "offer_revoked", payload, operator_id=offer.operator_id)
     return operator_state.release(
         session=session, operator_id=offer.operator_id, call_id=offer.call_id, now=now, **release
     )
@@ -276,7 +289,13 @@ def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now
 def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int, str | None]]:
     rows = session.execute(
         select(
-            Operator.user_id, QueueMember.position, Operator.state, Operator.skills, Operator.idle_since, User.extension
+            Operator.user_id,
+            QueueMember.position,
+            Operator.state,
+            Operator.skills,
+            Operator.idle_since,
+            User.extension,
+            Operator.panel_lost_at,
         )
         .join(QueueMember, QueueMember.operator_id == Operator.user_id)
         .join(User, User.id == Operator.user_id)
@@ -286,11 +305,11 @@ def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int,
         Member(
             operator_id=op,
             position=pos,
-            available=state == OperatorState.available,
+            available=state == OperatorState.available and panel_lost_at is None,
             skills=skills or {},
             idle_since=idle,
         )
-        for op, pos, state, skills, idle, _ in rows
+        for op, pos, state, skills, idle, _, panel_lost_at in rows
     ]
     return members, {row[0]: row[5] for row in rows}
 
@@ -299,14 +318,15 @@ def _sticky(*, session: Session, entry: QueueEntry, now: datetime, extensions: d
     if entry.sticky_operator_id is None or entry.sticky_until is None or now >= entry.sticky_until:
         return None
     row = session.execute(
-        select(Operator.state, User.extension)
+        select(Operator.state, User.extension, Operator.panel_lost_at)
         .join(User, User.id == Operator.user_id)
         .where(Operator.user_id == entry.sticky_operator_id)
     ).first()
     if row is None or row[1] is None:
         return None
     extensions.setdefault(entry.sticky_operator_id, row[1])
-    return Sticky(entry.sticky_operator_id, entry.sticky_rule, available=row[0] == OperatorState.available)
+    available = row[0] == OperatorState.available and row[2] is None
+    return Sticky(entry.sticky_operator_id, entry.sticky_rule, available=available)
 
 
 def _busy(member: Member) -> Member:

@@ -40,3 +40,5 @@ class Operator(SQLModel, table=True):
     call_id: int | None = Field(default=None, index=True)  # the call ringing or talking now
     wrap_up_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     idle_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # end of the last call
+    # The operator's last panel closed (or its process died): no offers meanwhile, offline after the grace period.
+    panel_lost_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from app.calls.models import Call
 from app.operators.models import Operator, OperatorState
+from app.realtime import outbox
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +24,15 @@ def _move(session: Session, operator_id: int, *, where, **values) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return session.execute(statement).rowcount == 1
+    moved = session.execute(statement).rowcount == 1
+    if moved and "state" in values:
+        outbox.operator_changed(session, operator_id)
+    return moved
 
 
 def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
-    """available → ringing for this call; False when someone else got there first.
+    """available (with a live panel, or none ever opened) → ringing for this call; False when someone
+    else got there first.
 
     An operator another transaction is moving right now is skipped rather than waited for
     (``SKIP LOCKED``): the dispatcher offers the call to the next candidate at once, and a
@@ -35,6 +41,7 @@ def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) ->
     free = (
         select(Operator.user_id)
         .where(Operator.user_id == operator_id, Operator.state == OperatorState.available)
+        .where(Operator.panel_lost_at.is_(None))
         .with_for_update(skip_locked=True)
     )
     return _move(
@@ -81,7 +88,7 @@ def release(
 
 def start_call(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
     """ringing for this call (or available) → on_call; False when they were busy with something else."""
-    return _move(
+    started = _move(
         session,
         operator_id,
         where=[
@@ -94,6 +101,9 @@ def start_call(*, session: Session, operator_id: int, call_id: int, now: datetim
         no_answer_count=0,
         state_since=now,
     )
+    if started:
+        _call_update(session, operator_id, call_id, "connected")
+    return started
 
 
 def end_call(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
@@ -106,7 +116,7 @@ def end_call(*, session: Session, operator_id: int, call_id: int, now: datetime)
     if row is None:
         return False
     seconds = row[0]
-    return _move(
+    ended = _move(
         session,
         operator_id,
         where=[Operator.state == OperatorState.on_call, Operator.call_id == call_id],
@@ -116,6 +126,15 @@ def end_call(*, session: Session, operator_id: int, call_id: int, now: datetime)
         idle_since=now,
         state_since=now,
     )
+    if ended:
+        _call_update(session, operator_id, call_id, "ended")
+    return ended
+
+
+def _call_update(session: Session, operator_id: int, call_id: int, status: str) -> None:
+    number, outcome = session.execute(select(Call.number, Call.outcome).where(Call.id == call_id)).one()
+    payload = {"call_id": call_id, "status": status, "number": number, "outcome": outcome}
+    outbox.publish(session, "call_update", payload, operator_id=operator_id)
 
 
 def finish_wrap_ups(*, session: Session, now: datetime) -> list[int]:

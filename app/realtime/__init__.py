@@ -1,0 +1,1 @@
+"""Live clients: the event bus, the operator panel and the supervisor feed over websockets."""

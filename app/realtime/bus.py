@@ -1,0 +1,188 @@
+"""The process's event bus: reads committed events in ``seq`` order and hands them to its sockets.
+
+Every process runs one pump.  It is woken when this process commits events, by PostgreSQL's
+``NOTIFY`` when another process does, and by a slow poll in case a notification was lost
+(the listening connection dropped, or several processes share a SQLite file).  Whatever woke
+it, it reads the rows after the last ``seq`` it delivered, so every socket gets every event
+exactly once and in order, whichever process committed it.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from app.database import Database
+from app.realtime.models import OPERATOR, SUPERVISORS, RealtimeEvent
+from app.realtime.outbox import CHANNEL
+
+log = logging.getLogger(__name__)
+
+FRAME_VERSION = 1
+_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    type: str
+    audience: str
+    operator_id: int | None
+    at: datetime
+    payload: dict
+
+    def frame(self) -> dict:
+        return {"type": self.type, "v": FRAME_VERSION, "seq": self.seq, "at": self.at.isoformat(), **self.payload}
+
+    @cached_property
+    def text(self) -> str:
+        """The frame as sent: serialized once, whatever the number of sockets."""
+        return json.dumps(self.frame(), separators=(",", ":"))
+
+    @classmethod
+    def from_row(cls, row: RealtimeEvent) -> "Event":
+        return cls(row.seq, row.type, row.audience, row.operator_id, row.at, row.payload)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One socket's place on the bus: a bounded queue of events for it.
+
+    A socket that does not keep up (its queue full) is marked ``behind``; its connection closes
+    it, and the client resumes with ``since`` (a supervisor) or a fresh snapshot (a panel)."""
+
+    operator_id: int | None = None  # the panel's operator; None for a supervisor feed
+    limit: int = 1000
+    queue: asyncio.Queue = field(init=False)
+    behind: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.limit)
+
+    def push(self, event: Event) -> None:
+        if self.behind.is_set():
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.behind.set()
+
+
+class EventBus:
+    def __init__(self, db: Database, *, poll_seconds: float = 1.0) -> None:
+        self.db = db
+        self.poll_seconds = poll_seconds
+        self.last_seq = 0
+        self._supervisors: set[Subscriber] = set()
+        self._operators: dict[int, set[Subscriber]] = {}
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.last_seq = await self.newest_seq()
+        self.db.on_events_committed = self.wake
+        self._tasks.append(asyncio.create_task(self._pump(), name="event-bus"))
+        if not self.db.is_sqlite:
+            self._tasks.append(asyncio.create_task(self._listen(), name="event-bus-listener"))
+
+    async def stop(self) -> None:
+        self.db.on_events_committed = None
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """Thread-safe: the SQLite writer thread calls it after a commit."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        if subscriber.operator_id is None:
+            self._supervisors.add(subscriber)
+        else:
+            self._operators.setdefault(subscriber.operator_id, set()).add(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        if subscriber.operator_id is None:
+            self._supervisors.discard(subscriber)
+        elif (panels := self._operators.get(subscriber.operator_id)) is not None:
+            panels.discard(subscriber)
+            if not panels:
+                del self._operators[subscriber.operator_id]
+
+    async def newest_seq(self) -> int:
+        async with self.db.read_session() as session:
+            return (await session.execute(select(func.max(RealtimeEvent.seq)))).scalar_one() or 0
+
+    async def oldest_seq(self) -> int | None:
+        async with self.db.read_session() as session:
+            return (await session.execute(select(func.min(RealtimeEvent.seq)))).scalar_one()
+
+    async def read_after(self, seq: int, *, audience: str | None = None, limit: int = _PAGE) -> list[Event]:
+        query = select(RealtimeEvent).where(RealtimeEvent.seq > seq).order_by(RealtimeEvent.seq).limit(limit)
+        if audience is not None:
+            query = query.where(RealtimeEvent.audience == audience)
+        async with self.db.read_session() as session:
+            return [Event.from_row(row) for row in (await session.execute(query)).scalars()]
+
+    def _deliver(self, event: Event) -> None:
+        if event.audience == SUPERVISORS:
+            targets = self._supervisors
+        elif event.audience == OPERATOR:
+            targets = self._operators.get(event.operator_id, ())
+        else:
+            return
+        for subscriber in list(targets):
+            subscriber.push(event)
+
+    async def _pump(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wakeup.wait()
+            self._wakeup.clear()
+            try:
+                while events := await self.read_after(self.last_seq):
+                    for event in events:
+                        self._deliver(event)
+                        self.last_seq = event.seq
+                    if len(events) < _PAGE:
+                        break
+            except Exception:
+                log.exception("event bus: reading events failed; trying again")
+                await asyncio.sleep(self.poll_seconds)
+
+    async def _listen(self) -> None:
+        """PostgreSQL: one dedicated connection LISTENs; after it drops, it reconnects and the pump
+        re-reads everything after the last delivered ``seq``."""
+        url = make_url(self.db.url).set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        while True:
+            connection = None
+            try:
+                connection = await asyncpg.connect(dsn)
+                lost = asyncio.Event()
+                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await connection.add_listener(CHANNEL, lambda *_: self._wakeup.set())
+                self._wakeup.set()  # whatever committed while we were not listening
+                await lost.wait()
+                log.warning("event bus: the LISTEN connection dropped; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("event bus: cannot LISTEN (%s); polling every %ss meanwhile", exc, self.poll_seconds)
+                await asyncio.sleep(1)
+            finally:
+                if connection is not None and not connection.is_closed():
+                    with contextlib.suppress(Exception):
+                        await connection.close()

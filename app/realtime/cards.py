@@ -1,0 +1,163 @@
+"""What the live clients are shown on connect and with an offer: read-only views of the database."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import User
+from app.callbacks.models import OPEN_STATUSES, Callback
+from app.callbacks.tracking import callback_payload
+from app.calls.models import Call
+from app.contacts.models import Contact
+from app.dispatch.models import Offer, OfferStatus, QueueEntry
+from app.operators.models import Operator
+from app.queues.models import Queue
+from app.realtime import queue_stats
+from app.realtime.outbox import operator_state_payload
+
+RECENT_CALLS = 5
+
+
+async def caller_card(*, session: AsyncSession, call_id: int) -> dict:
+    """The caller's CRM card: contact, owner, VIP, last calls with outcomes and operators, open callbacks."""
+    call = await session.get(Call, call_id)
+    contact = await session.get(Contact, call.contact_id) if call.contact_id else None
+    owner = await session.get(User, contact.owner_id) if contact and contact.owner_id else None
+    recent = []
+    callbacks = []
+    if call.number:
+        rows = await session.execute(
+            select(Call, User.name)
+            .outerjoin(User, User.id == Call.operator_id)
+            .where(Call.number == call.number, Call.id != call.id)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(RECENT_CALLS)
+        )
+        recent = [
+            {
+                "call_id": past.id,
+                "started_at": past.started_at.isoformat(),
+                "direction": past.direction,
+                "outcome": past.outcome,
+                "operator": operator_name,
+            }
+            for past, operator_name in rows.all()
+        ]
+        callbacks = await _open_callbacks(session, Callback.phone == call.number)
+    return {
+        "number": call.number or call.number_raw,
+        "contact": None
+        if contact is None
+        else {
+            "id": contact.id,
+            "phone": contact.phone,
+            "name": contact.name,
+            "company": contact.company,
+            "owner": {"id": owner.id, "name": owner.name} if owner else None,
+            "vip": contact.vip,
+        },
+        "deal": None,
+        "recent_calls": recent,
+        "open_callbacks": callbacks,
+    }
+
+
+async def offer_frame_fields(*, session: AsyncSession, offer_id: int, call_id: int, now: datetime) -> dict:
+    """What an ``offer`` event gains on its way to the panel: the wait so far and the caller's card."""
+    entered_at = (
+        await session.execute(
+            select(QueueEntry.entered_at).join(Offer, Offer.entry_id == QueueEntry.id).where(Offer.id == offer_id)
+        )
+    ).scalar_one_or_none()
+    return {
+        "waited_seconds": round((now - entered_at).total_seconds(), 1) if entered_at else None,
+        "card": await caller_card(session=session, call_id=call_id),
+    }
+
+
+async def operator_snapshot(*, session: AsyncSession, operator_id: int, now: datetime) -> dict:
+    """The panel's starting point: the operator's state, the offer ringing, the call in progress, their callbacks."""
+    user, operator = (
+        await session.execute(
+            select(User, Operator).join(Operator, Operator.user_id == User.id).where(User.id == operator_id)
+        )
+    ).one()
+    offer = None
+    ringing = (
+        await session.execute(
+            select(Offer, Queue, QueueEntry.entered_at)
+            .join(QueueEntry, QueueEntry.id == Offer.entry_id)
+            .join(Queue, Queue.id == QueueEntry.queue_id)
+            .where(Offer.operator_id == operator_id, Offer.status == OfferStatus.ringing)
+            .order_by(Offer.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if ringing is not None:
+        row, queue, entered_at = ringing
+        offer = {
+            "type": "offer",
+            "offer_id": row.id,
+            "call_id": row.call_id,
+            "queue": {"id": queue.id, "name": queue.name},
+            "entered_at": entered_at.isoformat(),
+            "expires_at": row.expires_at.isoformat(),
+            "rule": row.rule,
+            **await offer_frame_fields(session=session, offer_id=row.id, call_id=row.call_id, now=now),
+        }
+    call = None
+    if operator.call_id is not None and operator.offer_id is None:
+        current = await session.get(Call, operator.call_id)
+        call = {
+            "call_id": current.id,
+            "number": current.number or current.number_raw,
+            "state": current.state,
+            "started_at": current.started_at.isoformat(),
+            "card": await caller_card(session=session, call_id=current.id),
+        }
+    return {
+        "operator": operator_state_payload(user, operator),
+        "offer": offer,
+        "call": call,
+        "callbacks": await _open_callbacks(session, Callback.assignee_id == operator_id),
+    }
+
+
+async def supervisor_snapshot(*, session: AsyncSession, now: datetime) -> dict:
+    """The supervisors' starting point: open callbacks, the agent board, the queues' figures."""
+    callbacks = (
+        await session.execute(
+            select(Callback)
+            .where(Callback.status.in_(OPEN_STATUSES))
+            .order_by(Callback.due_at, Callback.id)
+            .limit(1000)
+        )
+    ).scalars()
+    operators = await session.execute(
+        select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name)
+    )
+    queues = (await session.execute(select(Queue).order_by(Queue.name))).scalars().all()
+    return {
+        "callbacks": [callback_payload(callback) for callback in callbacks],
+        "operators": [operator_state_payload(user, operator) for user, operator in operators.all()],
+        "queues": [await session.run_sync(queue_stats.compute, queue, now) for queue in queues],
+    }
+
+
+async def _open_callbacks(session: AsyncSession, *where) -> list[dict]:
+    rows = await session.execute(
+        select(Callback).where(Callback.status.in_(OPEN_STATUSES), *where).order_by(Callback.due_at).limit(20)
+    )
+    return [
+        {
+            "callback_id": cb.id,
+            "status": cb.status,
+            "reason": cb.reason,
+            "due_at": cb.due_at.isoformat(),
+            "missed_count": cb.missed_count,
+            "assignee_id": cb.assignee_id,
+            "attempts": cb.attempts,
+        }
+        for cb in rows.scalars()
+    ]

@@ -1,0 +1,63 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.database import UTCDateTime, utcnow
+
+SUPERVISORS = "supervisors"
+OPERATOR = "operator"
+
+
+class RealtimeEvent(SQLModel, table=True):
+    """One event shown on the live clients, numbered in commit order.
+
+    ``seq`` comes from ``event_counter``, whose row the committing transaction holds locked
+    until it commits: a later number never becomes visible before an earlier one, so a client
+    resuming after ``seq`` cannot skip an event that committed late.
+    """
+
+    __tablename__ = "realtime_event"
+    __table_args__ = (Index("ix_realtime_event_at", "at"),)
+
+    seq: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    type: str = Field(max_length=32)
+    audience: str = Field(sa_type=String(16))  # supervisors, or operator (then operator_id says which)
+    operator_id: int | None = None
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class EventCounter(SQLModel, table=True):
+    """The last ``seq`` given out (one row)."""
+
+    __tablename__ = "event_counter"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Panel(SQLModel, table=True):
+    """An open operator panel (websocket), kept fresh by the process serving it.
+
+    A process that dies stops refreshing ``seen_at``; the presence sweep then treats its
+    panels as gone, as if they had disconnected.
+    """
+
+    __tablename__ = "panel"
+
+    id: str = Field(primary_key=True, max_length=36)
+    operator_id: int = Field(foreign_key="user.id", index=True)
+    process_id: str = Field(max_length=36, index=True)
+    connected_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PublishedQueueStats(SQLModel, table=True):
+    """The queue figures last shown to supervisors, so each change is announced once (by any process)."""
+
+    __tablename__ = "published_queue_stats"
+
+    queue_id: int = Field(foreign_key="queue.id", primary_key=True)
+    stats: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

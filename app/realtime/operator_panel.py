@@ -1,0 +1,116 @@
+"""``/ws/operator``: the operator's softphone panel.
+
+On connect a ``snapshot``; then the operator's own events (``offer`` with the caller's card,
+``offer_revoked``, ``call_update``, ``state``).  The panel's ``accept``/``reject``/``set_state``
+go through the same services as REST, so a ring-all call accepted at once over a socket and
+over REST still has exactly one winner.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from app.auth.models import Role, User
+from app.calls import disposition as calls_disposition
+from app.database import utcnow
+from app.dispatch import offers as dispatch_offers
+from app.operators import service as operators_service
+from app.operators.models import OperatorState
+from app.realtime import cards, presence
+from app.realtime.bus import Event, Subscriber
+from app.realtime.sockets import Socket, authenticate, forward_events, serve_frames
+from schemas.realtime import VERSION, OperatorClientFrame
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+@router.websocket("/ws/operator")
+async def operator_panel(websocket: WebSocket) -> None:
+    app = websocket.app
+    db, settings, bus = app.state.db, app.state.settings, app.state.event_bus
+    user = await authenticate(websocket, db, (Role.operator,))
+    if user is None:
+        return
+    socket = Socket(websocket, settings)
+    subscriber = Subscriber(operator_id=user.id, limit=settings.ws_send_queue_frames)
+    panel_id = str(uuid.uuid4())
+    bus.subscribe(subscriber)
+    seq = bus.last_seq
+    forwarding = None
+    try:
+        await db.run(
+            lambda s: presence.panel_opened(
+                session=s, panel_id=panel_id, operator_id=user.id, process_id=app.state.process_id, now=utcnow()
+            )
+        )
+        async with db.read_session() as session:
+            snapshot = await cards.operator_snapshot(session=session, operator_id=user.id, now=utcnow())
+        await socket.send({"type": "snapshot", "v": VERSION, "seq": seq, **snapshot})
+        forwarding = asyncio.create_task(forward_events(socket, subscriber, enrich=_card_adder(db)))
+        await serve_frames(socket, OperatorClientFrame, lambda frame: _handle(db, user, frame))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        bus.unsubscribe(subscriber)
+        if forwarding is not None:
+            forwarding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await forwarding
+        await asyncio.shield(
+            db.run(lambda s: presence.panel_closed(session=s, panel_id=panel_id, operator_id=user.id, now=utcnow()))
+        )
+
+
+def _card_adder(db):
+    async def enrich(event: Event) -> str:
+        if event.type != "offer":
+            return event.text
+        async with db.read_session() as session:
+            extra = await cards.offer_frame_fields(
+                session=session, offer_id=event.payload["offer_id"], call_id=event.payload["call_id"], now=utcnow()
+            )
+        return json.dumps({**event.frame(), **extra}, separators=(",", ":"))
+
+    return enrich
+
+
+async def _handle(db, user: User, frame) -> dict | None:
+    now = utcnow()
+    match frame.type:
+        case "set_state":
+            state = OperatorState(frame.state)
+            await db.run(lambda s: operators_service.change_state(session=s, operator_id=user.id, state=state, now=now))
+            return {"state": frame.state}
+        case "accept":
+            offer = await db.run(
+                lambda s: dispatch_offers.accept(session=s, offer_id=frame.offer_id, user=user, now=now)
+            )
+            return {"offer_id": offer.id, "call_id": offer.call_id, "status": offer.status}
+        case "reject":
+            offer = await db.run(
+                lambda s: dispatch_offers.reject(session=s, offer_id=frame.offer_id, user=user, now=now)
+            )
+            return {"offer_id": offer.id, "status": offer.status}
+        case "wrap_up_done":
+            await db.run(lambda s: operators_service.finish_wrap_up(session=s, operator_id=user.id, now=now))
+            return {"state": OperatorState.available.value}
+        case "disposition":
+            disposition = await db.run(
+                lambda s: calls_disposition.record(
+                    session=s,
+                    call_id=frame.call_id,
+                    operator_id=user.id,
+                    note=frame.note,
+                    next_step=frame.next_step,
+                    next_step_at=frame.next_step_at,
+                    now=now,
+                )
+            )
+            return {"disposition_id": disposition.id}
+    raise AssertionError(f"unhandled frame {frame.type}")

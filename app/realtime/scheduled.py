@@ -1,0 +1,58 @@
+"""The live clients' timers: panels that went away, callbacks that became overdue, queue figures, retention."""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.callbacks.models import OPEN_STATUSES, Callback
+from app.callbacks.tracking import log_action
+from app.database import Database, utcnow
+from app.realtime import presence, queue_stats
+from app.realtime.models import RealtimeEvent
+
+log = logging.getLogger(__name__)
+
+
+def tick(session: Session, *, grace: timedelta, now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    done = presence.sweep(session=session, now=now, grace=grace)
+    done["callbacks_overdue"] = announce_overdue(session=session, now=now)
+    done["queue_stats"] = queue_stats.publish_changed(session, now)
+    return done
+
+
+def announce_overdue(*, session: Session, now: datetime, limit: int = 500) -> int:
+    """Open callbacks past their due time are announced once, as they become overdue."""
+    due = session.execute(
+        select(Callback)
+        .where(Callback.status.in_(OPEN_STATUSES), Callback.due_at <= now, Callback.overdue_announced_at.is_(None))
+        .order_by(Callback.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    count = 0
+    for callback in due:
+        callback.overdue_announced_at = now
+        log_action(session=session, callback=callback, action="overdue", due_at=callback.due_at.isoformat())
+        count += 1
+    return count
+
+
+def prune(session: Session, *, keep: timedelta, now: datetime | None = None) -> int:
+    """Events older than ``keep`` go; a client resuming from before them gets a fresh snapshot."""
+    now = now or utcnow()
+    return session.execute(delete(RealtimeEvent).where(RealtimeEvent.at < now - keep)).rowcount
+
+
+async def run_tick(*, db: Database, grace_seconds: float) -> None:
+    done = await db.run(lambda session: tick(session, grace=timedelta(seconds=grace_seconds)))
+    if any(value for key, value in done.items() if key != "queue_stats"):
+        log.info("realtime tick: %s", done)
+
+
+async def run_prune(*, db: Database, keep_days: float) -> None:
+    pruned = await db.run(lambda session: prune(session, keep=timedelta(days=keep_days)))
+    if pruned:
+        log.info("pruned %s live-client events older than %s days", pruned, keep_days)

@@ -1,0 +1,169 @@
+"""What the two websockets share: the token check, framed JSON both ways, limits, and the event pump.
+
+Close codes: 4401 missing or bad token, 4403 wrong role, 4008 the client fell behind (resume
+with ``since``).  A bad client frame never closes the socket and never changes anything: it is
+answered with an ``error`` frame.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter, ValidationError
+from starlette.websockets import WebSocketState
+
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.database import Database
+from app.errors import AppError
+from app.realtime.bus import Event, Subscriber
+from app.settings import Settings
+from schemas.realtime import VERSION
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_BEHIND = 4008
+
+_ERROR_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, reason: str, frame_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.code, self.reason, self.frame_id = code, reason, frame_id
+
+
+async def authenticate(websocket: WebSocket, db: Database, roles: tuple[Role, ...]) -> User | None:
+    """Accepts the socket and checks its token (``?token=`` or a bearer header); closes it when refused."""
+    await websocket.accept()
+    token = websocket.query_params.get("token")
+    header = websocket.headers.get("authorization", "")
+    if not token and header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    user = None
+    if token:
+        async with db.read_session() as session:
+            user = await auth_service.authenticate(session=session, token=token)
+    if user is None:
+        await websocket.close(CLOSE_UNAUTHORIZED, "missing or invalid token")
+        return None
+    if user.role not in roles:
+        await websocket.close(CLOSE_FORBIDDEN, f"this needs the role {' or '.join(roles)}")
+        return None
+    return user
+
+
+class Socket:
+    """One accepted websocket: sends are serialized; received frames are size- and rate-limited."""
+
+    def __init__(self, websocket: WebSocket, settings: Settings) -> None:
+        self.websocket = websocket
+        self._lock = asyncio.Lock()
+        self._max_bytes = settings.ws_max_frame_bytes
+        self._rate = settings.ws_messages_per_second
+        self._burst = float(settings.ws_message_burst)
+        self._tokens = self._burst
+        self._refilled = time.monotonic()
+
+    async def send(self, frame: dict | str) -> None:
+        text = frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"), default=str)
+        async with self._lock:
+            await self.websocket.send_text(text)
+
+    async def reply(self, kind: str, frame_id: str | None, **fields) -> None:
+        await self.send({"type": kind, "v": VERSION, "seq": None, "id": frame_id, **fields})
+
+    async def receive(self, frames: TypeAdapter):
+        """The next valid client frame; FrameError for a bad one (the socket stays open)."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            text = (message.get("bytes") or b"").decode("utf-8", "replace")
+        if len(text.encode()) > self._max_bytes:
+            raise FrameError("too_large", f"frames are limited to {self._max_bytes} bytes")
+        if not self._take_token():
+            raise FrameError("rate_limited", f"more than {self._rate:g} frames per second; slow down")
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise FrameError("invalid_frame", f"not JSON: {exc}") from None
+        frame_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        if not isinstance(raw, dict) or "type" not in raw:
+            raise FrameError("invalid_frame", 'a frame is a JSON object with a "type"', frame_id)
+        try:
+            return frames.validate_python(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "frame"
+            code = "unknown_type" if first["type"] == "union_tag_invalid" else "invalid_frame"
+            raise FrameError(code, f"{where}: {first['msg']}", frame_id) from None
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
+        self._refilled = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+async def serve_frames(socket: Socket, frames: TypeAdapter, handle: Callable[[object], Awaitable[dict | None]]) -> None:
+    """Answers every client frame with ``ack`` (or ``pong``) or ``error`` until the client leaves."""
+    while True:
+        try:
+            frame = await socket.receive(frames)
+        except FrameError as exc:
+            await socket.reply("error", exc.frame_id, code=exc.code, reason=exc.reason)
+            continue
+        if frame.type == "ping":
+            await socket.reply("pong", frame.id)
+            continue
+        try:
+            result = await handle(frame)
+        except AppError as exc:
+            code = _ERROR_CODES.get(exc.status_code, "invalid")
+            await socket.reply("error", frame.id, code=code, reason=exc.detail)
+        else:
+            await socket.reply("ack", frame.id, result=result)
+
+
+async def forward_events(
+    socket: Socket,
+    subscriber: Subscriber,
+    *,
+    after: int = 0,
+    enrich: Callable[[Event], Awaitable[str]] | None = None,
+) -> None:
+    """Sends the subscriber's events in order (those after ``after``: a replay may have sent the
+    first ones already); a client that fell behind is disconnected."""
+    behind = asyncio.create_task(subscriber.behind.wait())
+    next_event = None
+    try:
+        while True:
+            next_event = asyncio.create_task(subscriber.queue.get())
+            done, _ = await asyncio.wait({next_event, behind}, return_when=asyncio.FIRST_COMPLETED)
+            if behind in done:
+                next_event.cancel()
+                log.warning("a live client fell %s frames behind: disconnected", subscriber.limit)
+                if socket.websocket.client_state == WebSocketState.CONNECTED:
+                    await socket.websocket.close(CLOSE_BEHIND, "fell behind; reconnect with since")
+                return
+            event = next_event.result()
+            if event.seq <= after:
+                continue
+            await socket.send(await enrich(event) if enrich is not None else event.text)
+    finally:
+        for task in (behind, next_event):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
