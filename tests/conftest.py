@@ -121,6 +121,7 @@ def settings_for(database_url: str) -> Settings:
         zadarma_secret=ZADARMA_SECRET,
         sweep_interval_seconds=3600,
         dispatch_interval_seconds=3600,  # tests fire the dispatch tick themselves, at the moment they choose
+        realtime_interval_seconds=3600,  # ... and the live clients' one
         pbx_command_poll_seconds=0,  # ... and send PBX commands themselves
     )
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FRAME_VERSION = 1
 _PAGE = 1000
+LISTENER_NAME = "callfunnel-events"  # the LISTEN connection, as pg_stat_activity shows it
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ class EventBus:
         while True:
             connection = None
             try:
-                connection = await asyncpg.connect(dsn)
+                connection = await asyncpg.connect(dsn, server_settings={"application_name": LISTENER_NAME})
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, lambda *_: self._wakeup.set())

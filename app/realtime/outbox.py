@@ -117,14 +117,17 @@ def _write(session: Session) -> None:
     session.info[_WRITTEN] = last
 
 
+# Both hooks also fire when a savepoint is released: only the real commit counts.
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if _PENDING in session.info or _CHANGED in session.info:
+    if not session.in_nested_transaction() and (_PENDING in session.info or _CHANGED in session.info):
         _write(session)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     if session.info.pop(_WRITTEN, None) is not None and (database := session.info.get("database")) is not None:
         database.events_committed()
 

@@ -10,7 +10,7 @@ Operators who never opened a panel (softphone and REST only) are not affected.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from app.operators import service as operators_service
@@ -24,6 +24,7 @@ _LOGGED_OUT_FROM = (OperatorState.available, OperatorState.wrap_up, OperatorStat
 
 
 def panel_opened(*, session: Session, panel_id: str, operator_id: int, process_id: str, now: datetime) -> None:
+    _serialize(session, operator_id)
     session.add(Panel(id=panel_id, operator_id=operator_id, process_id=process_id, connected_at=now, seen_at=now))
     lost = session.execute(
         update(Operator)
@@ -36,6 +37,7 @@ def panel_opened(*, session: Session, panel_id: str, operator_id: int, process_i
 
 
 def panel_closed(*, session: Session, panel_id: str, operator_id: int, now: datetime) -> None:
+    _serialize(session, operator_id)
     session.execute(delete(Panel).where(Panel.id == panel_id))
     if not _has_panel(session=session, operator_id=operator_id):
         _lose(session=session, operator_id=operator_id, now=now)
@@ -88,6 +90,13 @@ def _forget_loss(*, session: Session, operator_id: int) -> None:
         .values(panel_lost_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def _serialize(session: Session, operator_id: int) -> None:
+    """One presence change per operator at a time: a panel reopened while the old one is closing
+    must be seen by the close (PostgreSQL; SQLite has one writer)."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('panel'), :id)"), {"id": operator_id})
 
 
 def _has_panel(*, session: Session, operator_id: int) -> bool:

@@ -1,0 +1,222 @@
+"""Live-client benchmark: webhooks in, websocket frames out.
+
+1. 1,000 operator panels and 20 supervisor feeds connected; signed generic-protocol webhooks at
+   100 calls/s: each call is offered to one free operator (``incoming``), then the caller hangs
+   up (``ended``) and the call is missed.  Measured at the client: p50/p99 from sending the
+   ``incoming`` webhook to the ``offer`` frame at the operator's panel, and from sending ``ended``
+   to the ``missed_call`` frame at (all) the supervisors.
+2. 10,000 idle panels (10 per operator): the server's RSS before and after.
+The load generator runs beside the server on the same cores; its CPU time is reported.
+
+Usage: python bench/realtime.py [--rate 100] [--seconds 20] [--operators 1000] [--idle 10000]
+       [--database-url URL]   (default: a fresh SQLite file)
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from bench.routing import GENERIC_SECRET, LINE, cli, generic_post, percentile  # noqa: E402
+from bench.server import free_port, rss_mib, start_server  # noqa: E402
+
+
+def raise_open_files_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = min(hard, 65536) if hard != resource.RLIM_INFINITY else 65536
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+async def set_up(base: str, admin: str, operators: int) -> list[str]:
+    """Operators (offline until their panel says available) in one round-robin queue; returns their tokens."""
+    headers = {"Authorization": f"Bearer {admin}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
+        created = []
+        for n in range(operators):
+            body = {"name": f"op{n}", "extension": str(1000 + n), "wrap_up_seconds": 0}
+            created.append((await http.post("/api/operators", json=body)).raise_for_status().json())
+        queue = {"name": "bench", "numbers": [LINE], "strategy": "round_robin", "sticky": False}
+        queue_id = (await http.post("/api/queues", json=queue)).raise_for_status().json()["id"]
+        members = [{"operator_id": op["id"], "position": p} for p, op in enumerate(created)]
+        (await http.put(f"/api/queues/{queue_id}/members", json=members)).raise_for_status()
+    return [op["token"] for op in created]
+
+
+class Panels:
+    """The operators' panels: each goes available and records when offers arrive."""
+
+    def __init__(self) -> None:
+        self.offers: dict[int, float] = {}  # offer id -> when its frame arrived
+        self.connections = []
+
+    async def open(self, ws: str, token: str) -> None:
+        connection = await connect(f"{ws}/ws/operator?token={token}", max_queue=None, open_timeout=60)
+        self.connections.append(connection)
+        json.loads(await connection.recv())  # snapshot
+        await connection.send(json.dumps({"type": "set_state", "v": 1, "id": "s", "state": "available"}))
+        while json.loads(await connection.recv()).get("id") != "s":  # until the ack
+            pass
+        asyncio.create_task(self._read(connection))
+
+    async def _read(self, connection) -> None:
+        async for text in connection:
+            frame = json.loads(text)
+            if frame["type"] == "offer":
+                self.offers[frame["offer_id"]] = time.perf_counter()
+
+
+class Feeds:
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.missed: dict[str, list[float]] = {}
+
+    async def open(self, ws: str, token: str) -> None:
+        connection = await connect(f"{ws}/ws/supervisor?token={token}", max_queue=None, open_timeout=60)
+        json.loads(await connection.recv())  # snapshot
+        asyncio.create_task(self._read(connection))
+
+    async def _read(self, connection) -> None:
+        async for text in connection:
+            frame = json.loads(text)
+            if frame["type"] == "missed_call":
+                self.missed.setdefault(frame["number"], []).append(time.perf_counter())
+
+
+async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> dict:
+    panels, feeds = Panels(), Feeds(args.supervisors)
+    for chunk in range(0, len(tokens), 100):
+        await asyncio.gather(*(panels.open(ws, t) for t in tokens[chunk : chunk + 100]))
+    for _ in range(args.supervisors):
+        await feeds.open(ws, admin)
+    await asyncio.sleep(1)
+    print("traffic starts", flush=True)
+    offer_latency, missed_latency, sent_incoming, sent_ended = [], [], {}, {}
+    cpu_before = time.process_time()
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as http:
+
+        async def call(n: int) -> None:
+            call_id, number = f"rt-{n}", f"+7901{n:07d}"
+            sent_incoming[call_id] = time.perf_counter()
+            reply = (
+                await generic_post(http, {"event": "incoming", "call_id": call_id, "from": number, "to": LINE})
+            ).json()
+            if reply["route"]["action"] != "ring":
+                return
+            offer_id = reply["route"]["targets"][0]["offer_id"]
+            async with asyncio.timeout(10):
+                while offer_id not in panels.offers:
+                    await asyncio.sleep(0.005)
+            offer_latency.append(panels.offers[offer_id] - sent_incoming[call_id])
+            await asyncio.sleep(0.2)
+            sent_ended[number] = time.perf_counter()
+            await generic_post(http, {"event": "ended", "call_id": call_id, "reason": "caller_hung_up"})
+
+        tasks = []
+        started = time.perf_counter()
+        for n in range(int(args.rate * args.seconds)):
+            tasks.append(asyncio.create_task(call(n)))
+            await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.perf_counter()))
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        lost_offers = sum(isinstance(r, Exception) for r in results)
+        await asyncio.sleep(3)
+    for number, sent in sent_ended.items():
+        for arrived in feeds.missed.get(number, []):
+            missed_latency.append(arrived - sent)
+    return {
+        "calls": len(sent_incoming),
+        "offers": len(offer_latency),
+        "lost": lost_offers,
+        "offer": offer_latency,
+        "missed": missed_latency,
+        "missed_expected": len(sent_ended) * args.supervisors,
+        "cpu": time.process_time() - cpu_before,
+        "elapsed": time.perf_counter() - started,
+    }
+
+
+async def idle_panels(ws: str, tokens: list[str], count: int) -> list:
+    connections = []
+    for chunk in range(0, count, 200):
+        connections += await asyncio.gather(
+            *(
+                connect(f"{ws}/ws/operator?token={tokens[i % len(tokens)]}", open_timeout=120)
+                for i in range(chunk, min(count, chunk + 200))
+            )
+        )
+    return connections
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--operators", type=int, default=1000)
+    parser.add_argument("--supervisors", type=int, default=20)
+    parser.add_argument("--idle", type=int, default=10000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    files = raise_open_files_limit()
+    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='callfunnel-bench-')}/realtime.db"
+    env = {
+        **os.environ,
+        "CALLFUNNEL_DATABASE_URL": url,
+        "CALLFUNNEL_GENERIC_SECRET": GENERIC_SECRET,
+        "CALLFUNNEL_LOG_LEVEL": "WARNING",
+        "CALLFUNNEL_TIMEZONE": "UTC",
+    }
+    admin = cli(env, "user", "add", "bench-admin", "--role", "admin")
+    port = free_port()
+    server = start_server("app.main:app", port, env)
+    base, ws = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
+    try:
+        tokens = asyncio.run(set_up(base, admin, args.operators))
+        before = rss_mib(server.pid)
+        measured = asyncio.run(traffic(base, ws, admin, tokens, args))
+
+        async def idle() -> tuple[float, float]:
+            empty = rss_mib(server.pid)
+            connections = await idle_panels(ws, tokens, args.idle)
+            await asyncio.sleep(2)
+            full = rss_mib(server.pid)
+            for connection in connections:
+                await connection.close()
+            return empty, full
+
+        empty, full = asyncio.run(idle())
+    finally:
+        server.terminate()
+        server.wait(30)
+    kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    ms = 1000
+    offer, missed = measured["offer"], measured["missed"]
+    print(f"{kind}, one uvicorn worker; open-files limit {files}")
+    print(
+        f"  {args.operators} panels + {args.supervisors} supervisors, {args.rate:g} calls/s for {args.seconds:g} s: "
+        f"{measured['calls']} calls, {measured['offers']} offers seen ({measured['lost']} calls without one)"
+    )
+    p50, p99 = percentile(offer, 50) * ms, percentile(offer, 99) * ms
+    print(f"  webhook -> offer at the panel: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(
+        f"  webhook -> missed_call at the supervisors: p50 {percentile(missed, 50) * ms:.1f} ms, "
+        f"p99 {percentile(missed, 99) * ms:.1f} ms ({len(missed)} of {measured['missed_expected']} frames)"
+    )
+    print(f"  load generator CPU: {measured['cpu'] / measured['elapsed'] * 100:.0f} % of one core")
+    print(
+        f"  server RSS: {before:.0f} MiB at start; {empty:.0f} MiB before, {full:.0f} MiB with {args.idle} idle panels"
+    )
+
+
+if __name__ == "__main__":
+    main()
