@@ -8,6 +8,7 @@ Create Date: 2026-12-02 13:30:57.390340
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0003"

@@ -5,7 +5,6 @@ once, in ``seq`` order — also after the listening connection was cut."""
 import json
 import os
 import subprocess
-import sys
 from itertools import count
 
 import asyncpg
