@@ -84,6 +84,7 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+_SQLITE_READERS = 2
 _TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
 _RUN_ATTEMPTS = 3
 
@@ -117,17 +118,26 @@ class Database:
             _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+            self._sync_read_engine = create_engine(
+                url.replace("+aiosqlite", "+pysqlite"),
+                pool_size=_SQLITE_READERS,
+                max_overflow=0,
+                connect_args={"check_same_thread": False},
+            )
+            _configure_sqlite(self._sync_read_engine, begin="BEGIN")
+            self._sync_read_sessions = sessionmaker(self._sync_read_engine, expire_on_commit=False)
+            self._readers = ThreadPoolExecutor(max_workers=_SQLITE_READERS, thread_name_prefix="sqlite-reader")
         else:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             self.read_engine = self.engine
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        self.on_events_committed: Callable[[], None] | None = None
+        self.on_events_committed: Callable[[list[dict]], None] | None = None
 
-    def events_committed(self) -> None:
-        """A transaction committed live-client events (called from whichever thread committed it)."""
+    def events_committed(self, events: list[dict]) -> None:
+        """A transaction committed these live-client events (called from whichever thread committed it)."""
         if self.on_events_committed is not None:
-            self.on_events_committed()
+            self.on_events_committed(events)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -158,6 +168,18 @@ class Database:
         with self._sync_sessions() as session, session.begin():
             return work(session)
 
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """Runs ``work(session)`` in a read-only transaction: on SQLite one hop to a reader thread
+        (instead of one per statement), on PostgreSQL through the greenlet bridge."""
+        if self.is_sqlite:
+            return await asyncio.get_running_loop().run_in_executor(self._readers, self._read_here, work)
+        async with self.read_session() as session:
+            return await session.run_sync(work)
+
+    def _read_here(self, work: Callable[[Session], T]) -> T:
+        with self._sync_read_sessions() as session, session.begin():
+            return work(session)
+
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         async with self._read_sessions() as session:
@@ -169,4 +191,6 @@ class Database:
         if self.is_sqlite:
             await self.read_engine.dispose()
             self._writer.shutdown(wait=True)
+            self._readers.shutdown(wait=True)
             self._sync_engine.dispose()
+            self._sync_read_engine.dispose()

@@ -1,15 +1,16 @@
 """Live-client benchmark: webhooks in, websocket frames out.
 
-1. 1,000 operator panels and 20 supervisor feeds connected; signed generic-protocol webhooks at
-   100 calls/s: each call is offered to one free operator (``incoming``), then the caller hangs
-   up (``ended``) and the call is missed.  Measured at the client: p50/p99 from sending the
-   ``incoming`` webhook to the ``offer`` frame at the operator's panel, and from sending ``ended``
-   to the ``missed_call`` frame at (all) the supervisors.
+1. 1,000 operator panels (in 20 round-robin queues of 50, one line each) and 20 supervisor feeds
+   connected; signed generic-protocol webhooks at 100 calls/s: each call is offered to one free
+   operator (``incoming``), then the caller hangs up (``ended``) and the call is missed.
+   Measured at the client: p50/p99 from sending the ``incoming`` webhook to the ``offer`` frame
+   at the operator's panel, and from sending ``ended`` to the ``missed_call`` frame at (all)
+   the supervisors.
 2. 10,000 idle panels (10 per operator): the server's RSS before and after.
 The load generator runs beside the server on the same cores; its CPU time is reported.
 
-Usage: python bench/realtime.py [--rate 100] [--seconds 20] [--operators 1000] [--idle 10000]
-       [--database-url URL]   (default: a fresh SQLite file)
+Usage: python bench/realtime.py [--rate 100] [--seconds 20] [--operators 1000] [--queues 20]
+       [--supervisors 20] [--idle 10000] [--database-url URL]   (default: a fresh SQLite file)
 """
 
 import argparse
@@ -39,18 +40,25 @@ def raise_open_files_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-async def set_up(base: str, admin: str, operators: int) -> list[str]:
-    """Operators (offline until their panel says available) in one round-robin queue; returns their tokens."""
+def line(queue: int) -> str:
+    return LINE[:-3] + f"{queue:03d}"
+
+
+async def set_up(base: str, admin: str, operators: int, queues: int) -> list[str]:
+    """Operators (offline until their panel says available) spread over round-robin queues, one line
+    each (a sales floor of a thousand works in teams); returns their tokens."""
     headers = {"Authorization": f"Bearer {admin}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
         created = []
         for n in range(operators):
             body = {"name": f"op{n}", "extension": str(1000 + n), "wrap_up_seconds": 0}
             created.append((await http.post("/api/operators", json=body)).raise_for_status().json())
-        queue = {"name": "bench", "numbers": [LINE], "strategy": "round_robin", "sticky": False}
-        queue_id = (await http.post("/api/queues", json=queue)).raise_for_status().json()["id"]
-        members = [{"operator_id": op["id"], "position": p} for p, op in enumerate(created)]
-        (await http.put(f"/api/queues/{queue_id}/members", json=members)).raise_for_status()
+        for q in range(queues):
+            queue = {"name": f"team{q}", "numbers": [line(q)], "strategy": "round_robin", "sticky": False}
+            queue_id = (await http.post("/api/queues", json=queue)).raise_for_status().json()["id"]
+            team = created[q::queues]
+            members = [{"operator_id": op["id"], "position": p} for p, op in enumerate(team)]
+            (await http.put(f"/api/queues/{queue_id}/members", json=members)).raise_for_status()
     return [op["token"] for op in created]
 
 
@@ -102,16 +110,16 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
         await feeds.open(ws, admin)
     await asyncio.sleep(1)
     print("traffic starts", flush=True)
-    offer_latency, missed_latency, sent_incoming, sent_ended = [], [], {}, {}
+    offer_latency, missed_latency, reply_latency, sent_incoming, sent_ended = [], [], [], {}, {}
     cpu_before = time.process_time()
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as http:
 
         async def call(n: int) -> None:
             call_id, number = f"rt-{n}", f"+7901{n:07d}"
             sent_incoming[call_id] = time.perf_counter()
-            reply = (
-                await generic_post(http, {"event": "incoming", "call_id": call_id, "from": number, "to": LINE})
-            ).json()
+            incoming = {"event": "incoming", "call_id": call_id, "from": number, "to": line(n % args.queues)}
+            reply = (await generic_post(http, incoming)).json()
+            reply_latency.append(time.perf_counter() - sent_incoming[call_id])
             if reply["route"]["action"] != "ring":
                 return
             offer_id = reply["route"]["targets"][0]["offer_id"]
@@ -139,6 +147,7 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
         "offers": len(offer_latency),
         "lost": lost_offers,
         "offer": offer_latency,
+        "reply": reply_latency,
         "missed": missed_latency,
         "missed_expected": len(sent_ended) * args.supervisors,
         "cpu": time.process_time() - cpu_before,
@@ -164,6 +173,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--operators", type=int, default=1000)
     parser.add_argument("--supervisors", type=int, default=20)
+    parser.add_argument("--queues", type=int, default=20)
     parser.add_argument("--idle", type=int, default=10000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
@@ -181,7 +191,7 @@ def main() -> None:
     server = start_server("app.main:app", port, env)
     base, ws = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
     try:
-        tokens = asyncio.run(set_up(base, admin, args.operators))
+        tokens = asyncio.run(set_up(base, admin, args.operators, args.queues))
         before = rss_mib(server.pid)
         measured = asyncio.run(traffic(base, ws, admin, tokens, args))
 
@@ -203,11 +213,17 @@ def main() -> None:
     offer, missed = measured["offer"], measured["missed"]
     print(f"{kind}, one uvicorn worker; open-files limit {files}")
     print(
-        f"  {args.operators} panels + {args.supervisors} supervisors, {args.rate:g} calls/s for {args.seconds:g} s: "
+        f"  {args.operators} panels in {args.queues} queues + {args.supervisors} supervisors, "
+        f"{args.rate:g} calls/s for {args.seconds:g} s: "
         f"{measured['calls']} calls, {measured['offers']} offers seen ({measured['lost']} calls without one)"
     )
     p50, p99 = percentile(offer, 50) * ms, percentile(offer, 99) * ms
     print(f"  webhook -> offer at the panel: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    reply = measured["reply"]
+    print(
+        f"  (the webhook's own reply, the routing decision: p50 {percentile(reply, 50) * ms:.1f} ms, "
+        f"p99 {percentile(reply, 99) * ms:.1f} ms)"
+    )
     print(
         f"  webhook -> missed_call at the supervisors: p50 {percentile(missed, 50) * ms:.1f} ms, "
         f"p99 {percentile(missed, 99) * ms:.1f} ms ({len(missed)} of {measured['missed_expected']} frames)"

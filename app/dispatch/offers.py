@@ -287,31 +287,32 @@ def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now
 
 
 def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int, str | None]]:
+    """The queue's free members (and the one last offered, the round-robin pointer), with only the
+    columns the queue's strategy reads: at a thousand members this runs on every offer."""
+    free = (Operator.state == OperatorState.available) & Operator.panel_lost_at.is_(None)
+    wants_skills = queue.skill is not None or queue.strategy == Strategy.skill_priority
+    wants_idle = queue.strategy == Strategy.longest_idle
+    columns = [Operator.user_id, QueueMember.position, free.label("free"), User.extension]
+    columns += [Operator.skills] if wants_skills else []
+    columns += [Operator.idle_since] if wants_idle else []
     rows = session.execute(
-        select(
-            Operator.user_id,
-            QueueMember.position,
-            Operator.state,
-            Operator.skills,
-            Operator.idle_since,
-            User.extension,
-            Operator.panel_lost_at,
-        )
+        select(*columns)
         .join(QueueMember, QueueMember.operator_id == Operator.user_id)
         .join(User, User.id == Operator.user_id)
         .where(QueueMember.queue_id == queue.id, User.extension.is_not(None))  # no extension: nothing to ring
+        .where(free | (Operator.user_id == queue.last_offered_id))
     ).all()
     members = [
         Member(
-            operator_id=op,
-            position=pos,
-            available=state == OperatorState.available and panel_lost_at is None,
-            skills=skills or {},
-            idle_since=idle,
+            operator_id=row.user_id,
+            position=row.position,
+            available=bool(row.free),
+            skills=(row.skills or {}) if wants_skills else {},
+            idle_since=row.idle_since if wants_idle else None,
         )
-        for op, pos, state, skills, idle, _, panel_lost_at in rows
+        for row in rows
     ]
-    return members, {row[0]: row[5] for row in rows}
+    return members, {row.user_id: row.extension for row in rows}
 
 
 def _sticky(*, session: Session, entry: QueueEntry, now: datetime, extensions: dict) -> Sticky | None:

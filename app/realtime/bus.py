@@ -1,10 +1,10 @@
-"""The process's event bus: reads committed events in ``seq`` order and hands them to its sockets.
+"""The process's event bus: hands committed events to its sockets, each once, in ``seq`` order.
 
-Every process runs one pump.  It is woken when this process commits events, by PostgreSQL's
-``NOTIFY`` when another process does, and by a slow poll in case a notification was lost
-(the listening connection dropped, or several processes share a SQLite file).  Whatever woke
-it, it reads the rows after the last ``seq`` it delivered, so every socket gets every event
-exactly once and in order, whichever process committed it.
+Events this process commits are handed over directly when they follow the last one delivered.
+Anything else — a gap left by another process's commit, a ``NOTIFY`` from PostgreSQL, the slow
+poll in case a notification was lost (the listening connection dropped, or several processes
+share a SQLite file) — makes the pump read the rows after the last ``seq`` it delivered.  So
+every socket gets every event exactly once and in order, whichever process committed it.
 """
 
 import asyncio
@@ -48,8 +48,8 @@ class Event:
         return json.dumps(self.frame(), separators=(",", ":"))
 
     @classmethod
-    def from_row(cls, row: RealtimeEvent) -> "Event":
-        return cls(row.seq, row.type, row.audience, row.operator_id, row.at, row.payload)
+    def from_row(cls, row: dict) -> "Event":
+        return cls(row["seq"], row["type"], row["audience"], row["operator_id"], row["at"], row["payload"])
 
 
 @dataclass(eq=False)
@@ -102,10 +102,18 @@ class EventBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def wake(self) -> None:
-        """Thread-safe: the SQLite writer thread calls it after a commit."""
+    def wake(self, committed: list[dict]) -> None:
+        """This process committed these events (thread-safe: the SQLite writer thread calls it)."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wakeup.set)
+            self._loop.call_soon_threadsafe(self._committed, committed)
+
+    def _committed(self, rows: list[dict]) -> None:
+        if rows[0]["seq"] != self.last_seq + 1:
+            self._wakeup.set()  # another process's events (or a commit that finished first) come between
+            return
+        for row in rows:
+            self._deliver(Event.from_row(row))
+        self.last_seq = rows[-1]["seq"]
 
     def subscribe(self, subscriber: Subscriber) -> None:
         if subscriber.operator_id is None:
@@ -122,19 +130,17 @@ class EventBus:
                 del self._operators[subscriber.operator_id]
 
     async def newest_seq(self) -> int:
-        async with self.db.read_session() as session:
-            return (await session.execute(select(func.max(RealtimeEvent.seq)))).scalar_one() or 0
+        return await self.db.read(lambda s: s.execute(select(func.max(RealtimeEvent.seq))).scalar_one() or 0)
 
     async def oldest_seq(self) -> int | None:
-        async with self.db.read_session() as session:
-            return (await session.execute(select(func.min(RealtimeEvent.seq)))).scalar_one()
+        return await self.db.read(lambda s: s.execute(select(func.min(RealtimeEvent.seq))).scalar_one())
 
     async def read_after(self, seq: int, *, audience: str | None = None, limit: int = _PAGE) -> list[Event]:
-        query = select(RealtimeEvent).where(RealtimeEvent.seq > seq).order_by(RealtimeEvent.seq).limit(limit)
+        table = RealtimeEvent.__table__
+        query = select(table).where(table.c.seq > seq).order_by(table.c.seq).limit(limit)
         if audience is not None:
-            query = query.where(RealtimeEvent.audience == audience)
-        async with self.db.read_session() as session:
-            return [Event.from_row(row) for row in (await session.execute(query)).scalars()]
+            query = query.where(table.c.audience == audience)
+        return await self.db.read(lambda s: [Event.from_row(row._mapping) for row in s.execute(query)])
 
     def _deliver(self, event: Event) -> None:
         if event.audience == SUPERVISORS:
@@ -155,13 +161,18 @@ class EventBus:
             try:
                 while events := await self.read_after(self.last_seq):
                     for event in events:
-                        self._deliver(event)
-                        self.last_seq = event.seq
+                        if event.seq > self.last_seq:  # (handed over directly while we read)
+                            self._deliver(event)
+                            self.last_seq = event.seq
                     if len(events) < _PAGE:
                         break
             except Exception:
                 log.exception("event bus: reading events failed; trying again")
                 await asyncio.sleep(self.poll_seconds)
+
+    def _notified(self, _connection, _pid, _channel, payload: str) -> None:
+        if not payload.isdigit() or int(payload) > self.last_seq:  # (our own commits are handed over directly)
+            self._wakeup.set()
 
     async def _listen(self) -> None:
         """PostgreSQL: one dedicated connection LISTENs; after it drops, it reconnects and the pump
@@ -174,7 +185,7 @@ class EventBus:
                 connection = await asyncpg.connect(dsn, server_settings={"application_name": LISTENER_NAME})
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await connection.add_listener(CHANNEL, lambda *_: self._wakeup.set())
+                await connection.add_listener(CHANNEL, self._notified)
                 self._wakeup.set()  # whatever committed while we were not listening
                 await lost.wait()
                 log.warning("event bus: the LISTEN connection dropped; reconnecting")

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.callbacks.models import OPEN_STATUSES, Callback
@@ -19,15 +19,15 @@ from app.realtime.outbox import operator_state_payload
 RECENT_CALLS = 5
 
 
-async def caller_card(*, session: AsyncSession, call_id: int) -> dict:
+def caller_card(*, session: Session, call_id: int) -> dict:
     """The caller's CRM card: contact, owner, VIP, last calls with outcomes and operators, open callbacks."""
-    call = await session.get(Call, call_id)
-    contact = await session.get(Contact, call.contact_id) if call.contact_id else None
-    owner = await session.get(User, contact.owner_id) if contact and contact.owner_id else None
+    call = session.get(Call, call_id)
+    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    owner = session.get(User, contact.owner_id) if contact and contact.owner_id else None
     recent = []
     callbacks = []
     if call.number:
-        rows = await session.execute(
+        rows = session.execute(
             select(Call, User.name)
             .outerjoin(User, User.id == Call.operator_id)
             .where(Call.number == call.number, Call.id != call.id)
@@ -44,7 +44,7 @@ async def caller_card(*, session: AsyncSession, call_id: int) -> dict:
             }
             for past, operator_name in rows.all()
         ]
-        callbacks = await _open_callbacks(session, Callback.phone == call.number)
+        callbacks = _open_callbacks(session, Callback.phone == call.number)
     return {
         "number": call.number or call.number_raw,
         "contact": None
@@ -63,29 +63,29 @@ async def caller_card(*, session: AsyncSession, call_id: int) -> dict:
     }
 
 
-async def offer_frame_fields(*, session: AsyncSession, offer_id: int, call_id: int, now: datetime) -> dict:
+def offer_frame_fields(*, session: Session, offer_id: int, call_id: int, now: datetime) -> dict:
     """What an ``offer`` event gains on its way to the panel: the wait so far and the caller's card."""
     entered_at = (
-        await session.execute(
+        session.execute(
             select(QueueEntry.entered_at).join(Offer, Offer.entry_id == QueueEntry.id).where(Offer.id == offer_id)
         )
     ).scalar_one_or_none()
     return {
         "waited_seconds": round((now - entered_at).total_seconds(), 1) if entered_at else None,
-        "card": await caller_card(session=session, call_id=call_id),
+        "card": caller_card(session=session, call_id=call_id),
     }
 
 
-async def operator_snapshot(*, session: AsyncSession, operator_id: int, now: datetime) -> dict:
+def operator_snapshot(*, session: Session, operator_id: int, now: datetime) -> dict:
     """The panel's starting point: the operator's state, the offer ringing, the call in progress, their callbacks."""
     user, operator = (
-        await session.execute(
+        session.execute(
             select(User, Operator).join(Operator, Operator.user_id == User.id).where(User.id == operator_id)
         )
     ).one()
     offer = None
     ringing = (
-        await session.execute(
+        session.execute(
             select(Offer, Queue, QueueEntry.entered_at)
             .join(QueueEntry, QueueEntry.id == Offer.entry_id)
             .join(Queue, Queue.id == QueueEntry.queue_id)
@@ -104,49 +104,47 @@ async def operator_snapshot(*, session: AsyncSession, operator_id: int, now: dat
             "entered_at": entered_at.isoformat(),
             "expires_at": row.expires_at.isoformat(),
             "rule": row.rule,
-            **await offer_frame_fields(session=session, offer_id=row.id, call_id=row.call_id, now=now),
+            **offer_frame_fields(session=session, offer_id=row.id, call_id=row.call_id, now=now),
         }
     call = None
     if operator.call_id is not None and operator.offer_id is None:
-        current = await session.get(Call, operator.call_id)
+        current = session.get(Call, operator.call_id)
         call = {
             "call_id": current.id,
             "number": current.number or current.number_raw,
             "state": current.state,
             "started_at": current.started_at.isoformat(),
-            "card": await caller_card(session=session, call_id=current.id),
+            "card": caller_card(session=session, call_id=current.id),
         }
     return {
         "operator": operator_state_payload(user, operator),
         "offer": offer,
         "call": call,
-        "callbacks": await _open_callbacks(session, Callback.assignee_id == operator_id),
+        "callbacks": _open_callbacks(session, Callback.assignee_id == operator_id),
     }
 
 
-async def supervisor_snapshot(*, session: AsyncSession, now: datetime) -> dict:
+def supervisor_snapshot(*, session: Session, now: datetime) -> dict:
     """The supervisors' starting point: open callbacks, the agent board, the queues' figures."""
     callbacks = (
-        await session.execute(
+        session.execute(
             select(Callback)
             .where(Callback.status.in_(OPEN_STATUSES))
             .order_by(Callback.due_at, Callback.id)
             .limit(1000)
         )
     ).scalars()
-    operators = await session.execute(
-        select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name)
-    )
-    queues = (await session.execute(select(Queue).order_by(Queue.name))).scalars().all()
+    operators = session.execute(select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name))
+    queues = (session.execute(select(Queue).order_by(Queue.name))).scalars().all()
     return {
         "callbacks": [callback_payload(callback) for callback in callbacks],
         "operators": [operator_state_payload(user, operator) for user, operator in operators.all()],
-        "queues": [await session.run_sync(queue_stats.compute, queue, now) for queue in queues],
+        "queues": [queue_stats.compute(session, queue, now) for queue in queues],
     }
 
 
-async def _open_callbacks(session: AsyncSession, *where) -> list[dict]:
-    rows = await session.execute(
+def _open_callbacks(session: Session, *where) -> list[dict]:
+    rows = session.execute(
         select(Callback).where(Callback.status.in_(OPEN_STATUSES), *where).order_by(Callback.due_at).limit(20)
     )
     return [

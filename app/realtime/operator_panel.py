@@ -49,8 +49,7 @@ async def operator_panel(websocket: WebSocket) -> None:
                 session=s, panel_id=panel_id, operator_id=user.id, process_id=app.state.process_id, now=utcnow()
             )
         )
-        async with db.read_session() as session:
-            snapshot = await cards.operator_snapshot(session=session, operator_id=user.id, now=utcnow())
+        snapshot = await db.read(lambda s: cards.operator_snapshot(session=s, operator_id=user.id, now=utcnow()))
         await socket.send({"type": "snapshot", "v": VERSION, "seq": seq, **snapshot})
         forwarding = asyncio.create_task(forward_events(socket, subscriber, enrich=_card_adder(db)))
         await serve_frames(socket, OperatorClientFrame, lambda frame: _handle(db, user, frame))
@@ -71,10 +70,10 @@ def _card_adder(db):
     async def enrich(event: Event) -> str:
         if event.type != "offer":
             return event.text
-        async with db.read_session() as session:
-            extra = await cards.offer_frame_fields(
-                session=session, offer_id=event.payload["offer_id"], call_id=event.payload["call_id"], now=utcnow()
-            )
+        offer_id, call_id = event.payload["offer_id"], event.payload["call_id"]
+        extra = await db.read(
+            lambda s: cards.offer_frame_fields(session=s, offer_id=offer_id, call_id=call_id, now=utcnow())
+        )
         return json.dumps({**event.frame(), **extra}, separators=(",", ":"))
 
     return enrich

@@ -105,16 +105,14 @@ def _write(session: Session) -> None:
     ).scalar_one()
     now: datetime = utcnow()
     first = last - len(pending) + 1
-    session.execute(
-        insert(RealtimeEvent),
-        [
-            {"seq": first + i, "type": t, "audience": a, "operator_id": op, "at": now, "payload": payload}
-            for i, (t, a, op, payload) in enumerate(pending)
-        ],
-    )
+    rows = [
+        {"seq": first + i, "type": t, "audience": a, "operator_id": op, "at": now, "payload": payload}
+        for i, (t, a, op, payload) in enumerate(pending)
+    ]
+    session.execute(insert(RealtimeEvent), rows)
     if session.bind.dialect.name == "postgresql":
         session.execute(select(func.pg_notify(CHANNEL, str(last))))
-    session.info[_WRITTEN] = last
+    session.info[_WRITTEN] = rows
 
 
 # Both hooks also fire when a savepoint is released: only the real commit counts.
@@ -128,8 +126,9 @@ def _before_commit(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
-    if session.info.pop(_WRITTEN, None) is not None and (database := session.info.get("database")) is not None:
-        database.events_committed()
+    rows = session.info.pop(_WRITTEN, None)
+    if rows is not None and (database := session.info.get("database")) is not None:
+        database.events_committed(rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")

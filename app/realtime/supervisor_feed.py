@@ -59,8 +59,7 @@ async def _catch_up(socket: Socket, bus: EventBus, since: int | None, *, reset: 
                 await socket.send(event.text)
                 sent = event.seq
         return max(sent, newest)
-    async with bus.db.read_session() as session:
-        snapshot = await cards.supervisor_snapshot(session=session, now=utcnow())
+    snapshot = await bus.db.read(lambda s: cards.supervisor_snapshot(session=s, now=utcnow()))
     await socket.send({"type": "snapshot", "v": VERSION, "seq": newest, "reset": reset, **snapshot})
     return newest
 
