@@ -4,6 +4,7 @@ queue figures; resuming with ``since`` misses nothing; only committed changes ar
 from datetime import timedelta
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from app.auth.models import Role
 from app.database import utcnow
@@ -150,3 +151,46 @@ async def test_a_rolled_back_change_is_never_shown(live, desk):
     frames = [await feed.next("missed_call")] + await feed.quiet()
     assert [f["call_id"] for f in frames if f["type"] == "missed_call"] != [0]
     assert 0 not in [f.get("call_id") for f in frames]
+
+
+async def test_a_supervisor_who_falls_behind_is_disconnected_and_resumes_with_since(settings):
+    async with serving(settings.model_copy(update={"ws_send_queue_frames": 1})) as live:
+        desk = Desk(live.cf, await live.cf.user("sam", Role.supervisor))
+        await desk.operator("101", state="offline")
+        await desk.queue(["101"])
+        feed = await live.feed(desk.sup["headers"])
+        last = (await feed.next("snapshot"))["seq"]
+        await _miss(desk, "burst", "+79001110001")  # one commit, more events than the socket may queue
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                frame = await feed.next(timeout=5)
+                last = frame["seq"]
+        assert closed.value.rcvd.code == 4008
+        feed = await live.feed(desk.sup["headers"], since=last)
+        resumed = [await feed.next()]
+        while resumed[-1]["type"] != "callback_update":
+            resumed.append(await feed.next())
+        assert "snapshot" not in [f["type"] for f in resumed]
+        assert [f["number"] for f in resumed if f["type"] == "missed_call"] in ([], ["+79001110001"])
+
+
+async def test_numbers_and_replay_survive_a_restart(settings):
+    async with serving(settings) as live:
+        desk = Desk(live.cf, await live.cf.user("sam", Role.supervisor))
+        await desk.operator("101", state="offline")
+        await desk.queue(["101"])
+        feed = await live.feed(desk.sup["headers"])
+        await feed.next("snapshot")
+        await _miss(desk, "before", "+79001110001")
+        last = (await feed.next("missed_call"))["seq"]
+        await _miss(desk, "unseen", "+79001110002")  # committed, never read before the restart
+    async with serving(settings) as live:
+        desk.cf = live.cf
+        await _miss(desk, "after", "+79001110003")
+        feed = await live.feed(desk.sup["headers"], since=last)
+        numbers = []
+        while len(numbers) < 2:
+            frame = await feed.next("missed_call")
+            assert frame["seq"] > last
+            numbers.append(frame["number"])
+        assert numbers == ["+79001110002", "+79001110003"]
