@@ -156,14 +156,19 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
 
 
 async def idle_panels(ws: str, tokens: list[str], count: int) -> list:
+    """Opens ``count`` panels (200 at a time); returns those that got their snapshot."""
+
+    async def panel(token: str):
+        connection = await connect(f"{ws}/ws/operator?token={token}", open_timeout=120)
+        frame = json.loads(await asyncio.wait_for(connection.recv(), 120))
+        return connection if frame["type"] == "snapshot" else None
+
     connections = []
     for chunk in range(0, count, 200):
-        connections += await asyncio.gather(
-            *(
-                connect(f"{ws}/ws/operator?token={tokens[i % len(tokens)]}", open_timeout=120)
-                for i in range(chunk, min(count, chunk + 200))
-            )
+        opened = await asyncio.gather(
+            *(panel(tokens[i % len(tokens)]) for i in range(chunk, min(count, chunk + 200))), return_exceptions=True
         )
+        connections += [c for c in opened if c is not None and not isinstance(c, BaseException)]
     return connections
 
 
@@ -202,9 +207,9 @@ def main() -> None:
             full = rss_mib(server.pid)
             for connection in connections:
                 await connection.close()
-            return empty, full
+            return empty, full, len(connections)
 
-        empty, full = asyncio.run(idle())
+        empty, full, opened = asyncio.run(idle())
     finally:
         server.terminate()
         server.wait(30)

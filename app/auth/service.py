@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
@@ -20,10 +20,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def holder_of(token: str) -> Select:
+    """The query for the user holding this token, if it is current."""
+    return select(User).where(User.token_digest == token_digest(token))
+
+
 async def authenticate(*, session: AsyncSession, token: str) -> User | None:
     """The user holding this token, if it is current."""
-    query = select(User).where(User.token_digest == token_digest(token))
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(holder_of(token))).scalar_one_or_none()
 
 
 async def get_by_name(*, session: AsyncSession, name: str) -> User:

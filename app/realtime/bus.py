@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -56,24 +57,28 @@ class Event:
 class Subscriber:
     """One socket's place on the bus: a bounded queue of events for it.
 
-    A socket that does not keep up (its queue full) is marked ``behind``; its connection closes
-    it, and the client resumes with ``since`` (a supervisor) or a fresh snapshot (a panel)."""
+    A socket that does not keep up (its queue full) is ``behind``: ``on_behind`` is called once
+    (its connection closes it) and the client resumes with ``since`` (a supervisor) or a fresh
+    snapshot (a panel)."""
 
     operator_id: int | None = None  # the panel's operator; None for a supervisor feed
     limit: int = 1000
+    on_behind: Callable[[], None] | None = None
     queue: asyncio.Queue = field(init=False)
-    behind: asyncio.Event = field(default_factory=asyncio.Event)
+    behind: bool = False
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.limit)
 
     def push(self, event: Event) -> None:
-        if self.behind.is_set():
+        if self.behind:
             return
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            self.behind.set()
+            self.behind = True
+            if self.on_behind is not None:
+                self.on_behind()
 
 
 class EventBus:

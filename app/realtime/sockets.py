@@ -6,7 +6,6 @@ answered with an ``error`` frame.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -48,8 +47,7 @@ async def authenticate(websocket: WebSocket, db: Database, roles: tuple[Role, ..
         token = header[7:].strip()
     user = None
     if token:
-        async with db.read_session() as session:
-            user = await auth_service.authenticate(session=session, token=token)
+        user = await db.read(lambda session: session.execute(auth_service.holder_of(token)).scalar_one_or_none())
     if user is None:
         await websocket.close(CLOSE_UNAUTHORIZED, "missing or invalid token")
         return None
@@ -144,26 +142,22 @@ async def forward_events(
     enrich: Callable[[Event], Awaitable[str]] | None = None,
 ) -> None:
     """Sends the subscriber's events in order (those after ``after``: a replay may have sent the
-    first ones already); a client that fell behind is disconnected."""
-    behind = asyncio.create_task(subscriber.behind.wait())
-    next_event = None
+    first ones already); a client that falls behind is disconnected."""
+    subscriber.on_behind = lambda: _closing.add(asyncio.create_task(_disconnect_behind(socket, subscriber)))
+    while True:
+        event = await subscriber.queue.get()
+        if event.seq <= after:
+            continue
+        await socket.send(await enrich(event) if enrich is not None else event.text)
+
+
+_closing: set[asyncio.Task] = set()  # (a task must be referenced until it is done)
+
+
+async def _disconnect_behind(socket: Socket, subscriber: Subscriber) -> None:
+    log.warning("a live client fell %s frames behind: disconnected", subscriber.limit)
     try:
-        while True:
-            next_event = asyncio.create_task(subscriber.queue.get())
-            done, _ = await asyncio.wait({next_event, behind}, return_when=asyncio.FIRST_COMPLETED)
-            if behind in done:
-                next_event.cancel()
-                log.warning("a live client fell %s frames behind: disconnected", subscriber.limit)
-                if socket.websocket.client_state == WebSocketState.CONNECTED:
-                    await socket.websocket.close(CLOSE_BEHIND, "fell behind; reconnect with since")
-                return
-            event = next_event.result()
-            if event.seq <= after:
-                continue
-            await socket.send(await enrich(event) if enrich is not None else event.text)
+        if socket.websocket.client_state == WebSocketState.CONNECTED:
+            await socket.websocket.close(CLOSE_BEHIND, "fell behind; reconnect with since")
     finally:
-        for task in (behind, next_event):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        _closing.discard(asyncio.current_task())
