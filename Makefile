@@ -31,3 +31,4 @@ test-postgres: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/realtime.py

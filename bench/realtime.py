@@ -110,7 +110,7 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
         await feeds.open(ws, admin)
     await asyncio.sleep(1)
     print("traffic starts", flush=True)
-    offer_latency, missed_latency, reply_latency, sent_incoming, sent_ended = [], [], [], {}, {}
+    offer_latency, missed_latency, reply_latency, after_reply, sent_incoming, sent_ended = [], [], [], [], {}, {}
     cpu_before = time.process_time()
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as http:
 
@@ -119,7 +119,8 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
             sent_incoming[call_id] = time.perf_counter()
             incoming = {"event": "incoming", "call_id": call_id, "from": number, "to": line(n % args.queues)}
             reply = (await generic_post(http, incoming)).json()
-            reply_latency.append(time.perf_counter() - sent_incoming[call_id])
+            replied = time.perf_counter()
+            reply_latency.append(replied - sent_incoming[call_id])
             if reply["route"]["action"] != "ring":
                 return
             offer_id = reply["route"]["targets"][0]["offer_id"]
@@ -127,6 +128,7 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
                 while offer_id not in panels.offers:
                     await asyncio.sleep(0.005)
             offer_latency.append(panels.offers[offer_id] - sent_incoming[call_id])
+            after_reply.append(panels.offers[offer_id] - replied)
             await asyncio.sleep(0.2)
             sent_ended[number] = time.perf_counter()
             await generic_post(http, {"event": "ended", "call_id": call_id, "reason": "caller_hung_up"})
@@ -148,6 +150,7 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
         "lost": lost_offers,
         "offer": offer_latency,
         "reply": reply_latency,
+        "after_reply": after_reply,
         "missed": missed_latency,
         "missed_expected": len(sent_ended) * args.supervisors,
         "cpu": time.process_time() - cpu_before,
@@ -225,9 +228,11 @@ def main() -> None:
     p50, p99 = percentile(offer, 50) * ms, percentile(offer, 99) * ms
     print(f"  webhook -> offer at the panel: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     reply = measured["reply"]
+    after = measured["after_reply"]
     print(
         f"  (the webhook's own reply, the routing decision: p50 {percentile(reply, 50) * ms:.1f} ms, "
-        f"p99 {percentile(reply, 99) * ms:.1f} ms)"
+        f"p99 {percentile(reply, 99) * ms:.1f} ms; the offer frame after that reply: "
+        f"p50 {percentile(after, 50) * ms:.1f} ms, p99 {percentile(after, 99) * ms:.1f} ms)"
     )
     print(
         f"  webhook -> missed_call at the supervisors: p50 {percentile(missed, 50) * ms:.1f} ms, "
