@@ -153,7 +153,7 @@ class OfferRevoked(ServerFrame):
 class CallUpdate(ServerFrame):
     type: Literal["call_update"]
     call_id: int
-    status: Literal["connected", "ended"]
+    status: Literal["connected", "held", "talking", "ended"]  # talking: back from hold
     number: str | None
     outcome: str | None
 

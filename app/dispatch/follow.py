@@ -25,7 +25,7 @@ from schemas.pbx_events import Direction, EndReason, LegKind, LegState
 log = logging.getLogger(__name__)
 
 _DECLINED = {EndReason.busy.value, EndReason.rejected.value}
-_STEPS = ("ringing", "talking", "ended", "missed")
+_RANK = {"ringing": 0, "talking": 1, "held": 1, "ended": 2, "missed": 2}  # held <-> talking both ways
 _OWN_CALL_KINDS = (LegKind.external, LegKind.initiator)  # legs where the operator is the one calling
 
 
@@ -112,10 +112,12 @@ def _follow_leg(
 ) -> None:
     if leg.state == LegState.disconnected:
         target = "ended" if leg.connected_at else "missed"
+    elif leg.connected_at:
+        target = "held" if leg.state == LegState.on_hold else "talking"
     else:
-        target = "talking" if leg.connected_at else "ringing"
+        target = "ringing"
     done = leg.dispatch_step
-    if done == target or (done is not None and _STEPS.index(done) > _STEPS.index(target)):
+    if done == target or (done is not None and _RANK[done] > _RANK[target]):
         return
     offer = _offer_for(session=session, call=call, leg=leg, operator_id=operator_id)
     if target == "ringing":
@@ -123,11 +125,13 @@ def _follow_leg(
             session=session, operator_id=operator_id, call_id=call.id, now=now
         ):
             _flag_if_busy(session=session, call=call, operator_id=operator_id, now=now)
-    elif target in ("talking", "ended"):
-        if done != "talking":
+    elif target in ("talking", "held", "ended"):
+        if done not in ("talking", "held"):
             _answered(session=session, call=call, entry=entry, offer=offer, operator_id=operator_id, now=now)
         if target == "ended":
             operator_state.end_call(session=session, operator_id=operator_id, call_id=call.id, now=now)
+        elif done in ("talking", "held"):  # on hold, or back from it
+            operator_state.announce_call(session, operator_id, call.id, target)
     elif offer is not None and offer.status == OfferStatus.ringing:
         status = OfferStatus.rejected if leg.end_reason in _DECLINED else OfferStatus.no_answer
         dispatch_offers.end_offer(

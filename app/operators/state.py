@@ -102,7 +102,7 @@ def start_call(*, session: Session, operator_id: int, call_id: int, now: datetim
         state_since=now,
     )
     if started:
-        _call_update(session, operator_id, call_id, "connected")
+        announce_call(session, operator_id, call_id, "connected")
     return started
 
 
@@ -127,11 +127,13 @@ def end_call(*, session: Session, operator_id: int, call_id: int, now: datetime)
         state_since=now,
     )
     if ended:
-        _call_update(session, operator_id, call_id, "ended")
+        announce_call(session, operator_id, call_id, "ended")
     return ended
 
 
-def _call_update(session: Session, operator_id: int, call_id: int, status: str) -> None:
+def announce_call(session: Session, operator_id: int, call_id: int, status: str) -> None:
+    """Tells the operator's panels what became of their call: connected, held, talking (back from
+    hold), ended."""
     number, outcome = session.execute(select(Call.number, Call.outcome).where(Call.id == call_id)).one()
     payload = {"call_id": call_id, "status": status, "number": number, "outcome": outcome}
     outbox.publish(session, "call_update", payload, operator_id=operator_id)

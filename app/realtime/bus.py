@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.database import Database
-from app.realtime.models import OPERATOR, SUPERVISORS, RealtimeEvent
+from app.realtime.models import OPERATOR, SUPERVISORS, EventCounter, RealtimeEvent
 from app.realtime.outbox import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,8 @@ class EventBus:
                 del self._operators[subscriber.operator_id]
 
     async def newest_seq(self) -> int:
-        return await self.db.read(lambda s: s.execute(select(func.max(RealtimeEvent.seq))).scalar_one() or 0)
+        """The last ``seq`` committed (kept or already pruned)."""
+        return await self.db.read(lambda s: s.execute(select(EventCounter.seq)).scalar_one())
 
     async def oldest_seq(self) -> int | None:
         return await self.db.read(lambda s: s.execute(select(func.min(RealtimeEvent.seq))).scalar_one())

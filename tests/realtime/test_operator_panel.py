@@ -254,3 +254,20 @@ async def _close_code(url: str) -> int:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     return closed.value.rcvd.code
+
+
+async def test_the_panel_follows_the_call_on_and_off_hold(live, desk):
+    op = await desk.operator("101")
+    await desk.queue(["101"])
+    panel = await live.panel(op["headers"])
+    await panel.next("snapshot")
+    await desk.incoming("held")
+    await panel.next("offer")
+    await desk.answer("held", "101")
+    for event in ("hold", "hold", "unhold"):  # (the repeated hold changes nothing)
+        await desk.pbx(event, "held", extension="101")
+        await live.cf.settle()
+    await desk.hang_up("held")
+    updates = [await panel.next("call_update") for _ in range(4)]
+    assert [u["status"] for u in updates] == ["connected", "held", "talking", "ended"]
+    assert updates[-1]["outcome"] in (None, "answered")
