@@ -7,12 +7,11 @@ over REST still has exactly one winner.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from app.auth.models import Role, User
 from app.calls import disposition as calls_disposition
@@ -22,7 +21,7 @@ from app.operators import service as operators_service
 from app.operators.models import OperatorState
 from app.realtime import cards, presence
 from app.realtime.bus import Event, Subscriber
-from app.realtime.sockets import Socket, authenticate, forward_events, serve_frames
+from app.realtime.sockets import Socket, authenticate, on_the_bus, serve
 from schemas.realtime import VERSION, OperatorClientFrame
 
 log = logging.getLogger(__name__)
@@ -40,30 +39,23 @@ async def operator_panel(websocket: WebSocket) -> None:
     socket = Socket(websocket, settings)
     subscriber = Subscriber(operator_id=user.id, limit=settings.ws_send_queue_frames)
     panel_id = str(uuid.uuid4())
-    bus.subscribe(subscriber)
-    seq = bus.last_seq
-    forwarding = None
-    try:
-        await db.run(
-            lambda s: presence.panel_opened(
-                session=s, panel_id=panel_id, operator_id=user.id, process_id=app.state.process_id, now=utcnow()
+    async with on_the_bus(bus, subscriber):
+        seq = bus.last_seq
+        try:
+            await db.run(
+                lambda s: presence.panel_opened(
+                    session=s, panel_id=panel_id, operator_id=user.id, process_id=app.state.process_id, now=utcnow()
+                )
             )
-        )
-        snapshot = await db.read(lambda s: cards.operator_snapshot(session=s, operator_id=user.id, now=utcnow()))
-        await socket.send({"type": "snapshot", "v": VERSION, "seq": seq, **snapshot})
-        forwarding = asyncio.create_task(forward_events(socket, subscriber, enrich=_card_adder(db)))
-        await serve_frames(socket, OperatorClientFrame, lambda frame: _handle(db, user, frame))
-    except WebSocketDisconnect:
-        pass
-    finally:
-        bus.unsubscribe(subscriber)
-        if forwarding is not None:
-            forwarding.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await forwarding
-        await asyncio.shield(
-            db.run(lambda s: presence.panel_closed(session=s, panel_id=panel_id, operator_id=user.id, now=utcnow()))
-        )
+            snapshot = await db.read(lambda s: cards.operator_snapshot(session=s, operator_id=user.id, now=utcnow()))
+            await socket.send({"type": "snapshot", "v": VERSION, "seq": seq, **snapshot})
+            await serve(
+                socket, subscriber, OperatorClientFrame, lambda frame: _handle(db, user, frame), enrich=_card_adder(db)
+            )
+        finally:
+            await asyncio.shield(
+                db.run(lambda s: presence.panel_closed(session=s, panel_id=panel_id, operator_id=user.id, now=utcnow()))
+            )
 
 
 def _card_adder(db):

@@ -6,10 +6,11 @@ answered with an ``error`` frame.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
@@ -19,7 +20,7 @@ from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.database import Database
 from app.errors import AppError
-from app.realtime.bus import Event, Subscriber
+from app.realtime.bus import Event, EventBus, Subscriber
 from app.settings import Settings
 from schemas.realtime import VERSION
 
@@ -114,7 +115,9 @@ class Socket:
         return True
 
 
-async def serve_frames(socket: Socket, frames: TypeAdapter, handle: Callable[[object], Awaitable[dict | None]]) -> None:
+async def _answer_frames(
+    socket: Socket, frames: TypeAdapter, handle: Callable[[object], Awaitable[dict | None]]
+) -> None:
     """Answers every client frame with ``ack`` (or ``pong``) or ``error`` until the client leaves."""
     while True:
         try:
@@ -134,7 +137,39 @@ async def serve_frames(socket: Socket, frames: TypeAdapter, handle: Callable[[ob
             await socket.reply("ack", frame.id, result=result)
 
 
-async def forward_events(
+@contextlib.asynccontextmanager
+async def on_the_bus(bus: EventBus, subscriber: Subscriber) -> AsyncIterator[None]:
+    """The subscriber's events are queued from here on (subscribe before reading a snapshot or a
+    replay, so nothing committed meanwhile is missed); a client leaving ends it quietly."""
+    bus.subscribe(subscriber)
+    try:
+        yield
+    except WebSocketDisconnect:
+        pass
+    finally:
+        bus.unsubscribe(subscriber)
+
+
+async def serve(
+    socket: Socket,
+    subscriber: Subscriber,
+    frames: TypeAdapter,
+    handle: Callable[[object], Awaitable[dict | None]],
+    *,
+    after: int = 0,
+    enrich: Callable[[Event], Awaitable[str]] | None = None,
+) -> None:
+    """Sends the subscriber's events and answers the client's frames until the client leaves."""
+    forwarding = asyncio.create_task(_forward_events(socket, subscriber, after=after, enrich=enrich))
+    try:
+        await _answer_frames(socket, frames, handle)
+    finally:
+        forwarding.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await forwarding
+
+
+async def _forward_events(
     socket: Socket,
     subscriber: Subscriber,
     *,

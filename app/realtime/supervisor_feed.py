@@ -5,17 +5,14 @@ with ``since`` it gets every supervisor event after that ``seq`` and then the li
 supervisor whose connection dropped misses nothing.  Events come in ``seq`` order, each once.
 """
 
-import asyncio
-import contextlib
-
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from app.auth.models import Role
 from app.database import utcnow
 from app.realtime import cards
 from app.realtime.bus import EventBus, Subscriber
 from app.realtime.models import SUPERVISORS
-from app.realtime.sockets import Socket, authenticate, forward_events, serve_frames
+from app.realtime.sockets import Socket, authenticate, on_the_bus, serve
 from schemas.realtime import VERSION, SupervisorClientFrame
 
 router = APIRouter()
@@ -30,20 +27,9 @@ async def supervisor_feed(websocket: WebSocket) -> None:
     socket = Socket(websocket, settings)
     since = _since(websocket.query_params.get("since"))
     subscriber = Subscriber(limit=settings.ws_send_queue_frames)
-    bus.subscribe(subscriber)  # before reading: whatever commits from now on is queued for us
-    forwarding = None
-    try:
+    async with on_the_bus(bus, subscriber):
         sent = await _catch_up(socket, bus, since, reset=since is not None)
-        forwarding = asyncio.create_task(forward_events(socket, subscriber, after=sent))
-        await serve_frames(socket, SupervisorClientFrame, _nothing_to_do)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        bus.unsubscribe(subscriber)
-        if forwarding is not None:
-            forwarding.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await forwarding
+        await serve(socket, subscriber, SupervisorClientFrame, _nothing_to_do, after=sent)
 
 
 async def _catch_up(socket: Socket, bus: EventBus, since: int | None, *, reset: bool) -> int:

@@ -8,24 +8,10 @@ from datetime import timedelta
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from app.auth.models import Role
 from app.database import utcnow
 from app.realtime import presence
 from app.realtime.scheduled import tick
 from schemas.realtime import OperatorServerFrame
-from tests.dispatch.helpers import Desk
-from tests.realtime.live import serving
-
-
-@pytest.fixture
-async def live(settings):
-    async with serving(settings) as instance:
-        yield instance
-
-
-@pytest.fixture
-async def desk(live) -> Desk:
-    return Desk(live.cf, await live.cf.user("sam", Role.supervisor))
 
 
 async def test_offer_reaches_the_panel_with_the_callers_crm_card(live, desk):

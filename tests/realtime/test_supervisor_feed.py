@@ -15,17 +15,6 @@ from tests.dispatch.helpers import Desk
 from tests.realtime.live import serving
 
 
-@pytest.fixture
-async def live(settings):
-    async with serving(settings) as instance:
-        yield instance
-
-
-@pytest.fixture
-async def desk(live) -> Desk:
-    return Desk(live.cf, await live.cf.user("sam", Role.supervisor))
-
-
 async def _miss(desk: Desk, call_id: str, caller: str) -> None:
     await desk.incoming(call_id, caller=caller)
     await desk.pbx("ended", call_id, reason="caller_hung_up")

@@ -1,0 +1,17 @@
+import pytest
+
+from app.auth.models import Role
+from tests.dispatch.helpers import Desk
+from tests.realtime.live import serving
+
+
+@pytest.fixture
+async def live(settings):
+    """The app under uvicorn on a loopback port."""
+    async with serving(settings) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def desk(live) -> Desk:
+    return Desk(live.cf, await live.cf.user("sam", Role.supervisor))
