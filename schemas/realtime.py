@@ -112,12 +112,16 @@ class RecentCall(BaseModel):
 
 class OpenCallback(BaseModel):
     callback_id: int
+    phone: str | None
+    contact_id: int | None
     status: str
     reason: str
-    due_at: datetime
     missed_count: int
+    due_at: datetime
     assignee_id: int | None
     attempts: int
+    result: str | None
+    overdue: bool
 
 
 class CallerCard(BaseModel):
@@ -184,19 +188,8 @@ class MissedCall(ServerFrame):
     callback: dict | None  # {id, status, due_at}; None when the number was reached since
 
 
-class CallbackUpdate(ServerFrame):
+class CallbackUpdate(ServerFrame, OpenCallback):
     type: Literal["callback_update"]
-    callback_id: int
-    phone: str | None
-    contact_id: int | None
-    status: str
-    reason: str
-    missed_count: int
-    due_at: datetime
-    assignee_id: int | None
-    attempts: int
-    result: str | None
-    overdue: bool
     actions: list[str]  # what happened: created, missed_again, claimed, takeover, reached, done, overdue, ...
 
 

@@ -147,15 +147,4 @@ def _open_callbacks(session: Session, *where) -> list[dict]:
     rows = session.execute(
         select(Callback).where(Callback.status.in_(OPEN_STATUSES), *where).order_by(Callback.due_at).limit(20)
     )
-    return [
-        {
-            "callback_id": cb.id,
-            "status": cb.status,
-            "reason": cb.reason,
-            "due_at": cb.due_at.isoformat(),
-            "missed_count": cb.missed_count,
-            "assignee_id": cb.assignee_id,
-            "attempts": cb.attempts,
-        }
-        for cb in rows.scalars()
-    ]
+    return [callback_payload(callback) for callback in rows.scalars()]
