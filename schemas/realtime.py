@@ -162,10 +162,7 @@ class CallUpdate(ServerFrame):
     outcome: str | None
 
 
-class OperatorStateFrame(ServerFrame):
-    """``state`` on the operator's own panels; ``operator_state`` on the supervisors' board."""
-
-    type: Literal["state", "operator_state"]
+class OperatorStatus(BaseModel):
     operator_id: int
     name: str
     state: str
@@ -173,6 +170,12 @@ class OperatorStateFrame(ServerFrame):
     call_id: int | None
     offer_id: int | None
     panel_connected: bool
+
+
+class OperatorStateFrame(ServerFrame, OperatorStatus):
+    """``state`` on the operator's own panels; ``operator_state`` on the supervisors' board."""
+
+    type: Literal["state", "operator_state"]
 
 
 class MissedCall(ServerFrame):
@@ -193,8 +196,7 @@ class CallbackUpdate(ServerFrame, OpenCallback):
     actions: list[str]  # what happened: created, missed_again, claimed, takeover, reached, done, overdue, ...
 
 
-class QueueStats(ServerFrame):
-    type: Literal["queue_stats"]
+class QueueFigures(BaseModel):
     queue_id: int
     name: str
     waiting: int
@@ -204,20 +206,24 @@ class QueueStats(ServerFrame):
     service_level_today: float | None  # answered within 20 s / calls that entered and ended, today
 
 
+class QueueStats(ServerFrame, QueueFigures):
+    type: Literal["queue_stats"]
+
+
 class OperatorSnapshot(ServerFrame):
     type: Literal["snapshot"]
-    operator: OperatorStateFrame | dict
+    operator: OperatorStatus
     offer: Offer | None
-    call: dict | None
+    call: dict | None  # the call in progress: call_id, number, state, started_at, card
     callbacks: list[OpenCallback]
 
 
 class SupervisorSnapshot(ServerFrame):
     type: Literal["snapshot"]
     reset: bool  # the ``since`` asked for is older than the events kept (or unknown): start over from this
-    callbacks: list[dict]
-    operators: list[dict]
-    queues: list[dict]
+    callbacks: list[OpenCallback]
+    operators: list[OperatorStatus]
+    queues: list[QueueFigures]
 
 
 OperatorServerFrame = TypeAdapter(

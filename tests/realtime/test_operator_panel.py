@@ -20,6 +20,7 @@ async def test_offer_reaches_the_panel_with_the_callers_crm_card(live, desk):
     await desk.queue(["101"], strategy="ring_all")
     panel = await live.panel(op["headers"])
     snapshot = await panel.next("snapshot")
+    OperatorServerFrame.validate_python(snapshot)
     assert snapshot["operator"]["state"] == "offline" and snapshot["offer"] is None
     assert (await panel.request("set_state", state="available"))["type"] == "ack"
     # The caller called before and nobody answered: a known client with a missed call on the list.

@@ -26,6 +26,7 @@ async def test_a_missed_call_reaches_the_feed_with_its_callback(live, desk):
     await desk.queue(["101"], name="sales")
     feed = await live.feed(desk.sup["headers"])
     snapshot = await feed.next("snapshot")
+    SupervisorServerFrame.validate_python(snapshot)
     assert snapshot["reset"] is False and [q["name"] for q in snapshot["queues"]] == ["sales"]
     assert [o["state"] for o in snapshot["operators"]] == ["available"]
 
@@ -36,6 +37,7 @@ async def test_a_missed_call_reaches_the_feed_with_its_callback(live, desk):
     assert missed["reason"] == "abandoned" and missed["queue"]["name"] == "sales"
     assert missed["callback"]["status"] == "open" and missed["seq"] > snapshot["seq"]
     created = await feed.next("callback_update")
+    SupervisorServerFrame.validate_python(created)
     assert created["actions"] == ["created"] and created["callback_id"] == missed["callback"]["id"]
 
     claimed = await live.cf.http.post(
