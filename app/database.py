@@ -40,6 +40,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A timestamp from a client: UTC when it carries no offset."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC timestamp on every backend (SQLite stores no offset)."""
 

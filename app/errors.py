@@ -24,6 +24,12 @@ class Conflict(AppError):
     status_code = 409
 
 
+class Unprocessable(AppError):
+    """Well-formed input that cannot be used (a number that is not a phone number, a stage of another pipeline)."""
+
+    status_code = 422
+
+
 def install_error_handler(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _handle(_request: Request, exc: AppError) -> JSONResponse:

@@ -16,6 +16,7 @@ from app.calls.scheduled import finalize_stale_calls
 from app.calls.views import router as calls_router
 from app.commands.sender import CommandSender
 from app.contacts.views import router as contacts_router
+from app.crm.views import router as crm_router
 from app.database import Database, utcnow
 from app.dispatch.scheduled import run_dispatch_tick
 from app.dispatch.views import router as dispatch_router
@@ -33,6 +34,7 @@ from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
 from app.realtime.supervisor_feed import router as supervisor_feed_router
+from app.reports.views import router as reports_router
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(calls_router)
     app.include_router(contacts_router)
     app.include_router(callbacks_router)
+    app.include_router(crm_router)
+    app.include_router(reports_router)
     app.include_router(operator_panel_router)
     app.include_router(supervisor_feed_router)
 

@@ -5,6 +5,7 @@ from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
 from app.contacts.models import Contact
+from app.crm.models import Deal, DealStageMove, OwnershipChange, Pipeline, RefusalReason, Stage
 from app.dispatch.models import Offer, QueueEntry
 from app.inbox.models import InboxItem
 from app.operators.models import Operator
@@ -19,6 +20,8 @@ __all__ = [
     "Callback",
     "CallbackAction",
     "Contact",
+    "Deal",
+    "DealStageMove",
     "EventCounter",
     "InboxItem",
     "Offer",
@@ -26,10 +29,14 @@ __all__ = [
     "PbxCommand",
     "RateBudget",
     "Operator",
+    "OwnershipChange",
+    "Pipeline",
     "PublishedQueueStats",
     "Queue",
     "QueueEntry",
     "QueueMember",
     "RealtimeEvent",
+    "RefusalReason",
+    "Stage",
     "User",
 ]

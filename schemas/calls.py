@@ -21,6 +21,8 @@ class CallOut(BaseModel):
     operator_id: int | None
     operator_extension: str | None
     callback_id: int | None
+    deal_id: int | None  # the contact's open deal when the call came
+    deal_stage_id: int | None  # ... and the stage it was in then
     queue_id: int | None
     route_rule: str | None  # which rule chose the operator: a strategy, owner, recent, or pbx
     recording_id: str | None

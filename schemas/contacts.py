@@ -27,3 +27,9 @@ class ContactUpdate(BaseModel):
     company: str | None = Field(default=None, max_length=200)
     owner_id: int | None = None
     vip: bool | None = None  # served first in every queue
+
+
+class ContactIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)  # any notation; stored as E.164
+    name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=200)

@@ -39,3 +39,4 @@ def require_role(*roles: Role):
 CurrentUser = Annotated[User, Depends(current_user)]
 CallCenterUser = Annotated[User, Depends(require_role(Role.admin, Role.supervisor, Role.operator))]
 Supervisor = Annotated[User, Depends(require_role(Role.admin, Role.supervisor))]
+Admin = Annotated[User, Depends(require_role(Role.admin))]

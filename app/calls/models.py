@@ -53,6 +53,9 @@ class Call(SQLModel, table=True):
     route_rule: str | None = Field(default=None, max_length=20)  # which rule chose the operator (routing)
     recording_id: str | None = Field(default=None, max_length=256)
     callback_id: int | None = Field(default=None, foreign_key="callback.id")
+    # The contact's open deal and its stage when the call came: a snapshot later moves do not rewrite.
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    deal_stage_id: int | None = Field(default=None, foreign_key="stage.id")
     started_at: datetime = Field(sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

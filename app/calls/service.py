@@ -17,6 +17,7 @@ from app.calls import lifecycle
 from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
+from app.crm import deals
 from app.database import insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
 from app.settings import Settings
@@ -125,6 +126,7 @@ def _link_people(*, session: Session, calls, region: str) -> None:
         for call in calls:
             if call.number in contacts and call.contact_id is None:
                 call.contact_id = contacts[call.number]
+        deals.snapshot_stage(session=session, calls=calls)
     extensions = {call.operator_extension for call in calls if call.operator_extension and call.operator_id is None}
     if extensions:
         users = dict(session.execute(select(User.extension, User.id).where(User.extension.in_(extensions))).all())

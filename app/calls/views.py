@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -9,7 +9,7 @@ from app.calls import disposition as calls_disposition
 from app.calls import queries as calls_queries
 from app.calls.models import Call, Outcome
 from app.contacts.phone import to_e164
-from app.database import utcnow
+from app.database import as_utc, utcnow
 from app.deps import DbDep, ReadSessionDep, SettingsDep
 from app.errors import NotFound
 from app.pagination import PageDep, paginate
@@ -42,9 +42,9 @@ async def list_calls(
     if direction is not None:
         query = query.where(Call.direction == direction)
     if since is not None:
-        query = query.where(Call.started_at >= _utc(since))
+        query = query.where(Call.started_at >= as_utc(since))
     if until is not None:
-        query = query.where(Call.started_at < _utc(until))
+        query = query.where(Call.started_at < as_utc(until))
     return await paginate(session, query, page)
 
 
@@ -73,7 +73,3 @@ async def add_disposition(call_id: int, body: DispositionIn, db: DbDep, user: Ca
             )
         )
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 
 from app.auth.deps import CallCenterUser
@@ -10,11 +10,11 @@ from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.database import utcnow
 from app.deps import ReadSessionDep, SessionDep, SettingsDep
-from app.errors import Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import PageDep, paginate
 from schemas.calls import CallOut
 from schemas.common import Page
-from schemas.contacts import ContactDetail, ContactOut, ContactUpdate
+from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
@@ -34,6 +34,21 @@ async def list_contacts(
     if phone is not None:
         query = query.where(Contact.phone == to_e164(phone, region=settings.default_region))
     return await paginate(session, query, page)
+
+
+@router.post("", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
+async def create_contact(body: ContactIn, session: SessionDep, settings: SettingsDep, _user: CallCenterUser):
+    """A client entered by hand (a call from a new number creates one by itself); 409 when the
+    number is known, 422 when it is not a phone number."""
+    phone = to_e164(body.phone, region=settings.default_region)
+    if phone is None:
+        raise Unprocessable(f"{body.phone!r} is not a phone number")
+    if (await session.execute(select(Contact.id).where(Contact.phone == phone))).first():
+        raise Conflict(f"a contact with {phone} exists")
+    contact = Contact(phone=phone, phone_raw=body.phone, name=body.name, company=body.company)
+    session.add(contact)
+    await session.flush()
+    return contact
 
 
 @router.get("/{contact_id}", response_model=ContactDetail)

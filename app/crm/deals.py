@@ -1,0 +1,162 @@
+"""Deals: who may start one, stage moves (every one kept), losing with a reason, and the stage
+snapshot every call records.  Synchronous, for ``Database.run``."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, User
+from app.calls.models import Call
+from app.contacts.models import Contact
+from app.crm import pipelines
+from app.crm.models import Deal, DealStageMove, DealStatus, OwnershipChange, RefusalReason, Stage
+from app.errors import Conflict, NotFound, Unprocessable
+
+
+def create(
+    *,
+    session: Session,
+    actor: User,
+    contact_id: int,
+    pipeline_id: int | None,
+    stage_id: int | None,
+    owner_id: int | None,
+    amount: float | None,
+    takeover: bool,
+    now: datetime,
+) -> Deal:
+    """A new deal on a contact; the contact's one owner owns it (see ``_owner_for``)."""
+    contact = session.get(Contact, contact_id, with_for_update=True)
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    pipeline = pipelines.get(session=session, pipeline_id=pipeline_id)
+    owner = _owner_for(session=session, actor=actor, contact=contact, owner_id=owner_id, takeover=takeover, now=now)
+    deal = Deal(
+        contact_id=contact.id,
+        pipeline_id=pipeline.id,
+        owner_id=owner,
+        amount=amount,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(deal)
+    session.flush()
+    if stage_id is not None:
+        _enter(
+            session=session,
+            deal=deal,
+            stage=_stage_of(session=session, deal=deal, stage_id=stage_id),
+            by=actor.id,
+            now=now,
+        )
+    return deal
+
+
+def move(*, session: Session, actor: User, deal_id: int, stage_id: int, now: datetime) -> Deal:
+    """Moves an open deal to a stage of its pipeline (forward or back); every move is kept."""
+    deal = _for_work(session=session, actor=actor, deal_id=deal_id)
+    _enter(
+        session=session, deal=deal, stage=_stage_of(session=session, deal=deal, stage_id=stage_id), by=actor.id, now=now
+    )
+    return deal
+
+
+def lose(*, session: Session, actor: User, deal_id: int, reason_id: int, now: datetime) -> Deal:
+    deal = _for_work(session=session, actor=actor, deal_id=deal_id)
+    reason = session.get(RefusalReason, reason_id)
+    if reason is None or not reason.active:
+        raise Unprocessable(f"no refusal reason {reason_id}: a lost deal needs one of /api/refusal-reasons")
+    deal.status, deal.refusal_reason_id, deal.closed_at, deal.updated_at = DealStatus.lost, reason.id, now, now
+    return deal
+
+
+def win(*, session: Session, actor: User, deal_id: int, now: datetime) -> Deal:
+    deal = _for_work(session=session, actor=actor, deal_id=deal_id)
+    deal.status, deal.closed_at, deal.updated_at = DealStatus.won, now, now
+    return deal
+
+
+def snapshot_stage(*, session: Session, calls: Iterable[Call]) -> None:
+    """Each call linked to a contact records the contact's open deal and its stage, once: the one
+    most recently worked on when the contact has several."""
+    calls = list(calls)
+    waiting = {call.contact_id: call for call in calls if call.contact_id is not None and call.deal_id is None}
+    if not waiting:
+        return
+    rows = session.execute(
+        select(Deal.contact_id, Deal.id, Deal.stage_id)
+        .where(Deal.contact_id.in_(waiting), Deal.status == DealStatus.open)
+        .order_by(Deal.contact_id, Deal.updated_at.desc(), Deal.id.desc())
+    ).all()
+    seen: set[int] = set()
+    for contact_id, deal_id, stage_id in rows:
+        if contact_id not in seen:
+            seen.add(contact_id)
+            for call in calls:
+                if call.contact_id == contact_id and call.deal_id is None:
+                    call.deal_id, call.deal_stage_id = deal_id, stage_id
+
+
+def _owner_for(
+    *, session: Session, actor: User, contact: Contact, owner_id: int | None, takeover: bool, now: datetime
+) -> int:
+    """One owner per contact.  A manager starts deals on their own or ownerless clients (becoming
+    the owner); another manager's client needs an explicit takeover, which is logged.  Supervisors
+    name the owner (reassigning the client, logged) or keep the current one."""
+    if actor.role == Role.operator:
+        if owner_id not in (None, actor.id):
+            raise Conflict("managers start deals for themselves; ask a supervisor to assign one to someone else")
+        if contact.owner_id not in (None, actor.id) and not takeover:
+            raise Conflict(
+                f"contact {contact.id} is another manager's client (user {contact.owner_id}); "
+                "pass takeover=true to take it over"
+            )
+        target, reason = actor.id, "takeover"
+    else:
+        target = owner_id if owner_id is not None else contact.owner_id
+        if target is None:
+            raise Unprocessable("the contact has no owner yet: name owner_id")
+        if session.get(User, target) is None:
+            raise NotFound(f"no user {target}")
+        reason = "reassigned"
+    if contact.owner_id != target:
+        if contact.owner_id is not None:
+            session.add(
+                OwnershipChange(
+                    contact_id=contact.id,
+                    from_owner_id=contact.owner_id,
+                    to_owner_id=target,
+                    by_user_id=actor.id,
+                    reason=reason,
+                    at=now,
+                )
+            )
+        contact.owner_id, contact.updated_at = target, now
+    return target
+
+
+def _for_work(*, session: Session, actor: User, deal_id: int) -> Deal:
+    deal = session.get(Deal, deal_id, with_for_update=True)
+    if deal is None:
+        raise NotFound(f"no deal {deal_id}")
+    if deal.status != DealStatus.open:
+        raise Conflict(f"deal {deal_id} is already {deal.status}")
+    if actor.role == Role.operator and deal.owner_id != actor.id:
+        raise Conflict(f"deal {deal_id} belongs to another manager (user {deal.owner_id})")
+    return deal
+
+
+def _stage_of(*, session: Session, deal: Deal, stage_id: int) -> Stage:
+    stage = session.get(Stage, stage_id)
+    if stage is None or stage.pipeline_id != deal.pipeline_id:
+        raise Unprocessable(f"stage {stage_id} is not a stage of the deal's pipeline {deal.pipeline_id}")
+    return stage
+
+
+def _enter(*, session: Session, deal: Deal, stage: Stage, by: int | None, now: datetime) -> None:
+    session.add(
+        DealStageMove(deal_id=deal.id, from_stage_id=deal.stage_id, to_stage_id=stage.id, by_user_id=by, at=now)
+    )
+    deal.stage_id, deal.updated_at = stage.id, now

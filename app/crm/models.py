@@ -1,0 +1,92 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.database import UTCDateTime, utcnow
+
+
+class Pipeline(SQLModel, table=True):
+    __tablename__ = "pipeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Stage(SQLModel, table=True):
+    """A step of a pipeline; ``target_rate`` is the share (%) of the deals that reached the previous
+    stage which should reach this one (for the first stage: of the deals created, "the list")."""
+
+    __tablename__ = "stage"
+    __table_args__ = (UniqueConstraint("pipeline_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pipeline_id: int = Field(foreign_key="pipeline.id", index=True)
+    position: int  # 1, 2, ... in funnel order
+    name: str = Field(max_length=100)
+    target_rate: float = Field(ge=0, le=100)
+
+
+class DealStatus(StrEnum):
+    open = "open"
+    won = "won"
+    lost = "lost"
+
+
+class Deal(SQLModel, table=True):
+    """A sale in progress with one contact; ``stage_id`` None: still on the list, not yet reached."""
+
+    __tablename__ = "deal"
+    __table_args__ = (Index("ix_deal_contact_id_status", "contact_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    pipeline_id: int = Field(foreign_key="pipeline.id", index=True)
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    amount: float | None = None
+    status: DealStatus = Field(default=DealStatus.open, sa_type=String(8))
+    refusal_reason_id: int | None = Field(default=None, foreign_key="refusal_reason.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # last stage move or touch
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DealStageMove(SQLModel, table=True):
+    """Every stage a deal entered, with who moved it and when: the report is built from these."""
+
+    __tablename__ = "deal_stage_move"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True)
+    from_stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    to_stage_id: int = Field(foreign_key="stage.id")
+    by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RefusalReason(SQLModel, table=True):
+    """Why a client said no; after ``reopen_after_days`` (None: never) the door opens again."""
+
+    __tablename__ = "refusal_reason"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    reopen_after_days: int | None = Field(default=None, ge=1)
+    active: bool = True
+
+
+class OwnershipChange(SQLModel, table=True):
+    """A contact taken over by another manager (explicitly) or reassigned by a supervisor."""
+
+    __tablename__ = "ownership_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    from_owner_id: int | None = Field(default=None, foreign_key="user.id")
+    to_owner_id: int = Field(foreign_key="user.id")
+    by_user_id: int = Field(foreign_key="user.id")
+    reason: str = Field(max_length=40)  # takeover, reassigned
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,44 @@
+"""Pipelines and their ordered stages."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.crm.models import Pipeline, Stage
+from app.errors import Conflict, NotFound
+
+DEFAULT_PIPELINE = "sales"  # seeded by the migration
+
+
+def create(*, session: Session, name: str, stages: list[tuple[str, float]]) -> Pipeline:
+    if session.execute(select(Pipeline.id).where(Pipeline.name == name)).first():
+        raise Conflict(f"pipeline {name!r} already exists")
+    pipeline = Pipeline(name=name)
+    session.add(pipeline)
+    session.flush()
+    session.add_all(
+        Stage(pipeline_id=pipeline.id, position=i, name=stage, target_rate=target)
+        for i, (stage, target) in enumerate(stages, start=1)
+    )
+    session.flush()
+    return pipeline
+
+
+def stages_of(*, session: Session, pipeline_id: int) -> list[Stage]:
+    query = select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+    return list(session.execute(query).scalars())
+
+
+def get(*, session: Session, pipeline_id: int | None) -> Pipeline:
+    """The pipeline, or the default one for None; NotFound otherwise."""
+    query = select(Pipeline).where(
+        Pipeline.id == pipeline_id if pipeline_id is not None else Pipeline.name == DEFAULT_PIPELINE
+    )
+    pipeline = session.execute(query).scalar_one_or_none()
+    if pipeline is None:
+        raise NotFound(f"no pipeline {pipeline_id if pipeline_id is not None else DEFAULT_PIPELINE!r}")
+    return pipeline
+
+
+def out(*, session: Session, pipeline: Pipeline) -> dict:
+    stages = stages_of(session=session, pipeline_id=pipeline.id)
+    return {"id": pipeline.id, "name": pipeline.name, "stages": stages}

@@ -1,0 +1,141 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import select
+
+from app.auth.deps import Admin, CallCenterUser
+from app.crm import deals, pipelines
+from app.crm.models import Deal, DealStageMove, Pipeline, RefusalReason
+from app.database import utcnow
+from app.deps import DbDep, ReadSessionDep
+from app.errors import Conflict, NotFound
+from app.pagination import PageDep, paginate
+from schemas.common import Page
+from schemas.crm import DealIn, DealOut, Loss, PipelineIn, PipelineOut, RefusalReasonIn, RefusalReasonOut, StageMove
+
+router = APIRouter(prefix="/api", tags=["funnel"])
+
+
+@router.get("/pipelines", response_model=list[PipelineOut])
+async def list_pipelines(db: DbDep, _user: CallCenterUser):
+    """Every pipeline with its stages in funnel order and their target conversion rates."""
+
+    def read(session):
+        rows = session.execute(select(Pipeline).order_by(Pipeline.id)).scalars()
+        return [pipelines.out(session=session, pipeline=p) for p in rows]
+
+    return await db.read(read)
+
+
+@router.post("/pipelines", response_model=PipelineOut, status_code=status.HTTP_201_CREATED)
+async def create_pipeline(body: PipelineIn, db: DbDep, _admin: Admin):
+    """Admins: a pipeline with its stages (``target_rate``: % of the previous stage, the first: of the list)."""
+
+    def write(session):
+        pipeline = pipelines.create(
+            session=session, name=body.name, stages=[(s.name, s.target_rate) for s in body.stages]
+        )
+        return pipelines.out(session=session, pipeline=pipeline)
+
+    return await db.run(write)
+
+
+@router.get("/refusal-reasons", response_model=list[RefusalReasonOut])
+async def list_reasons(session: ReadSessionDep, _user: CallCenterUser):
+    return (await session.execute(select(RefusalReason).order_by(RefusalReason.id))).scalars().all()
+
+
+@router.post("/refusal-reasons", response_model=RefusalReasonOut, status_code=status.HTTP_201_CREATED)
+async def create_reason(body: RefusalReasonIn, db: DbDep, _admin: Admin):
+    def write(session):
+        if session.execute(select(RefusalReason.id).where(RefusalReason.name == body.name)).first():
+            raise Conflict(f"refusal reason {body.name!r} already exists")
+        reason = RefusalReason(**body.model_dump())
+        session.add(reason)
+        session.flush()
+        return RefusalReasonOut.model_validate(reason)
+
+    return await db.run(write)
+
+
+@router.put("/refusal-reasons/{reason_id}", response_model=RefusalReasonOut)
+async def update_reason(reason_id: int, body: RefusalReasonIn, db: DbDep, _admin: Admin):
+    """Admins: rename a reason or change its reopen delay (``null``: never reopens)."""
+
+    def write(session):
+        reason = session.get(RefusalReason, reason_id)
+        if reason is None:
+            raise NotFound(f"no refusal reason {reason_id}")
+        reason.name, reason.reopen_after_days = body.name, body.reopen_after_days
+        return RefusalReasonOut.model_validate(reason)
+
+    return await db.run(write)
+
+
+@router.get("/deals", response_model=Page[DealOut])
+async def list_deals(
+    session: ReadSessionDep,
+    _user: CallCenterUser,
+    page: PageDep,
+    contact_id: int | None = None,
+    owner_id: int | None = None,
+    pipeline_id: int | None = None,
+    status_: Annotated[str | None, Query(alias="status", description="open, won or lost")] = None,
+):
+    query = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
+    for column, value in (
+        (Deal.contact_id, contact_id),
+        (Deal.owner_id, owner_id),
+        (Deal.pipeline_id, pipeline_id),
+        (Deal.status, status_),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return await paginate(session, query, page)
+
+
+@router.post("/deals", response_model=DealOut, status_code=status.HTTP_201_CREATED)
+async def create_deal(body: DealIn, db: DbDep, user: CallCenterUser):
+    """A deal on a contact. Managers start deals on their own or ownerless clients; another manager's
+    client needs ``takeover: true`` (logged); 409 otherwise."""
+    return await db.run(
+        lambda s: DealOut.model_validate(deals.create(session=s, actor=user, now=utcnow(), **body.model_dump()))
+    )
+
+
+@router.get("/deals/{deal_id}")
+async def get_deal(deal_id: int, session: ReadSessionDep, _user: CallCenterUser) -> dict:
+    """A deal with every stage move (who, when)."""
+    deal = await session.get(Deal, deal_id)
+    if deal is None:
+        raise NotFound(f"no deal {deal_id}")
+    moves = (
+        await session.execute(select(DealStageMove).where(DealStageMove.deal_id == deal_id).order_by(DealStageMove.id))
+    ).scalars()
+    return {**DealOut.model_validate(deal).model_dump(), "moves": [m.model_dump() for m in moves]}
+
+
+@router.post("/deals/{deal_id}/stage", response_model=DealOut)
+async def move_deal(deal_id: int, body: StageMove, db: DbDep, user: CallCenterUser):
+    return await db.run(
+        lambda s: DealOut.model_validate(
+            deals.move(session=s, actor=user, deal_id=deal_id, stage_id=body.stage_id, now=utcnow())
+        )
+    )
+
+
+@router.post("/deals/{deal_id}/lose", response_model=DealOut)
+async def lose_deal(deal_id: int, body: Loss, db: DbDep, user: CallCenterUser):
+    """Closes the deal as lost; the refusal reason is required."""
+    return await db.run(
+        lambda s: DealOut.model_validate(
+            deals.lose(session=s, actor=user, deal_id=deal_id, reason_id=body.refusal_reason_id, now=utcnow())
+        )
+    )
+
+
+@router.post("/deals/{deal_id}/win", response_model=DealOut)
+async def win_deal(deal_id: int, db: DbDep, user: CallCenterUser):
+    return await db.run(
+        lambda s: DealOut.model_validate(deals.win(session=s, actor=user, deal_id=deal_id, now=utcnow()))
+    )

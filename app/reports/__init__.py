@@ -1,0 +1,1 @@
+"""What managers read weekly: conversion per stage and manager against targets."""
