@@ -16,6 +16,8 @@ from app.calls.scheduled import finalize_stale_calls
 from app.calls.views import router as calls_router
 from app.commands.sender import CommandSender
 from app.contacts.views import router as contacts_router
+from app.crm import scheduled as crm_scheduled
+from app.crm.activity_views import router as activity_router
 from app.crm.views import router as crm_router
 from app.database import Database, utcnow
 from app.dispatch.scheduled import run_dispatch_tick
@@ -94,6 +96,15 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             coalesce=True,
         )
         _add_realtime_jobs(scheduler, app, settings)
+        scheduler.add_job(
+            crm_scheduled.run_tick,
+            "interval",
+            seconds=settings.funnel_interval_seconds,
+            kwargs={"db": db, "cadence_days": settings.cadence_days},
+            id="funnel-tick",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
         try:
@@ -127,6 +138,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(contacts_router)
     app.include_router(callbacks_router)
     app.include_router(crm_router)
+    app.include_router(activity_router)
     app.include_router(reports_router)
     app.include_router(operator_panel_router)
     app.include_router(supervisor_feed_router)

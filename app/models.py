@@ -5,7 +5,7 @@ from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
 from app.contacts.models import Contact
-from app.crm.models import Deal, DealStageMove, OwnershipChange, Pipeline, RefusalReason, Stage
+from app.crm.models import Deal, DealStageMove, OwnershipChange, Pipeline, RefusalReason, Stage, Task, Touch
 from app.dispatch.models import Offer, QueueEntry
 from app.inbox.models import InboxItem
 from app.operators.models import Operator
@@ -38,5 +38,7 @@ __all__ = [
     "RealtimeEvent",
     "RefusalReason",
     "Stage",
+    "Task",
+    "Touch",
     "User",
 ]

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # (close code 4008) and resumes with ``since``.
     ws_send_queue_frames: int = Field(default=2000, gt=0)
 
+    # The funnel: a deal untouched this long gets a reminder task; checked (with refusal reopenings) this often.
+    cadence_days: float = Field(default=7.0, gt=0)
+    funnel_interval_seconds: float = Field(default=600.0, gt=0)
+
     # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by
     # default because even unconfigured it costs every request a provider lookup.
     opentelemetry: bool = False

@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Rate = Annotated[float, Field(ge=0, le=100)]
 
@@ -32,6 +32,7 @@ class PipelineOut(BaseModel):
 class RefusalReasonIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     reopen_after_days: int | None = Field(default=None, ge=1, le=3650)
+    reopen_as_new_deal: bool = False  # when the delay passes: a new deal, or the lost one reopened
 
 
 class RefusalReasonOut(RefusalReasonIn):
@@ -69,6 +70,58 @@ class DealOut(BaseModel):
     amount: float | None
     status: str
     refusal_reason_id: int | None
+    touch_count: int
+    last_touch_at: datetime | None
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    reopen_at: datetime | None  # a refusal that reopens: when
+
+
+class TouchIn(BaseModel):
+    """A touch other than a call (calls are recorded by themselves)."""
+
+    contact_id: int
+    deal_id: int | None = None
+    channel: Literal["note", "email", "meeting", "message"]
+    reason: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+    at: AwareDatetime | None = None  # default: now
+
+
+class TouchOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contact_id: int
+    deal_id: int | None
+    channel: str
+    direction: str | None
+    answered: bool | None
+    operator_id: int | None
+    call_id: int | None
+    reason: str | None
+    note: str | None
+    at: datetime
+
+
+class TaskIn(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    due_at: AwareDatetime
+    deal_id: int | None = None
+    contact_id: int | None = None
+    owner_id: int | None = None  # supervisors assign; a manager's own by default
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    owner_id: int
+    kind: str
+    title: str
+    deal_id: int | None
+    contact_id: int | None
+    due_at: datetime
+    done_at: datetime | None
+    created_at: datetime

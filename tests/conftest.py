@@ -122,6 +122,7 @@ def settings_for(database_url: str) -> Settings:
         sweep_interval_seconds=3600,
         dispatch_interval_seconds=3600,  # tests fire the dispatch tick themselves, at the moment they choose
         realtime_interval_seconds=3600,  # ... and the live clients' one
+        funnel_interval_seconds=3600,  # ... and the funnel's
         pbx_command_poll_seconds=0,  # ... and send PBX commands themselves
     )
 

@@ -17,7 +17,7 @@ from app.calls import lifecycle
 from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
-from app.crm import deals
+from app.crm import deals, touches
 from app.database import insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
 from app.settings import Settings
@@ -68,7 +68,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     _link_people(session=session, calls=calls.values(), region=policy.region)
     dispatch_follow.follow(session=session, calls=calls.values(), legs=legs, region=policy.region, now=now)
     for key, call in calls.items():
-        _update_callbacks(session=session, call=call, previous=previous[key], policy=policy, now=now)
+        _follow_outcome(session=session, call=call, previous=previous[key], policy=policy, now=now)
     return list(calls.values())
 
 
@@ -107,7 +107,7 @@ def finalize_stale(
         log.warning("call %s (%s %s) finalized by the sweep: %s", call.id, call.vendor, call.external_id, call.outcome)
     dispatch_follow.follow(session=session, calls=calls, legs=legs, region=policy.region, now=now)
     for call in calls:
-        _update_callbacks(session=session, call=call, previous=(None, call.number), policy=policy, now=now)
+        _follow_outcome(session=session, call=call, previous=(None, call.number), policy=policy, now=now)
     return calls
 
 
@@ -135,10 +135,10 @@ def _link_people(*, session: Session, calls, region: str) -> None:
                 call.operator_id = users[call.operator_extension]
 
 
-def _update_callbacks(
+def _follow_outcome(
     *, session: Session, call: Call, previous: tuple[Outcome | None, str | None], policy: CallPolicy, now: datetime
 ) -> None:
-    """The callback list follows a call whose outcome, or client number, changed."""
+    """The callback list and the client's touches follow a call whose outcome, or client number, changed."""
     previous_outcome, previous_number = previous
     if call.outcome is not None and (call.outcome != previous_outcome or call.number != previous_number):
         session.flush()
@@ -151,6 +151,7 @@ def _update_callbacks(
             now=now,
             max_attempts=policy.callback_max_attempts,
         )
+        touches.record_call(session=session, call=call)
 
 
 def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], now: datetime) -> dict[str, Call]:

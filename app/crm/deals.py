@@ -2,7 +2,7 @@
 snapshot every call records.  Synchronous, for ``Database.run``."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,7 +69,23 @@ def lose(*, session: Session, actor: User, deal_id: int, reason_id: int, now: da
     if reason is None or not reason.active:
         raise Unprocessable(f"no refusal reason {reason_id}: a lost deal needs one of /api/refusal-reasons")
     deal.status, deal.refusal_reason_id, deal.closed_at, deal.updated_at = DealStatus.lost, reason.id, now, now
+    if reason.reopen_after_days:
+        deal.reopen_at = now + timedelta(days=reason.reopen_after_days)
     return deal
+
+
+def reopen(*, session: Session, deal: Deal, as_new_deal: bool, now: datetime) -> Deal:
+    """A lost deal gets another chance: open again at the stage it was lost in, or a fresh deal on the
+    list for the same client and owner."""
+    if not as_new_deal:
+        deal.status, deal.closed_at, deal.updated_at = DealStatus.open, None, now
+        return deal
+    fresh = Deal(
+        contact_id=deal.contact_id, pipeline_id=deal.pipeline_id, owner_id=deal.owner_id, created_at=now, updated_at=now
+    )
+    session.add(fresh)
+    session.flush()
+    return fresh
 
 
 def win(*, session: Session, actor: User, deal_id: int, now: datetime) -> Deal:

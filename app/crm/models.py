@@ -49,9 +49,13 @@ class Deal(SQLModel, table=True):
     amount: float | None = None
     status: DealStatus = Field(default=DealStatus.open, sa_type=String(8))
     refusal_reason_id: int | None = Field(default=None, foreign_key="refusal_reason.id")
+    touch_count: int = 0
+    last_touch_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # last stage move or touch
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A loss whose reason reopens: when the door opens again (the reopen job clears it once done).
+    reopen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class DealStageMove(SQLModel, table=True):
@@ -75,6 +79,7 @@ class RefusalReason(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     reopen_after_days: int | None = Field(default=None, ge=1)
+    reopen_as_new_deal: bool = False  # when the delay passes: a new deal (True) or the lost one reopened
     active: bool = True
 
 
@@ -90,3 +95,53 @@ class OwnershipChange(SQLModel, table=True):
     by_user_id: int = Field(foreign_key="user.id")
     reason: str = Field(max_length=40)  # takeover, reassigned
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TouchChannel(StrEnum):
+    call = "call"
+    note = "note"
+    email = "email"
+    meeting = "meeting"
+    message = "message"
+
+
+class Touch(SQLModel, table=True):
+    """One contact with the client: every call (automatically) and every note, e-mail, meeting, message."""
+
+    __tablename__ = "touch"
+    __table_args__ = (Index("ix_touch_contact_id_at", "contact_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
+    channel: TouchChannel = Field(sa_type=String(16))
+    direction: str | None = Field(default=None, max_length=16)  # inbound, outbound (calls)
+    answered: bool | None = None  # calls
+    operator_id: int | None = Field(default=None, foreign_key="user.id")
+    call_id: int | None = Field(default=None, foreign_key="call.id", unique=True)
+    reason: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TaskKind(StrEnum):
+    follow_up = "follow_up"  # a next step someone scheduled
+    reminder = "reminder"  # a deal nobody touched for too long
+    reopen = "reopen"  # a refusal's delay passed: try again
+
+
+class Task(SQLModel, table=True):
+    """One manager's to-do, with a due date."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_owner_id_done_at_due_at", "owner_id", "done_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id")
+    kind: TaskKind = Field(sa_type=String(16))
+    title: str = Field(max_length=500)
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

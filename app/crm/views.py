@@ -66,7 +66,11 @@ async def update_reason(reason_id: int, body: RefusalReasonIn, db: DbDep, _admin
         reason = session.get(RefusalReason, reason_id)
         if reason is None:
             raise NotFound(f"no refusal reason {reason_id}")
-        reason.name, reason.reopen_after_days = body.name, body.reopen_after_days
+        reason.name, reason.reopen_after_days, reason.reopen_as_new_deal = (
+            body.name,
+            body.reopen_after_days,
+            body.reopen_as_new_deal,
+        )
         return RefusalReasonOut.model_validate(reason)
 
     return await db.run(write)

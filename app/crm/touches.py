@@ -1,0 +1,78 @@
+"""Touches: every call (recorded as it gets its outcome) and every note, e-mail, meeting or message.
+
+A deal counts its touches and remembers the last one: the method's buyers need about seven, and
+most managers stop after five.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.calls.models import Call, Outcome
+from app.crm.models import Deal, Touch, TouchChannel
+from schemas.pbx_events import Direction
+
+
+def record(
+    *,
+    session: Session,
+    contact_id: int,
+    deal_id: int | None,
+    channel: TouchChannel,
+    at: datetime,
+    operator_id: int | None = None,
+    direction: str | None = None,
+    answered: bool | None = None,
+    call_id: int | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> Touch:
+    touch = Touch(
+        contact_id=contact_id,
+        deal_id=deal_id,
+        channel=channel,
+        at=at,
+        operator_id=operator_id,
+        direction=direction,
+        answered=answered,
+        call_id=call_id,
+        reason=reason,
+        note=note,
+    )
+    session.add(touch)
+    if deal_id is not None:
+        session.execute(
+            update(Deal)
+            .where(Deal.id == deal_id)
+            .values(
+                touch_count=Deal.touch_count + 1,
+                last_touch_at=at,
+                updated_at=at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return touch
+
+
+def record_call(*, session: Session, call: Call) -> None:
+    """A call with an outcome is a touch of its contact (and of the deal it was about); a corrected
+    outcome corrects the touch."""
+    if call.contact_id is None or call.direction == Direction.internal or call.outcome is None:
+        return
+    answered = call.outcome == Outcome.answered
+    existing = session.execute(select(Touch).where(Touch.call_id == call.id)).scalar_one_or_none()
+    if existing is not None:
+        existing.answered = answered
+        return
+    record(
+        session=session,
+        contact_id=call.contact_id,
+        deal_id=call.deal_id,
+        channel=TouchChannel.call,
+        at=call.started_at,
+        operator_id=call.operator_id,
+        direction=call.direction,
+        answered=answered,
+        call_id=call.id,
+    )
