@@ -47,6 +47,8 @@ class Disposition(ClientFrame):
     note: str | None = Field(default=None, max_length=4000)
     next_step: str | None = Field(default=None, max_length=500)
     next_step_at: AwareDatetime | None = None
+    stage_id: int | None = None  # move the call's deal to this stage
+    refusal_reason_id: int | None = None  # or lose it, with this reason
 
 
 class Ping(ClientFrame):

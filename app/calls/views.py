@@ -64,12 +64,6 @@ async def add_disposition(call_id: int, body: DispositionIn, db: DbDep, user: Ca
     """The operator's after-call note and next step (the panel's ``disposition`` frame does the same)."""
     return await db.run(
         lambda session: DispositionOut.model_validate(
-            calls_disposition.record(
-                session=session,
-                call_id=call_id,
-                operator_id=user.id,
-                now=utcnow(),
-                **body.model_dump(),
-            )
+            calls_disposition.record(session=session, call_id=call_id, actor=user, now=utcnow(), **body.model_dump())
         )
     )

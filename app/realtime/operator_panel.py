@@ -92,16 +92,9 @@ async def _handle(db, user: User, frame) -> dict | None:
             await db.run(lambda s: operators_service.finish_wrap_up(session=s, operator_id=user.id, now=now))
             return {"state": OperatorState.available.value}
         case "disposition":
+            fields = frame.model_dump(exclude={"type", "v", "id", "call_id"})
             disposition = await db.run(
-                lambda s: calls_disposition.record(
-                    session=s,
-                    call_id=frame.call_id,
-                    operator_id=user.id,
-                    note=frame.note,
-                    next_step=frame.next_step,
-                    next_step_at=frame.next_step_at,
-                    now=now,
-                )
+                lambda s: calls_disposition.record(session=s, call_id=frame.call_id, actor=user, now=now, **fields)
             )
             return {"disposition_id": disposition.id}
     raise AssertionError(f"unhandled frame {frame.type}")

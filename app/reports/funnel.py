@@ -2,7 +2,9 @@
 
 The deals counted are those created in the period (a weekly cohort).  A deal *entered* a stage
 when it was ever moved into it or into a later one; the first stage's conversion is measured
-against the deals created ("the list"), every other stage's against the previous stage.
+against the deals created ("the list"), every other stage's against the previous stage.  Deals
+lost after five touches or fewer are counted apart: buyers need about seven, most managers stop
+after five.
 """
 
 from datetime import datetime
@@ -12,25 +14,26 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.crm import pipelines
-from app.crm.models import Deal, DealStageMove, Stage
+from app.crm.models import Deal, DealStageMove, DealStatus, Stage
 
 TEAM = "team"
+STOPPED_EARLY_TOUCHES = 5
 
 
 def report(*, session: Session, pipeline_id: int | None, since: datetime, until: datetime, by_manager: bool) -> dict:
     pipeline = pipelines.get(session=session, pipeline_id=pipeline_id)
     stages = pipelines.stages_of(session=session, pipeline_id=pipeline.id)
     reached = session.execute(
-        select(Deal.owner_id, func.coalesce(func.max(Stage.position), 0))
+        select(Deal.owner_id, func.coalesce(func.max(Stage.position), 0), Deal.status, Deal.touch_count)
         .outerjoin(DealStageMove, DealStageMove.deal_id == Deal.id)
         .outerjoin(Stage, Stage.id == DealStageMove.to_stage_id)
         .where(Deal.pipeline_id == pipeline.id, Deal.created_at >= since, Deal.created_at < until)
-        .group_by(Deal.id, Deal.owner_id)
+        .group_by(Deal.id, Deal.owner_id, Deal.status, Deal.touch_count)
     ).all()
-    groups: dict[int | str, list[int]] = {TEAM: [position for _, position in reached]}
+    groups: dict[int | str, list] = {TEAM: [row[1:] for row in reached]}
     if by_manager:
-        for owner_id, position in reached:
-            groups.setdefault(owner_id, []).append(position)
+        for owner_id, *deal in reached:
+            groups.setdefault(owner_id, []).append(deal)
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_([g for g in groups if g != TEAM]))).all())
     funnels = {group: _funnel(stages, positions) for group, positions in groups.items()}
     managers = [
@@ -46,7 +49,9 @@ def report(*, session: Session, pipeline_id: int | None, since: datetime, until:
     }
 
 
-def _funnel(stages: list[Stage], positions: list[int]) -> dict:
+def _funnel(stages: list[Stage], deals: list) -> dict:
+    """``deals``: (furthest stage position reached, status, touches) per deal."""
+    positions = [position for position, _, _ in deals]
     listed = len(positions)
     entered = [listed] + [sum(1 for p in positions if p >= stage.position) for stage in stages]
     rows = []
@@ -63,7 +68,13 @@ def _funnel(stages: list[Stage], positions: list[int]) -> dict:
                 "below_target": conversion is not None and conversion < stage.target_rate,
             }
         )
-    return {"deals": listed, "stages": rows, "end_to_end": _rate(entered[-1], listed)}
+    stopped = sum(1 for _, status, touches in deals if status == DealStatus.lost and touches <= STOPPED_EARLY_TOUCHES)
+    return {
+        "deals": listed,
+        "stages": rows,
+        "end_to_end": _rate(entered[-1], listed),
+        "lost_within_5_touches": stopped,
+    }
 
 
 def _coaching(stages: list[Stage], managers: list[dict]) -> list[dict]:

@@ -135,3 +135,59 @@ async def test_follow_up_tasks_are_per_manager(cf, supervisor):
     assert [t["title"] for t in await _tasks(cf, oleg["headers"])] == ["call Stroy LLC"]
     other = await cf.http.post(f"/api/tasks/{mine.json()['id']}/done", headers=oleg["headers"])
     assert other.status_code == 403
+
+
+async def test_after_call_disposition_moves_the_deal_and_schedules_the_next_touch(cf, supervisor):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101")
+    await desk.queue(["101"])
+    manager = desk.operators["101"]
+    contact_id = await _contact(cf, manager["headers"])
+    phone = (await cf.http.get(f"/api/contacts/{contact_id}", headers=manager["headers"])).json()["phone"]
+    stages = [s["id"] for s in (await cf.http.get("/api/pipelines", headers=manager["headers"])).json()[0]["stages"]]
+    deal = (
+        await cf.http.post(
+            "/api/deals", json={"contact_id": contact_id, "stage_id": stages[0]}, headers=manager["headers"]
+        )
+    ).json()
+    await desk.incoming("d1", caller=phone)
+    await desk.answer("d1", "101")
+    await desk.hang_up("d1")
+    call_id = (await desk.call("d1"))["id"]
+    due = (utcnow() + timedelta(days=2)).isoformat()
+    response = await cf.http.post(
+        f"/api/calls/{call_id}/disposition",
+        json={"note": "liked the demo", "next_step": "send the contract", "next_step_at": due, "stage_id": stages[1]},
+        headers=manager["headers"],
+    )
+    assert response.status_code == 201, response.text
+    assert (await cf.http.get(f"/api/deals/{deal['id']}", headers=manager["headers"])).json()["stage_id"] == stages[1]
+    [task] = await _tasks(cf, manager["headers"])
+    assert (task["kind"], task["title"], task["deal_id"]) == ("follow_up", "send the contract", deal["id"])
+    reason = (await cf.http.get("/api/refusal-reasons", headers=manager["headers"])).json()[2]
+    lost = await cf.http.post(
+        f"/api/calls/{call_id}/disposition", json={"refusal_reason_id": reason["id"]}, headers=manager["headers"]
+    )
+    assert lost.status_code == 201
+    assert (await cf.http.get(f"/api/deals/{deal['id']}", headers=manager["headers"])).json()["status"] == "lost"
+    again = await cf.http.post(
+        f"/api/calls/{call_id}/disposition", json={"stage_id": stages[2]}, headers=manager["headers"]
+    )
+    assert again.status_code == 409  # a lost deal does not move; nothing of this disposition is kept
+
+
+async def test_the_report_counts_deals_given_up_within_five_touches(cf, admin):
+    manager = await cf.user("Olga", Role.operator)
+    reason = (await cf.http.get("/api/refusal-reasons", headers=admin["headers"])).json()[2]["id"]
+    for touches in (2, 5, 7):
+        contact_id = await _contact(cf, manager["headers"])
+        deal = (await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=manager["headers"])).json()
+        for _ in range(touches):
+            body = {"contact_id": contact_id, "deal_id": deal["id"], "channel": "message"}
+            assert (await cf.http.post("/api/touches", json=body, headers=manager["headers"])).status_code == 201
+        await cf.http.post(
+            f"/api/deals/{deal['id']}/lose", json={"refusal_reason_id": reason}, headers=manager["headers"]
+        )
+    report = (await cf.http.get("/api/reports/funnel", params={"by": "manager"}, headers=admin["headers"])).json()
+    assert report["team"]["lost_within_5_touches"] == 2
+    assert report["managers"][0]["lost_within_5_touches"] == 2
