@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.database import utcnow, whole_seconds_between
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry
 from app.queues.models import Queue
 from app.realtime import outbox
@@ -28,7 +28,7 @@ def compute(session: Session, queue: Queue, now: datetime) -> dict:
             QueueEntry.queue_id == queue.id, QueueEntry.status.in_(LIVE_ENTRY)
         )
     ).one()
-    wait = _seconds_between(session, QueueEntry.entered_at, QueueEntry.left_at)
+    wait = whole_seconds_between(session, QueueEntry.entered_at, QueueEntry.left_at)
     quick = func.sum(case(((QueueEntry.status == EntryStatus.connected) & (wait <= SERVICE_LEVEL_SECONDS), 1), else_=0))
     answered, missed, within = session.execute(
         select(
@@ -73,10 +73,3 @@ def publish_changed(session: Session, now: datetime | None = None) -> int:
 
 
 _TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('callfunnel.queue_stats'))"
-
-
-def _seconds_between(session: Session, start, end):
-    """Whole seconds from ``start`` to ``end`` (each truncated first, as the PBXs report times)."""
-    if session.bind.dialect.name == "postgresql":
-        return func.floor(func.extract("epoch", end)) - func.floor(func.extract("epoch", start))
-    return func.strftime("%s", end) - func.strftime("%s", start)

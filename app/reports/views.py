@@ -8,8 +8,8 @@ from fastapi.responses import Response
 
 from app.auth.deps import Supervisor
 from app.database import as_utc
-from app.deps import DbDep
-from app.reports import funnel
+from app.deps import DbDep, SettingsDep
+from app.reports import calls, funnel
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -28,16 +28,48 @@ async def funnel_report(
     """Conversion into each stage (per manager with ``by=manager``) against its target, the deals of
     the period from ``since`` (default: 7 days ago) to ``until`` (default: now); coaching pairs where a
     manager is below target. ``?format=csv`` or ``Accept: text/csv`` for a spreadsheet."""
-    until = as_utc(until) if until else datetime.now(UTC)
-    since = as_utc(since) if since else until - timedelta(days=7)
+    since, until = _period(since, until)
     result = await db.read(
         lambda s: funnel.report(
             session=s, pipeline_id=pipeline_id, since=since, until=until, by_manager=by == "manager"
         )
     )
-    if format_ == "csv" or (format_ is None and "text/csv" in request.headers.get("accept", "")):
+    if _wants_csv(request, format_):
         return _csv(funnel.csv_rows(result), "funnel.csv")
     return result
+
+
+@router.get("/calls")
+async def calls_report(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: Literal["queue", "operator", "day"] = "queue",
+    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+):
+    """Offered, answered, missed and abandoned inbound calls, service level (20 s), average speed of
+    answer and abandonment rate per queue, operator or day, and the callbacks' figures; the
+    definitions come with the answer."""
+    since, until = _period(since, until)
+    result = await db.read(
+        lambda s: calls.report(session=s, since=since, until=until, by=by, timezone=settings.timezone)
+    )
+    if _wants_csv(request, format_):
+        return _csv(calls.csv_rows(result), "calls.csv")
+    return result
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """The period asked for (times without an offset are UTC); by default the last 7 days."""
+    until = as_utc(until) if until else datetime.now(UTC)
+    return (as_utc(since) if since else until - timedelta(days=7)), until
+
+
+def _wants_csv(request: Request, format_: str | None) -> bool:
+    return format_ == "csv" or (format_ is None and "text/csv" in request.headers.get("accept", ""))
 
 
 def _csv(rows: list[list], filename: str) -> Response:
