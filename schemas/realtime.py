@@ -131,7 +131,7 @@ class CallerCard(BaseModel):
 
     number: str | None
     contact: ContactCard | None
-    deal: dict | None  # the open deal and its funnel stage, once the CRM has deals
+    deal: dict | None  # the open deal the call is about: id, pipeline, stage, status, amount, touch_count
     recent_calls: list[RecentCall]  # the last 5, newest first
     open_callbacks: list[OpenCallback]
 

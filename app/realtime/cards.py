@@ -10,6 +10,7 @@ from app.callbacks.models import OPEN_STATUSES, Callback
 from app.callbacks.tracking import callback_payload
 from app.calls.models import Call
 from app.contacts.models import Contact
+from app.crm.models import Deal, Pipeline, Stage
 from app.dispatch.models import Offer, OfferStatus, QueueEntry
 from app.operators.models import Operator
 from app.queues.models import Queue
@@ -57,9 +58,33 @@ def caller_card(*, session: Session, call_id: int) -> dict:
             "owner": {"id": owner.id, "name": owner.name} if owner else None,
             "vip": contact.vip,
         },
-        "deal": None,
+        "deal": _open_deal(session, call),
         "recent_calls": recent,
         "open_callbacks": callbacks,
+    }
+
+
+def _open_deal(session: Session, call: Call) -> dict | None:
+    """The deal the call is about (its snapshot), with the stage it is in now."""
+    if call.deal_id is None:
+        return None
+    row = session.execute(
+        select(Deal, Stage.name, Pipeline.name)
+        .outerjoin(Stage, Stage.id == Deal.stage_id)
+        .join(Pipeline, Pipeline.id == Deal.pipeline_id)
+        .where(Deal.id == call.deal_id)
+    ).first()
+    if row is None:
+        return None
+    deal, stage, pipeline = row
+    return {
+        "id": deal.id,
+        "pipeline": pipeline,
+        "stage": stage,
+        "status": deal.status,
+        "amount": deal.amount,
+        "touch_count": deal.touch_count,
+        "last_touch_at": deal.last_touch_at.isoformat() if deal.last_touch_at else None,
     }
 
 

@@ -33,6 +33,10 @@ async def test_offer_reaches_the_panel_with_the_callers_crm_card(live, desk):
         f"/api/contacts/{contact_id}", json={"owner_id": owner["id"], "vip": True}, headers=desk.sup["headers"]
     )
     assert patched.status_code == 200, patched.text
+    deal = await live.cf.http.post(
+        "/api/deals", json={"contact_id": contact_id, "stage_id": 2}, headers=desk.operators["102"]["headers"]
+    )
+    assert deal.status_code == 201, deal.text
     await panel.quiet()
 
     route = await desk.incoming("now", caller="8 900 111-22-33")
@@ -45,6 +49,7 @@ async def test_offer_reaches_the_panel_with_the_callers_crm_card(live, desk):
     assert card["contact"]["vip"] is True and card["contact"]["owner"] == {"id": owner["id"], "name": "op102"}
     assert [(c["outcome"], c["direction"]) for c in card["recent_calls"]] == [("abandoned", "inbound")]
     assert [cb["reason"] for cb in card["open_callbacks"]] == ["abandoned"]
+    assert (card["deal"]["stage"], card["deal"]["pipeline"]) == ("presentation", "sales")
     assert (await panel.next("state"))["state"] == "ringing"
 
     assert (await panel.request("accept", offer_id=offer["offer_id"]))["result"]["status"] == "accepted"
