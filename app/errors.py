@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 
 class AppError(Exception):
     status_code = 400
+    extra: dict = {}  # more fields for the response body (e.g. the rows an import rejected)
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -33,4 +34,4 @@ class Unprocessable(AppError):
 def install_error_handler(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _handle(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)

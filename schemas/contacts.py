@@ -33,3 +33,7 @@ class ContactIn(BaseModel):
     phone: str = Field(min_length=1, max_length=64)  # any notation; stored as E.164
     name: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
+
+
+class MergeIn(BaseModel):
+    other_id: int  # the duplicate: merged into the contact in the path, then deleted

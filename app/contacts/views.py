@@ -1,24 +1,27 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.auth.deps import CallCenterUser
+from app.auth.deps import CallCenterUser, Supervisor
 from app.auth.models import Role, User
 from app.calls.models import Call
+from app.contacts import merge, transfer
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.database import utcnow
-from app.deps import ReadSessionDep, SessionDep, SettingsDep
+from app.deps import DbDep, ReadSessionDep, SessionDep, SettingsDep
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import PageDep, paginate
 from schemas.calls import CallOut
 from schemas.common import Page
-from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate
+from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate, MergeIn
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
 CONTACT_CALLS_SHOWN = 100
+MAX_IMPORT_BYTES = 50_000_000
 
 
 @router.get("", response_model=Page[ContactOut])
@@ -34,6 +37,32 @@ async def list_contacts(
     if phone is not None:
         query = query.where(Contact.phone == to_e164(phone, region=settings.default_region))
     return await paginate(session, query, page)
+
+
+@router.post("/import")
+async def import_contacts(request: Request, db: DbDep, settings: SettingsDep, _user: Supervisor) -> dict:
+    """Supervisors: a CSV file (``Content-Type: text/csv``; columns ``phone``, ``name``, ``company``,
+    ``owner`` = a user name) as the request body. Numbers are deduplicated by their E.164 form; known
+    contacts get what they lack. Any unusable row (a number that is not one, an unknown owner)
+    rejects the file: 422 with every bad line and why, nothing imported."""
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise Unprocessable(f"the file is over {MAX_IMPORT_BYTES // 1_000_000} MB; split it")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unprocessable("the file is not UTF-8 text") from None
+    return await db.run(
+        lambda s: transfer.import_csv(session=s, text=text, region=settings.default_region, now=utcnow())
+    )
+
+
+@router.get("/export")
+async def export_contacts(db: DbDep, _user: Supervisor) -> Response:
+    """Supervisors: every contact as CSV (id, phone, name, company, owner, vip, created_at)."""
+    text = await db.read(lambda s: transfer.export_csv(session=s))
+    headers = {"Content-Disposition": 'attachment; filename="contacts.csv"'}
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post("", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
@@ -80,6 +109,18 @@ async def update_contact(contact_id: int, body: ContactUpdate, session: SessionD
         setattr(contact, name, value)
     contact.updated_at = utcnow()
     return contact
+
+
+@router.post("/{contact_id}/merge")
+async def merge_contacts(contact_id: int, body: MergeIn, db: DbDep, _user: Supervisor) -> dict:
+    """Supervisors: contact ``other_id`` is the same client; its calls, deals, touches, callbacks and
+    tasks move here and it is deleted (its number is no longer looked up: calls from it start a new contact)."""
+
+    def write(session):
+        survivor, moved = merge.merge(session=session, survivor_id=contact_id, other_id=body.other_id, now=utcnow())
+        return {"contact": ContactOut.model_validate(survivor).model_dump(), "moved": moved}
+
+    return await db.run(write)
 
 
 async def _get(session, contact_id: int) -> Contact:
