@@ -29,6 +29,8 @@ class QueueSettings(BaseModel):
     sticky_timeout_seconds: Seconds = 15
     sticky_days: Annotated[int, Field(ge=1, le=3650)] = 30
     pbx_group: Annotated[str, StringConstraints(max_length=64)] | None = None
+    # A new client answered from this queue starts a deal in this pipeline's first stage.
+    deal_pipeline_id: int | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -78,6 +80,7 @@ class QueuePatch(BaseModel):
     sticky_timeout_seconds: int | None = None
     sticky_days: int | None = None
     pbx_group: str | None = None
+    deal_pipeline_id: int | None = None
 
 
 class Member(BaseModel):

@@ -151,6 +151,8 @@ def _follow_outcome(
             now=now,
             max_attempts=policy.callback_max_attempts,
         )
+        if call.outcome == Outcome.answered:
+            deals.start_for_new_client(session=session, call=call, now=now)
         touches.record_call(session=session, call=call)
 
 

@@ -13,6 +13,7 @@ from app.contacts.models import Contact
 from app.crm import pipelines
 from app.crm.models import Deal, DealStageMove, DealStatus, OwnershipChange, RefusalReason, Stage
 from app.errors import Conflict, NotFound, Unprocessable
+from app.queues.models import Queue
 
 
 def create(
@@ -113,6 +114,29 @@ def snapshot_stage(*, session: Session, calls: Iterable[Call]) -> None:
             for call in calls:
                 if call.contact_id == contact_id and call.deal_id is None:
                     call.deal_id, call.deal_stage_id = deal_id, stage_id
+
+
+def start_for_new_client(*, session: Session, call: Call, now: datetime) -> None:
+    """A new client answered from a queue that starts deals: a deal in the queue's pipeline's first
+    stage, owned by the manager who answered (who becomes the client's owner), and the call is about it."""
+    if call.queue_id is None or call.contact_id is None or call.operator_id is None or call.deal_id is not None:
+        return
+    pipeline_id = session.execute(select(Queue.deal_pipeline_id).where(Queue.id == call.queue_id)).scalar()
+    if pipeline_id is None:
+        return
+    contact = session.get(Contact, call.contact_id, with_for_update=True)
+    known = session.execute(select(Deal.id).where(Deal.contact_id == contact.id).limit(1)).first()
+    if known is not None or contact.owner_id not in (None, call.operator_id):
+        return
+    first = pipelines.stages_of(session=session, pipeline_id=pipeline_id)[0]
+    contact.owner_id, contact.updated_at = call.operator_id, now
+    deal = Deal(
+        contact_id=contact.id, pipeline_id=pipeline_id, owner_id=call.operator_id, created_at=now, updated_at=now
+    )
+    session.add(deal)
+    session.flush()
+    _enter(session=session, deal=deal, stage=first, by=call.operator_id, now=now)
+    call.deal_id, call.deal_stage_id = deal.id, first.id
 
 
 def _owner_for(

@@ -39,6 +39,9 @@ class Queue(SQLModel, table=True):
     sticky_days: int = 30
     # The PBX's own group or scenario to hand a call to when callfunnel cannot name one extension.
     pbx_group: str | None = Field(default=None, max_length=64)
+    # A new client (a number never seen) answered from this queue starts a deal in this pipeline's
+    # first stage, owned by the manager who answered; None: no deal is started by itself.
+    deal_pipeline_id: int | None = Field(default=None, foreign_key="pipeline.id")
     last_offered_id: int | None = None  # round-robin memory, advanced after every offer
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

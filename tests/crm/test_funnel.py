@@ -184,3 +184,25 @@ async def test_a_call_keeps_the_stage_its_deal_was_in_when_it_came(cf, admin, su
     first, second = await desk.call("c1"), await desk.call("c2")
     assert (first["deal_id"], first["deal_stage_id"]) == (deal["id"], pipeline["stages"][0]["id"])
     assert (second["deal_id"], second["deal_stage_id"]) == (deal["id"], pipeline["stages"][1]["id"])
+
+
+async def test_a_new_client_answered_from_a_deal_queue_starts_a_deal(cf, admin, supervisor):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101")
+    pipeline = await _pipeline(cf, admin["headers"])
+    await desk.queue(["101"], deal_pipeline_id=pipeline["id"])
+    await desk.incoming("new1", caller="+79007770001")
+    await desk.answer("new1", "101")
+    await desk.hang_up("new1")
+    await desk.incoming("new2", caller="+79007770001")  # the same client again: no second deal
+    await desk.answer("new2", "101")
+    await desk.hang_up("new2")
+    call = await desk.call("new1")
+    [deal] = (
+        await cf.http.get("/api/deals", params={"contact_id": call["contact_id"]}, headers=admin["headers"])
+    ).json()["items"]
+    assert deal["owner_id"] == desk.operators["101"]["id"] and deal["stage_id"] == pipeline["stages"][0]["id"]
+    assert (call["deal_id"], call["deal_stage_id"]) == (deal["id"], pipeline["stages"][0]["id"])
+    assert deal["touch_count"] == 2
+    contact = (await cf.http.get(f"/api/contacts/{call['contact_id']}", headers=admin["headers"])).json()
+    assert contact["owner_id"] == desk.operators["101"]["id"]
