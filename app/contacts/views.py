@@ -10,6 +10,8 @@ from app.calls.models import Call
 from app.contacts import merge, transfer
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
+from app.crm import ownership
+from app.crm.models import OwnershipChange
 from app.database import utcnow
 from app.deps import DbDep, ReadSessionDep, SessionDep, SettingsDep
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -105,9 +107,15 @@ async def update_contact(contact_id: int, body: ContactUpdate, session: SessionD
             raise Forbidden("only supervisors assign a client's personal manager")
         if changes["owner_id"] is not None and await session.get(User, changes["owner_id"]) is None:
             raise NotFound(f"no user {changes['owner_id']}")
+    now = utcnow()
+    if "owner_id" in changes:
+        owner_id = changes.pop("owner_id")
+        ownership.change_owner(
+            session=session, contact=contact, owner_id=owner_id, by=user.id, reason="reassigned", now=now
+        )
     for name, value in changes.items():
         setattr(contact, name, value)
-    contact.updated_at = utcnow()
+    contact.updated_at = now
     return contact
 
 
@@ -121,6 +129,14 @@ async def merge_contacts(contact_id: int, body: MergeIn, db: DbDep, _user: Super
         return {"contact": ContactOut.model_validate(survivor).model_dump(), "moved": moved}
 
     return await db.run(write)
+
+
+@router.get("/{contact_id}/owners")
+async def ownership_history(contact_id: int, session: ReadSessionDep, _user: CallCenterUser) -> list[dict]:
+    """Who owned the client when: every takeover and reassignment, oldest first."""
+    await _get(session, contact_id)
+    query = select(OwnershipChange).where(OwnershipChange.contact_id == contact_id).order_by(OwnershipChange.id)
+    return [change.model_dump() for change in (await session.execute(query)).scalars()]
 
 
 async def _get(session, contact_id: int) -> Contact:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from app.auth.models import Role, User
 from app.calls.models import Call
 from app.contacts.models import Contact
-from app.crm import pipelines
-from app.crm.models import Deal, DealStageMove, DealStatus, OwnershipChange, RefusalReason, Stage
+from app.crm import ownership, pipelines
+from app.crm.models import Deal, DealStageMove, DealStatus, RefusalReason, Stage
 from app.errors import Conflict, NotFound, Unprocessable
 from app.queues.models import Queue
 
@@ -129,7 +129,9 @@ def start_for_new_client(*, session: Session, call: Call, now: datetime) -> None
     if known is not None or contact.owner_id not in (None, call.operator_id):
         return
     first = pipelines.stages_of(session=session, pipeline_id=pipeline_id)[0]
-    contact.owner_id, contact.updated_at = call.operator_id, now
+    ownership.change_owner(
+        session=session, contact=contact, owner_id=call.operator_id, by=call.operator_id, reason="answered", now=now
+    )
     deal = Deal(
         contact_id=contact.id, pipeline_id=pipeline_id, owner_id=call.operator_id, created_at=now, updated_at=now
     )
@@ -153,7 +155,7 @@ def _owner_for(
                 f"contact {contact.id} is another manager's client (user {contact.owner_id}); "
                 "pass takeover=true to take it over"
             )
-        target, reason = actor.id, "takeover"
+        target, reason = actor.id, ("takeover" if contact.owner_id is not None else "claimed")
     else:
         target = owner_id if owner_id is not None else contact.owner_id
         if target is None:
@@ -161,19 +163,7 @@ def _owner_for(
         if session.get(User, target) is None:
             raise NotFound(f"no user {target}")
         reason = "reassigned"
-    if contact.owner_id != target:
-        if contact.owner_id is not None:
-            session.add(
-                OwnershipChange(
-                    contact_id=contact.id,
-                    from_owner_id=contact.owner_id,
-                    to_owner_id=target,
-                    by_user_id=actor.id,
-                    reason=reason,
-                    at=now,
-                )
-            )
-        contact.owner_id, contact.updated_at = target, now
+    ownership.change_owner(session=session, contact=contact, owner_id=target, by=actor.id, reason=reason, now=now)
     return target
 
 

@@ -137,6 +137,17 @@ async def test_another_managers_client_needs_a_logged_takeover(cf, admin):
     assert taken.status_code == 201 and taken.json()["owner_id"] == other["id"]
     contact = (await cf.http.get(f"/api/contacts/{contact_id}", headers=admin["headers"])).json()
     assert contact["owner_id"] == other["id"]
+    history = (await cf.http.get(f"/api/contacts/{contact_id}/owners", headers=admin["headers"])).json()
+    assert [(h["reason"], h["from_owner_id"], h["to_owner_id"], h["by_user_id"]) for h in history] == [
+        ("claimed", None, owner["id"], owner["id"]),
+        ("takeover", owner["id"], other["id"], other["id"]),
+    ]
+    reassigned = await cf.http.patch(
+        f"/api/contacts/{contact_id}", json={"owner_id": owner["id"]}, headers=admin["headers"]
+    )
+    assert reassigned.status_code == 200
+    history = (await cf.http.get(f"/api/contacts/{contact_id}/owners", headers=admin["headers"])).json()
+    assert history[-1]["reason"] == "reassigned" and history[-1]["by_user_id"] == admin["id"]
 
 
 async def test_losing_a_deal_needs_a_refusal_reason(cf, admin):

@@ -1,0 +1,27 @@
+"""A contact has at most one owner; every change of owner is logged (takeover or reassignment)."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.contacts.models import Contact
+from app.crm.models import OwnershipChange
+
+
+def change_owner(
+    *, session: Session, contact: Contact, owner_id: int | None, by: int, reason: str, now: datetime
+) -> None:
+    if contact.owner_id == owner_id:
+        return
+    if owner_id is not None:
+        session.add(
+            OwnershipChange(
+                contact_id=contact.id,
+                from_owner_id=contact.owner_id,
+                to_owner_id=owner_id,
+                by_user_id=by,
+                reason=reason,
+                at=now,
+            )
+        )
+    contact.owner_id, contact.updated_at = owner_id, now
