@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event, func
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -63,13 +63,6 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def whole_seconds_between(session: Session | AsyncSession, start, end):
-    """SQL for the whole seconds from ``start`` to ``end``, each truncated first (as PBXs report times)."""
-    if session.bind.dialect.name == "postgresql":
-        return func.floor(func.extract("epoch", end)) - func.floor(func.extract("epoch", start))
-    return func.strftime("%s", end) - func.strftime("%s", start)
 
 
 def insert_ignoring_duplicates(session: Session | AsyncSession, table, *, index_elements: list[str], index_where=None):

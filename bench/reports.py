@@ -126,6 +126,7 @@ def fill(session, args) -> None:
                         "entered_at": started,
                         "deadline_at": started + timedelta(seconds=120),
                         "left_at": started + timedelta(seconds=wait),
+                        "wait_seconds": wait,
                         "tried": [],
                     }
                 )

@@ -7,6 +7,10 @@ from sqlmodel import Field, SQLModel
 from app.database import UTCDateTime, utcnow
 
 
+def whole_seconds(start: datetime, end: datetime) -> int:
+    return int(end.timestamp()) - int(start.timestamp())
+
+
 class EntryStatus(StrEnum):
     waiting = "waiting"  # nobody is ringing for it
     offering = "offering"  # one or more offers ring
@@ -43,6 +47,8 @@ class QueueEntry(SQLModel, table=True):
     rule: str | None = Field(default=None, max_length=20)  # which rule chose the operator who took it
     exit_reason: str | None = Field(default=None, max_length=40)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Whole seconds from entering to leaving (each time truncated, as PBXs report them): service level.
+    wait_seconds: int | None = None
 
 
 class OfferStatus(StrEnum):

@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.calls.models import Call
 from app.commands import service as commands_service
 from app.dispatch import timeline
-from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry
+from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
@@ -93,7 +93,13 @@ def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | N
         session.execute(
             update(QueueEntry)
             .where(QueueEntry.id == entry.id, QueueEntry.status.in_(LIVE_ENTRY))
-            .values(status=EntryStatus.connected, operator_id=operator_id, rule=rule, left_at=now)
+            .values(
+                status=EntryStatus.connected,
+                operator_id=operator_id,
+                rule=rule,
+                left_at=now,
+                wait_seconds=whole_seconds(entry.entered_at, now),
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1

@@ -15,7 +15,7 @@ from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.dispatch import timeline
-from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry
+from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry, whole_seconds
 from app.dispatch.offers import dispatch, revoke_all
 from app.operators.models import Operator, OperatorState
 from app.queues.models import Queue, QueueMember, QueueMode
@@ -79,6 +79,7 @@ def leave(*, session: Session, entry: QueueEntry, reason: str, now: datetime) ->
         return
     revoke_all(session=session, entry=entry, reason=reason, now=now)
     entry.status, entry.exit_reason, entry.left_at = EntryStatus.exited, reason, now
+    entry.wait_seconds = whole_seconds(entry.entered_at, now)
     timeline.note(session, call_id=entry.call_id, at=now, kind="left_queue", reason=reason)
     log.info("call %s left queue %s: %s", entry.call_id, entry.queue_id, reason)
 

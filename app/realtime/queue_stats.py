@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from app.database import utcnow, whole_seconds_between
+from app.database import utcnow
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry
 from app.queues.models import Queue
 from app.realtime import outbox
@@ -28,7 +28,7 @@ def compute(session: Session, queue: Queue, now: datetime) -> dict:
             QueueEntry.queue_id == queue.id, QueueEntry.status.in_(LIVE_ENTRY)
         )
     ).one()
-    wait = whole_seconds_between(session, QueueEntry.entered_at, QueueEntry.left_at)
+    wait = QueueEntry.wait_seconds
     quick = func.sum(case(((QueueEntry.status == EntryStatus.connected) & (wait <= SERVICE_LEVEL_SECONDS), 1), else_=0))
     answered, missed, within = session.execute(
         select(

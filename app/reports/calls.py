@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.callbacks.models import Callback, CallbackStatus
 from app.calls.models import Call, Outcome
-from app.database import whole_seconds_between
 from app.dispatch.models import EntryStatus, QueueEntry
 from app.queues.models import Queue
 from schemas.pbx_events import Direction
@@ -37,7 +36,7 @@ DEFINITIONS = {
 
 def report(*, session: Session, since: datetime, until: datetime, by: str, timezone: str) -> dict:
     key, label = _grouping(session=session, by=by, timezone=timezone)
-    wait = whole_seconds_between(session, QueueEntry.entered_at, QueueEntry.left_at)
+    wait = QueueEntry.wait_seconds
     answered_from_queue = QueueEntry.status == EntryStatus.connected
 
     def count_if(condition):
