@@ -32,3 +32,4 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/realtime.py
+	$(BIN)/python bench/reports.py
