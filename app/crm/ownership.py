@@ -1,11 +1,13 @@
-"""A contact has at most one owner; every change of owner is logged (takeover or reassignment)."""
+"""A contact has at most one owner, who also owns its open deals (no two managers work one client);
+every change of owner is logged (claimed, takeover, reassigned, answered)."""
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.crm.models import OwnershipChange
+from app.crm.models import Deal, DealStatus, OwnershipChange
 
 
 def change_owner(
@@ -23,5 +25,11 @@ def change_owner(
                 reason=reason,
                 at=now,
             )
+        )
+        session.execute(
+            update(Deal)
+            .where(Deal.contact_id == contact.id, Deal.status == DealStatus.open)
+            .values(owner_id=owner_id, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
     contact.owner_id, contact.updated_at = owner_id, now

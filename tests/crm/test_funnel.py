@@ -135,6 +135,8 @@ async def test_another_managers_client_needs_a_logged_takeover(cf, admin):
         "/api/deals", json={"contact_id": contact_id, "takeover": True}, headers=other["headers"]
     )
     assert taken.status_code == 201 and taken.json()["owner_id"] == other["id"]
+    earlier = (await cf.http.get(f"/api/deals/{first.json()['id']}", headers=admin["headers"])).json()
+    assert earlier["owner_id"] == other["id"]  # the client's open deals go with the client
     contact = (await cf.http.get(f"/api/contacts/{contact_id}", headers=admin["headers"])).json()
     assert contact["owner_id"] == other["id"]
     history = (await cf.http.get(f"/api/contacts/{contact_id}/owners", headers=admin["headers"])).json()
