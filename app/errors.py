@@ -1,7 +1,14 @@
 """Domain errors carry their HTTP status; one handler turns them into ``{"detail": ...}``."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+log = logging.getLogger(__name__)
+OUTAGE_RETRY_AFTER_SECONDS = 5
 
 
 class AppError(Exception):
@@ -35,3 +42,31 @@ def install_error_handler(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _handle(_request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+
+
+def install_outage_handler(app: FastAPI) -> None:
+    """The database out of reach: 503 with ``Retry-After`` (a PBX or client sends again later, and
+    nothing was half-written: each unit of work is one transaction), and reconciliation is told,
+    so the PBX's call history fills the gap once the database is back."""
+
+    async def _handle(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc):
+            raise exc
+        log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+        reconciler = getattr(request.app.state, "reconciler", None)
+        if reconciler is not None:
+            reconciler.outage_seen()
+        return JSONResponse(
+            {"detail": "the database is unavailable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+        )
+
+    for kind in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(kind, _handle)
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    """Lost or refused connections (PostgreSQL stopped, network gone), as opposed to a bad statement."""
+    text = f"{type(exc.orig).__name__} {exc.orig}".lower()
+    return any(word in text for word in ("connect", "closed", "terminat", "shutdown", "refused", "unavailable"))

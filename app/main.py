@@ -22,7 +22,7 @@ from app.crm.views import router as crm_router
 from app.database import Database, utcnow
 from app.dispatch.scheduled import run_dispatch_tick
 from app.dispatch.views import router as dispatch_router
-from app.errors import install_error_handler
+from app.errors import install_error_handler, install_outage_handler
 from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.migrations import upgrade_to_head_async
@@ -36,6 +36,8 @@ from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
 from app.realtime.supervisor_feed import router as supervisor_feed_router
+from app.reconcile.runner import Reconciler
+from app.reconcile.views import router as reconcile_router
 from app.reports.views import router as reports_router
 from app.settings import Settings, get_settings
 
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.command_sender = CommandSender(
             db, settings, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
         )
+        app.state.reconciler = reconciler = Reconciler(db, settings, transport=pbx_transport)
         app.state.process_id = str(uuid.uuid4())
         app.state.event_bus = bus = EventBus(db, poll_seconds=settings.event_poll_seconds)
         await bus.start()
@@ -105,6 +108,15 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             max_instances=1,
             coalesce=True,
         )
+        if reconciler.sources:
+            scheduler.add_job(
+                reconciler.tick,
+                "interval",
+                seconds=settings.reconcile_check_seconds,
+                id="reconciliation",
+                max_instances=1,
+                coalesce=True,
+            )
         scheduler.start()
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
         try:
@@ -117,6 +129,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.command_sender.close()
+            await reconciler.close()
             await bus.stop()
             await db.dispose()
 
@@ -129,6 +142,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         description="Telephony-integrated call-center backend: PBX webhooks, calls, contacts, callbacks.",
     )
     install_error_handler(app)
+    install_outage_handler(app)
     app.include_router(pbx_router)
     app.include_router(zadarma_router)
     app.include_router(operators_router)
@@ -140,6 +154,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(crm_router)
     app.include_router(activity_router)
     app.include_router(reports_router)
+    app.include_router(reconcile_router)
     app.include_router(operator_panel_router)
     app.include_router(supervisor_feed_router)
 

@@ -11,6 +11,7 @@ from app.inbox.models import InboxItem
 from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from app.realtime.models import EventCounter, Panel, PublishedQueueStats, RealtimeEvent
+from app.reconcile.models import Reconciliation
 
 __all__ = [
     "Call",
@@ -36,6 +37,7 @@ __all__ = [
     "QueueEntry",
     "QueueMember",
     "RealtimeEvent",
+    "Reconciliation",
     "RefusalReason",
     "Stage",
     "Task",

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # Offers ring out, wrap-ups end and waiting calls are re-offered on this tick.
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
 
+    # Reconciliation with the PBXs' call history (MANGO, Zadarma: where API credentials are set):
+    # this often, and at once after an outage; the first run reads this far back.
+    reconcile_interval_seconds: float = Field(default=1800.0, gt=0)
+    reconcile_first_window_seconds: float = Field(default=7200.0, gt=0)
+    reconcile_check_seconds: float = Field(default=30.0, gt=0)
+
     # Live clients (websockets).  A panel gone longer than the grace period logs its operator out.
     panel_grace_seconds: float = Field(default=30.0, gt=0)
     # Presence sweep, overdue callbacks and queue figures run on this tick; open panels are marked

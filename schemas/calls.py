@@ -29,7 +29,8 @@ class CallOut(BaseModel):
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
-    finalized_by: str | None
+    finalized_by: str | None  # pbx, sweep, or history (reconciliation)
+    recovered_at: datetime | None  # the call's webhooks were lost; the PBX's call history told us
 
     @model_validator(mode="after")
     def _raw_number_when_not_a_phone(self) -> "CallOut":

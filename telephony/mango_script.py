@@ -21,13 +21,13 @@ class InboundCall:
     line: str = "74951234567"
     group: str = "200"
 
-    def _leg(self, n: int) -> str:
+    def leg(self, n: int) -> str:
         return base64.b64encode(f"1:{self.entry_id}:{n}".encode()).decode()
 
-    def _event(self, leg: int, seq: int, at: int, state: str, location: str, **extra) -> Notification:
+    def event(self, leg: int, seq: int, at: int, state: str, location: str, **extra) -> Notification:
         payload = {
             "entry_id": self.entry_id,
-            "call_id": self._leg(leg),
+            "call_id": self.leg(leg),
             "timestamp": at,
             "seq": seq,
             "call_state": state,
@@ -37,10 +37,10 @@ class InboundCall:
         payload.update(extra)
         return "events/call", payload
 
-    def _to_queue(self) -> dict:
+    def to_queue(self) -> dict:
         return {"to": {"number": self.line, "line_number": self.line, "acd_group": self.group}}
 
-    def _to_agent(self, extension: str) -> dict:
+    def to_agent(self, extension: str) -> dict:
         return {
             "to": {
                 "extension": extension,
@@ -53,8 +53,8 @@ class InboundCall:
     def _entry(self) -> list[Notification]:
         t = self.start
         return [
-            self._event(1, 1, t, "Appeared", "ivr", to={"number": self.line, "line_number": self.line}),
-            self._event(
+            self.event(1, 1, t, "Appeared", "ivr", to={"number": self.line, "line_number": self.line}),
+            self.event(
                 1,
                 2,
                 t + 5,
@@ -63,7 +63,7 @@ class InboundCall:
                 to={"number": self.line, "line_number": self.line},
                 disconnect_reason=1100,
             ),
-            self._event(2, 1, t + 5, "Appeared", "queue", **self._to_queue()),
+            self.event(2, 1, t + 5, "Appeared", "queue", **self.to_queue()),
         ]
 
     def answered(
@@ -73,35 +73,35 @@ class InboundCall:
         events, t, leg = self._entry(), self.start + 6, 3
         for other in missed_by:
             events += [
-                self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(other)),
-                self._event(leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self._to_agent(other)),
+                self.event(leg, 1, t, "Appeared", "abonent", **self.to_agent(other)),
+                self.event(leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self.to_agent(other)),
             ]
             t, leg = t + 20, leg + 1
         answered_at, end = t + 5, t + 5 + talk
         events += [
-            self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(extension)),
-            self._event(leg, 2, answered_at, "Connected", "abonent", **self._to_agent(extension)),
-            self._event(2, 2, answered_at, "Disconnected", "queue", disconnect_reason=1100, **self._to_queue()),
-            self._event(leg, 3, end, "Disconnected", "abonent", disconnect_reason=1110, **self._to_agent(extension)),
+            self.event(leg, 1, t, "Appeared", "abonent", **self.to_agent(extension)),
+            self.event(leg, 2, answered_at, "Connected", "abonent", **self.to_agent(extension)),
+            self.event(2, 2, answered_at, "Disconnected", "queue", disconnect_reason=1100, **self.to_queue()),
+            self.event(leg, 3, end, "Disconnected", "abonent", disconnect_reason=1110, **self.to_agent(extension)),
         ]
-        return events + [self._summary(end, answered_at=answered_at, extension=extension, code=1110)]
+        return events + [self.summary(end, answered_at=answered_at, extension=extension, code=1110)]
 
     def missed(self, *, rung: tuple[str, ...] = ("101",), code: int = 1163, wait: int = 120) -> list[Notification]:
         """Rings each of ``rung`` without an answer; the queue gives up with ``code`` (1110: the caller hung up)."""
         events, t, leg = self._entry(), self.start + 6, 3
         for extension in rung:
             events += [
-                self._event(leg, 1, t, "Appeared", "abonent", **self._to_agent(extension)),
-                self._event(
-                    leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self._to_agent(extension)
+                self.event(leg, 1, t, "Appeared", "abonent", **self.to_agent(extension)),
+                self.event(
+                    leg, 2, t + 20, "Disconnected", "abonent", disconnect_reason=1111, **self.to_agent(extension)
                 ),
             ]
             t, leg = t + 20, leg + 1
         end = max(t, self.start + wait)
-        events.append(self._event(2, 2, end, "Disconnected", "queue", disconnect_reason=code, **self._to_queue()))
-        return events + [self._summary(end, answered_at=None, extension=self.group, code=code)]
+        events.append(self.event(2, 2, end, "Disconnected", "queue", disconnect_reason=code, **self.to_queue()))
+        return events + [self.summary(end, answered_at=None, extension=self.group, code=code)]
 
-    def _summary(self, end: int, *, answered_at: int | None, extension: str, code: int) -> Notification:
+    def summary(self, end: int, *, answered_at: int | None, extension: str, code: int) -> Notification:
         return "events/summary", {
             "entry_id": self.entry_id,
             "call_direction": 1,

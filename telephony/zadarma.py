@@ -44,7 +44,7 @@ _SIGNED_FIELDS = {
     "NOTIFY_RECORD": ("pbx_call_id", "call_id_with_rec"),
 }
 EVENTS = tuple(_SIGNED_FIELDS)
-_DISPOSITIONS = {
+DISPOSITIONS = {
     "answered": EndReason.completed,
     "cancel": EndReason.caller_hung_up,
     "no answer": EndReason.no_answer,
@@ -110,7 +110,7 @@ def _parse(form: dict[str, str], *, received_at: datetime, tz: ZoneInfo) -> list
         if outbound:
             return [_client_leg(common, form, LegState.connected, extension=internal)]
         return [_operator_leg(common, internal or _required(form, "destination"), LegState.connected, caller)]
-    reason = _DISPOSITIONS.get(form.get("disposition", ""), EndReason.failed)
+    reason = DISPOSITIONS.get(form.get("disposition", ""), EndReason.failed)
     finished = CallFinished(
         **common,
         direction=Direction.outbound if outbound else Direction.inbound,

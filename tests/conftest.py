@@ -124,6 +124,7 @@ def settings_for(database_url: str) -> Settings:
         realtime_interval_seconds=3600,  # ... and the live clients' one
         funnel_interval_seconds=3600,  # ... and the funnel's
         pbx_command_poll_seconds=0,  # ... and send PBX commands themselves
+        reconcile_check_seconds=3600,  # ... and reconcile with the PBX history themselves
     )
 
 

@@ -64,7 +64,9 @@ class Call(SQLModel, table=True):
     final_answered: bool | None = None  # None: the PBX left it to the legs (generic protocol)
     final_received: bool = False
     finalized_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    finalized_by: str | None = Field(default=None, max_length=16)  # pbx or sweep
+    finalized_by: str | None = Field(default=None, max_length=16)  # pbx, sweep or history
+    # Set when reconciliation with the PBX's call history created or completed the call.
+    recovered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_event_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # our clock
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -160,7 +160,8 @@ def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], n
     """The batch's calls, locked; the ones seen for the first time are created (safely against a racing process)."""
     first_seen: dict[str, datetime] = {}
     for event in events:
-        first_seen[event.call_key] = min(first_seen.get(event.call_key, event.occurred_at), event.occurred_at)
+        at = getattr(event, "started_at", None) or event.occurred_at  # a final event knows when the call began
+        first_seen[event.call_key] = min(first_seen.get(event.call_key, at), at)
     calls = _select_calls(session=session, vendor=vendor, keys=list(first_seen))
     missing = [key for key in first_seen if key not in calls]
     if missing:

@@ -1,0 +1,1 @@
+"""Reconciliation with the PBXs' own call history: calls whose webhooks never arrived."""

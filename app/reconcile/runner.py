@@ -1,0 +1,137 @@
+"""When reconciliation runs: every ``reconcile_interval_seconds`` per vendor, and at once after an outage.
+
+An outage is a process start (the previous one may have crashed while the PBX kept sending)
+or the database coming back after webhooks were refused with 503.  One process at a time
+reads a vendor's history (a claim on its ``reconciliation`` row), from where the last run
+stopped (less an overlap, for calls the PBX wrote late) to now.  A failed run is retried
+after ``RETRY_SECONDS``: the PBXs ask integrators not to poll their statistics.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.calls.service import CallPolicy
+from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.reconcile import service
+from app.reconcile.models import Reconciliation
+from app.settings import Settings
+from schemas.pbx_events import CallFinished
+from telephony import mango, mango_stats, zadarma, zadarma_stats
+
+log = logging.getLogger(__name__)
+
+History = Callable[..., Awaitable[list[CallFinished]]]  # (since=, until=) -> the calls the PBX finished
+RETRY_SECONDS = 300
+CLAIM_SECONDS = 600  # a run that takes longer (a dead process) is taken over
+OVERLAP = timedelta(minutes=15)
+LONGEST_WINDOW = timedelta(days=30)  # both PBXs give at most a month at a time
+
+
+class Reconciler:
+    def __init__(self, db: Database, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._db = db
+        self._policy = CallPolicy.from_settings(settings)
+        self._interval = timedelta(seconds=settings.reconcile_interval_seconds)
+        self._first_window = timedelta(seconds=settings.reconcile_first_window_seconds)
+        self._clients: list[httpx.AsyncClient] = []
+        self.sources: dict[str, History] = {}
+        timeout = max(settings.pbx_request_timeout_seconds, 30.0)
+        if settings.mango_api_key and settings.mango_api_salt:
+            self.sources[mango.VENDOR] = partial(
+                mango_stats.fetch,
+                self._client(settings.mango_api_url.rstrip("/") + "/", timeout, transport),
+                api_key=settings.mango_api_key,
+                salt=settings.mango_api_salt,
+            )
+        if settings.zadarma_api_key and settings.zadarma_secret:
+            self.sources[zadarma.VENDOR] = partial(
+                zadarma_stats.fetch,
+                self._client(settings.zadarma_api_url.rstrip("/"), timeout, transport),
+                api_key=settings.zadarma_api_key,
+                secret=settings.zadarma_secret,
+                timezone=settings.timezone,
+            )
+        self._after_outage = True  # this process just started: the one before may have died
+
+    def _client(self, base_url: str, timeout: float, transport) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self._clients.append(client)
+        return client
+
+    def outage_seen(self) -> None:
+        self._after_outage = True
+
+    async def tick(self) -> None:
+        """The scheduler's job: runs what is due."""
+        forced, self._after_outage = self._after_outage, False
+        try:
+            for vendor in self.sources:
+                await self.run(vendor, force=forced)
+        except Exception:
+            self._after_outage = self._after_outage or forced  # the database may still be away: try again
+            raise
+
+    async def run(self, vendor: str, *, force: bool = True) -> Reconciliation | None:
+        """Reconciles one vendor now (``force``) or if due; None when not due or another process runs it."""
+        now = utcnow()
+        window = await self._db.run(partial(self._claim, vendor=vendor, now=now, force=force))
+        if window is None:
+            return None
+        since, until = window
+        try:
+            history = await self.sources[vendor](since=since, until=until)
+        except Exception as exc:
+            log.warning("reconciliation with %s failed: %s", vendor, exc)
+            return await self._db.run(partial(self._failed, vendor=vendor, error=f"{type(exc).__name__}: {exc}"))
+        result = await self._db.run(partial(self._apply, vendor=vendor, history=history, until=until))
+        log.info(
+            "reconciled %s %s..%s: %d calls in the history, %d created, %d completed",
+            vendor, since, until, result.calls_seen, result.calls_created, result.calls_completed,
+        )  # fmt: skip
+        return result
+
+    def _claim(self, session: Session, *, vendor: str, now: datetime, force: bool) -> tuple[datetime, datetime] | None:
+        insert = insert_ignoring_duplicates(session, Reconciliation.__table__, index_elements=["vendor"])
+        session.execute(insert, [{"vendor": vendor, "calls_seen": 0, "calls_created": 0, "calls_completed": 0}])
+        row = session.get(Reconciliation, vendor, with_for_update=True)
+        if row.running_until is not None and row.running_until > now:
+            return None
+        if not force and row.last_run_at is not None:
+            wait = self._interval if row.last_error is None else timedelta(seconds=RETRY_SECONDS)
+            if now < row.last_run_at + wait:
+                return None
+        row.running_until = now + timedelta(seconds=CLAIM_SECONDS)
+        since = row.read_until - OVERLAP if row.read_until else now - self._first_window
+        return max(since, now - LONGEST_WINDOW), now
+
+    def _failed(self, session: Session, *, vendor: str, error: str) -> Reconciliation:
+        row = session.get(Reconciliation, vendor, with_for_update=True)
+        row.last_run_at, row.last_error, row.running_until = utcnow(), error[:500], None
+        return row
+
+    def _apply(self, session: Session, *, vendor: str, history: list[CallFinished], until: datetime) -> Reconciliation:
+        counts = service.reconcile(session=session, vendor=vendor, history=history, policy=self._policy, now=utcnow())
+        session.execute(
+            update(Reconciliation)
+            .where(Reconciliation.vendor == vendor)
+            .values(
+                read_until=until,
+                last_run_at=utcnow(),
+                last_error=None,
+                running_until=None,
+                calls_seen=counts.seen,
+                calls_created=counts.created,
+                calls_completed=counts.completed,
+            )
+        )
+        return session.get(Reconciliation, vendor, populate_existing=True)
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.aclose()
