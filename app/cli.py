@@ -135,5 +135,49 @@ def db_upgrade() -> None:
     typer.echo("database is at the latest revision")
 
 
+@cli.command("simulate")
+def simulate(
+    token: Annotated[str, typer.Option(envvar="CALLFUNNEL_SIM_TOKEN", help="a supervisor's or admin's API token")],
+    vendor: Annotated[str, typer.Option(help="the PBX to play: mango, zadarma or generic")] = "generic",
+    url: Annotated[str, typer.Option(help="the running callfunnel")] = "http://127.0.0.1:8000",
+    rate: Annotated[float, typer.Option(help="calls a second (Poisson arrivals)", min=0.01)] = 5.0,
+    duration: Annotated[float, typer.Option(help="seconds during which callers arrive", min=1)] = 60.0,
+    operators: Annotated[int, typer.Option(help="simulated operators (sim-op-1...)", min=1, max=500)] = 10,
+    seed: Annotated[int | None, typer.Option(help="repeatable callers and behaviour")] = None,
+    patience: Annotated[float, typer.Option(help="mean seconds a caller waits before hanging up")] = 60.0,
+    api_port: Annotated[int, typer.Option(help="loopback port of the simulated PBX's own APIs")] = 8090,
+    status_every: Annotated[float, typer.Option(help="seconds between status lines")] = 10.0,
+    demo_data: Annotated[bool, typer.Option(help="also create a few hundred clients with owners and deals")] = False,
+) -> None:
+    """Plays a virtual PBX against a running callfunnel in the vendor's real wire format (secrets from
+    the same CALLFUNNEL_* settings as the server), then compares callfunnel's reports with what happened."""
+    from telephony.simulator.run import VENDORS, Options
+    from telephony.simulator.run import simulate as run_simulation
+
+    if vendor not in VENDORS:
+        raise typer.BadParameter(f"one of {', '.join(VENDORS)}", param_hint="--vendor")
+    settings = get_settings()
+    secret = {"generic": settings.generic_secret, "zadarma": settings.zadarma_secret}.get(vendor, "")
+    options = Options(
+        vendor=vendor,
+        url=url.rstrip("/"),
+        token=token,
+        rate=rate,
+        duration=duration,
+        operators=operators,
+        seed=seed,
+        patience=patience,
+        secret=secret,
+        mango_key=settings.mango_api_key,
+        mango_salt=settings.mango_api_salt,
+        zadarma_key=settings.zadarma_api_key,
+        timezone=settings.timezone,
+        api_port=api_port,
+        status_every=status_every,
+        demo_data=demo_data,
+    )
+    raise typer.Exit(asyncio.run(run_simulation(options)))
+
+
 def main() -> None:
     cli()

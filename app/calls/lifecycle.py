@@ -67,6 +67,8 @@ def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[T
         stale = False
     elif event.seq is not None and leg.seq is not None:
         stale = event.seq <= leg.seq
+        if not stale and event.state == LegState.appeared and leg.state == LegState.disconnected:
+            _ring_again(leg)  # a PBX that names legs by extension rang the same phone again
     else:
         stale = _RANK[event.state] < _RANK[LegState(leg.state)]
     at = event.occurred_at
@@ -99,6 +101,13 @@ def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[T
     if stale:
         detail["late"] = True
     return [Transition(at, f"leg_{event.state.value}", detail)]
+
+
+def _ring_again(leg: CallLeg) -> None:
+    """The leg starts over: a new ring of the same phone on the same call (a newer ``seq`` after its end)."""
+    for name in ("appeared_at", "connected_at", "ended_at", "end_reason", "end_code", "dispatch_step"):
+        setattr(leg, name, None)
+    leg.state = LegState.appeared.value
 
 
 def _apply_finished(call: Call, legs: dict[str, CallLeg], event: CallFinished) -> list[Transition]:

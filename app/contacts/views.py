@@ -110,8 +110,10 @@ async def update_contact(contact_id: int, body: ContactUpdate, session: SessionD
     now = utcnow()
     if "owner_id" in changes:
         owner_id = changes.pop("owner_id")
-        ownership.change_owner(
-            session=session, contact=contact, owner_id=owner_id, by=user.id, reason="reassigned", now=now
+        await session.run_sync(
+            lambda s: ownership.change_owner(
+                session=s, contact=contact, owner_id=owner_id, by=user.id, reason="reassigned", now=now
+            )
         )
     for name, value in changes.items():
         setattr(contact, name, value)

@@ -119,7 +119,7 @@ def _follow_leg(
     done = leg.dispatch_step
     if done == target or (done is not None and _RANK[done] > _RANK[target]):
         return
-    offer = _offer_for(session=session, call=call, leg=leg, operator_id=operator_id)
+    offer = _offer_for(session=session, call=call, leg=leg, operator_id=operator_id, ringing=target == "ringing")
     if target == "ringing":
         if offer is None and not operator_state.claim(
             session=session, operator_id=operator_id, call_id=call.id, now=now
@@ -180,17 +180,21 @@ def _call_over(*, session: Session, call: Call, entry: QueueEntry | None, now: d
             operator_state.release(session=session, operator_id=operator_id, call_id=call.id, now=now)
 
 
-def _offer_for(*, session: Session, call: Call, leg: CallLeg, operator_id: int) -> Offer | None:
-    """The offer this leg rang for: bound to it already, or the operator's ringing offer for the call."""
+def _offer_for(*, session: Session, call: Call, leg: CallLeg, operator_id: int, ringing: bool) -> Offer | None:
+    """The offer this leg rings (or rang) for: bound to it already, or — when the phone starts ringing —
+    the operator's unbound ringing offer for the call, which is bound to it now.  A phone rung again on
+    the same call takes its newer offer; the end of an earlier ring stays with the earlier offer."""
     offers = session.execute(
         select(Offer).where(Offer.call_id == call.id, Offer.operator_id == operator_id).order_by(Offer.id.desc())
     ).scalars()
-    unbound = None
+    bound = unbound = None
     for offer in offers:
-        if offer.leg_key == leg.external_id:
-            return offer
-        if offer.leg_key is None and offer.status == OfferStatus.ringing and unbound is None:
+        if offer.leg_key == leg.external_id and bound is None:
+            bound = offer
+        elif offer.leg_key is None and offer.status == OfferStatus.ringing and unbound is None:
             unbound = offer
+    if bound is not None and (bound.status == OfferStatus.ringing or not ringing or unbound is None):
+        return bound
     if unbound is not None:
         unbound.leg_key = leg.external_id
     return unbound

@@ -288,7 +288,7 @@ def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now
         payload = {"offer_id": offer.id, "call_id": offer.call_id, "status": status.value, "reason": reason}
         outbox.publish(session, "offer_revoked", payload, operator_id=offer.operator_id)
     return operator_state.release(
-        session=session, operator_id=offer.operator_id, call_id=offer.call_id, now=now, **release
+        session=session, operator_id=offer.operator_id, call_id=offer.call_id, offer_id=offer.id, now=now, **release
     )
 
 

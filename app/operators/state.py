@@ -59,11 +59,20 @@ def attach_offer(*, session: Session, operator_id: int, offer_id: int) -> None:
 
 
 def release(
-    *, session: Session, operator_id: int, call_id: int, now: datetime, no_answer: bool = False, max_no_answers: int = 0
+    *,
+    session: Session,
+    operator_id: int,
+    call_id: int,
+    now: datetime,
+    offer_id: int | None = None,
+    no_answer: bool = False,
+    max_no_answers: int = 0,
 ) -> OperatorState | None:
-    """ringing (for this call) → available; after ``max_no_answers`` unanswered offers in a row, → break.
+    """ringing (for this call and this offer, or with none) → available; after ``max_no_answers``
+    unanswered offers in a row, → break.
 
-    Returns the new state, or None when the operator was not ringing for this call.
+    Returns the new state, or None when the operator was not ringing for it: a ring that ended
+    late must not free an operator who is already ringing on a newer offer of the same call.
     """
     count = Operator.no_answer_count + (1 if no_answer else 0)
     to_break = no_answer and max_no_answers > 0
@@ -71,7 +80,11 @@ def release(
     moved = _move(
         session,
         operator_id,
-        where=[Operator.state == OperatorState.ringing, Operator.call_id == call_id],
+        where=[
+            Operator.state == OperatorState.ringing,
+            Operator.call_id == call_id,
+            Operator.offer_id == offer_id if offer_id is not None else Operator.offer_id.is_(None),
+        ],
         state=state if to_break else OperatorState.available,
         no_answer_count=count,
         offer_id=None,

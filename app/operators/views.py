@@ -47,6 +47,14 @@ async def update_operator(operator_id: int, body: OperatorPatch, db: DbDep, _use
     return await _fresh(db, operator_id)
 
 
+@router.post("/{operator_id}/token", response_model=OperatorCreated)
+async def reissue_token(operator_id: int, session: SessionDep, _user: Supervisor):
+    """A new token for an operator who lost theirs (shown once); the old one stops working at once."""
+    user, operator = await operators_service.get(session=session, operator_id=operator_id)
+    token = await auth_service.reissue_token(session=session, name=user.name)
+    return {**operators_service.out(user, operator), "token": token}
+
+
 @router.post("/me/state", response_model=OperatorOut)
 async def set_my_state(body: StateChange, db: DbDep, user: CallCenterUser):
     """The operator's own state: ``available`` (also ends wrap-up), ``break`` or ``offline``."""

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from telephony import mango, mango_stats, zadarma_api
+from telephony import mango, mango_stats, zadarma, zadarma_api
 from telephony.simulator.history import PbxHistory
 
 ROUTE_INTERVAL = 2.0  # MANGO: route 1 request per 2 s per product
@@ -30,6 +30,7 @@ class PbxApi:
     def __init__(
         self,
         *,
+        vendor: str,
         history: PbxHistory,
         mango_key: str = "",
         mango_salt: str = "",
@@ -38,7 +39,7 @@ class PbxApi:
         timezone: str = "Europe/Moscow",
         on_route: Callable[[dict], Awaitable[None]] | None = None,
     ) -> None:
-        self.history = history
+        self.vendor, self.history = vendor, history  # the history is this vendor's calls: served as its API only
         self._mango = (mango_key, mango_salt)
         self._zadarma = (zadarma_key, zadarma_secret)
         self._tz = ZoneInfo(timezone)
@@ -70,7 +71,7 @@ class PbxApi:
         if not key or not mango.signature_valid(form, api_key=key, salt=salt):
             return JSONResponse({"result": 3102}, status_code=401)
         payload = json.loads(form["json"])
-        if path == "stats/request":
+        if path == "stats/request" and self.vendor == mango.VENDOR:
             return self._stats_request(payload)
         if path == "stats/result":
             report = self._reports.pop(str(payload.get("key")), None)
@@ -109,7 +110,7 @@ class PbxApi:
         if path.rstrip("/") == "request/callback":
             self.callbacks.append(params)
             return JSONResponse({"status": "success", "from": params.get("from"), "to": params.get("to")})
-        if path.rstrip("/") != "statistics/pbx":
+        if path.rstrip("/") != "statistics/pbx" or self.vendor != zadarma.VENDOR:
             return JSONResponse({"status": "error", "message": f"unknown method {path}"}, status_code=404)
         try:
             since, until = (self._local(params[name]) for name in ("start", "end"))

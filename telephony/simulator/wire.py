@@ -60,6 +60,11 @@ class Wire:
     def new_call(self, n: int, caller: str, line: str) -> SimCall:
         return SimCall(key=f"sim-{int(time.time())}-{n}", caller=caller, line=line, started=time.time())
 
+    async def abandon_in_ivr(self, call: SimCall) -> None:
+        """The caller hangs up at once (this PBX has no voice menu we report): arrived, then gone."""
+        await self.arrive(call)
+        await self.ended(call, reason="caller_hung_up", extension=None)
+
 
 class GenericWire(Wire):
     vendor = generic.VENDOR
@@ -69,7 +74,8 @@ class GenericWire(Wire):
         self._secret = secret
 
     async def _send(self, call: SimCall, event: str, **fields) -> dict:
-        payload = {"event": event, "call_id": call.key, "event_id": f"{call.key}:{next(call.seq)}", **fields}
+        seq = next(call.seq)
+        payload = {"event": event, "call_id": call.key, "event_id": f"{call.key}:{seq}", "seq": seq, **fields}
         payload["timestamp"] = round(time.time(), 3)
         body = json.dumps(payload).encode()
         headers = {generic.SIGNATURE_HEADER: generic.sign(self._secret, body), "content-type": "application/json"}
@@ -201,6 +207,13 @@ class MangoWire(Wire):
         await self._leg(call, 1, "Disconnected", "ivr", disconnect_reason=1100, **to_line)
         await self._leg(call, 2, "Appeared", "queue", **script.to_queue())
         return Route(action="none")
+
+    async def abandon_in_ivr(self, call: SimCall) -> None:
+        script: InboundCall = call.legs["script"]
+        to_line = {"to": {"number": script.line, "line_number": script.line}}
+        await self._leg(call, 1, "Appeared", "ivr", **to_line)
+        await self._leg(call, 1, "Disconnected", "ivr", disconnect_reason=1110, **to_line)
+        await self._send(*script.summary(int(time.time()), answered_at=None, extension=self._group, code=1110))
 
     async def ringing(self, call: SimCall, extension: str) -> None:
         call.legs[extension] = leg = call.legs["next"]

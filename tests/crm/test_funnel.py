@@ -150,6 +150,8 @@ async def test_another_managers_client_needs_a_logged_takeover(cf, admin):
     assert reassigned.status_code == 200
     history = (await cf.http.get(f"/api/contacts/{contact_id}/owners", headers=admin["headers"])).json()
     assert history[-1]["reason"] == "reassigned" and history[-1]["by_user_id"] == admin["id"]
+    back = (await cf.http.get(f"/api/deals/{first.json()['id']}", headers=admin["headers"])).json()
+    assert back["owner_id"] == owner["id"]  # a supervisor's reassignment moves the open deals too
 
 
 async def test_losing_a_deal_needs_a_refusal_reason(cf, admin):

@@ -308,3 +308,30 @@ async def test_operators_without_an_extension_are_never_offered_calls(desk, cf):
     members = [{"operator_id": desk.operators["101"]["id"]}, {"operator_id": nobody["id"], "position": 1}]
     await cf.http.put(f"/api/queues/{queue['id']}/members", json=members, headers=desk.sup["headers"])
     assert (await desk.incoming("ne-1"))["action"] == "wait"
+
+
+async def test_a_phone_rung_again_on_the_same_call_follows_its_new_offer(desk):
+    """Found by the simulator: the PBX's report that the first ring ended arrives after the operator
+    rejected on the panel and was offered the same call again (the only one free) — it must not free
+    them while the new offer rings; the second ring (a newer ``seq``) is a new ring of that phone."""
+    await desk.operator("101")
+    await desk.queue(["101"])
+    assert rung(await desk.incoming("c-again")) == ["101"]
+    await desk.pbx("ringing", "c-again", extension="101", seq=2)
+    await desk.cf.settle()
+    [first] = await desk.offers("101")
+    assert (await desk.reject("101", first["id"])).status_code == 200
+    [second] = await desk.offers("101")  # nobody else is free: the same operator again
+    assert second["id"] != first["id"]
+    await desk.pbx("ended", "c-again", extension="101", reason="rejected", seq=3)
+    await desk.cf.settle()
+    assert await desk.state_of("101") == "ringing"
+    assert [o["id"] for o in await desk.offers("101")] == [second["id"]]
+    await desk.pbx("ringing", "c-again", extension="101", seq=4)
+    await desk.pbx("answered", "c-again", extension="101", seq=5)
+    await desk.cf.settle()
+    assert await desk.state_of("101") == "on_call"
+    call = await desk.call("c-again")
+    assert (call["outcome"], call["operator_extension"]) == (None, "101")
+    [accepted] = await desk.offers("101", status="accepted")
+    assert accepted["id"] == second["id"]
