@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 0.0.0.0
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres bench install
+.PHONY: run test test-sqlite test-postgres bench demo install
 
 install: $(INSTALLED)
 
@@ -27,6 +27,9 @@ test-sqlite: $(INSTALLED)
 
 test-postgres: $(INSTALLED)
 	scripts/run-tests.sh postgres
+
+demo: $(INSTALLED)
+	scripts/demo.sh
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/ingest.py

@@ -109,7 +109,10 @@ async def simulate(options: Options, *, out=sys.stdout) -> int:
                     status.cancel()
                     for phone in phones:
                         await phone.log_out()
-                print(pbx.tally.status_line((datetime.now(UTC) - began).total_seconds()), file=out)
+                print(
+                    ("\r" if out.isatty() else "") + pbx.tally.status_line((datetime.now(UTC) - began).total_seconds()),
+                    file=out,
+                )
                 reported = await _reported(api, began, pbx.tally)
     return _summary(pbx.tally, reported, pbx.wire, pbx_api, out)
 
@@ -195,7 +198,7 @@ def _totals(report: dict) -> dict:
     totals = {key: sum(g[key] for g in groups) for key in ("offered", "answered", "missed", "abandoned")}
     totals["callbacks_created"] = report["callbacks"]["created"]
     totals["callbacks_closed"] = report["callbacks"]["done"]
-    totals["service_level"] = {g["name"]: g["service_level"] for g in groups}
+    totals["service_level"] = {g["name"] or "no queue": g["service_level"] for g in groups}
     return totals
 
 
@@ -234,10 +237,12 @@ def _secs(value: float | None) -> str:
 
 
 async def _print_status(tally: Tally, every: float, out) -> None:
-    started = time.monotonic()
+    """One line, rewritten in place on a terminal (a line each time elsewhere)."""
+    started, live = time.monotonic(), out.isatty()
     while True:
         await asyncio.sleep(every)
-        print(tally.status_line(time.monotonic() - started), file=out, flush=True)
+        line = tally.status_line(time.monotonic() - started)
+        print(f"\r{line}" if live else line, end="" if live else "\n", file=out, flush=True)
 
 
 def _ok(response: httpx.Response):
