@@ -27,10 +27,22 @@ start() {
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   as_postgres "$initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
-  as_postgres "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+  echo "$port" > "$dir/port"
+  resume "$dir"
+  echo "postgresql+asyncpg://postgres@127.0.0.1:$port/postgres"
+}
+
+# pause/resume: the resilience tests stop the server for a while (the database gone) and start it again.
+resume() {
+  local dir=$1 port
+  port=$(cat "$dir/port")
+  as_postgres "$(find_bin pg_ctl)" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
-  echo "postgresql+asyncpg://postgres@127.0.0.1:$port/postgres"
+}
+
+pause() {
+  as_postgres "$(find_bin pg_ctl)" -D "$1/data" -m fast -w stop >/dev/null
 }
 
 stop() {
@@ -43,5 +55,7 @@ stop() {
 case "${1:-}" in
   start) start "$2" ;;
   stop) stop "$2" ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  pause) pause "$2" ;;
+  resume) resume "$2" ;;
+  *) echo "usage: $0 start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac

@@ -13,4 +13,4 @@ echo "== tests on PostgreSQL =="
 cluster=$(mktemp -d /tmp/callfunnel-pg.XXXXXX)
 trap 'scripts/postgres-cluster.sh stop "$cluster"' EXIT
 url=$(scripts/postgres-cluster.sh start "$cluster")
-CALLFUNNEL_TEST_DATABASE_URL="$url" "$BIN/pytest"
+CALLFUNNEL_TEST_DATABASE_URL="$url" CALLFUNNEL_TEST_PG_CLUSTER="$cluster" "$BIN/pytest"

@@ -58,11 +58,12 @@ class VirtualPbx:
         self._n = 0
 
     # -- arrivals ----------------------------------------------------------------------------------
-    async def run(self, duration: float, *, drain_timeout: float = 600.0) -> None:
-        """Callers arrive for ``duration`` seconds; then the calls in progress are let to finish."""
+    async def run(self, duration: float, *, calls: int | None = None, drain_timeout: float = 600.0) -> None:
+        """Callers arrive for ``duration`` seconds (or until ``calls`` have come); then the calls in
+        progress are let to finish."""
         started = time.monotonic()
         next_arrival = started
-        while True:
+        while calls is None or self._n < calls:
             next_arrival += self.rng.expovariate(self.callers.rate)
             if next_arrival - started >= duration:
                 break

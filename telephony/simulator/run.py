@@ -58,12 +58,11 @@ class Options:
 async def simulate(options: Options, *, out=sys.stdout) -> int:
     """Runs the simulation; 0 when callfunnel's reports agree with what happened, 1 when not."""
     rng = random.Random(options.seed)
-    lines = [f"+7495{_LINE_BLOCK[options.vendor]}0000{i}" for i in (1, 2)]
+    lines = lines_of(options.vendor)
     history = PbxHistory()
     headers = {"Authorization": f"Bearer {options.token}"}
     async with httpx.AsyncClient(base_url=options.url, headers=headers, timeout=30) as api:
-        operators = await _operators(api, options, rng)
-        await _queues(api, options, lines, operators)
+        operators = await set_up_floor(api, vendor=options.vendor, operators=options.operators, lines=lines, rng=rng)
         numbers = await _demo_data(api, operators, rng) if options.demo_data else []
         ws_url = options.url.replace("http://", "ws://").replace("https://", "wss://")
         phones = [
@@ -98,7 +97,7 @@ async def simulate(options: Options, *, out=sys.stdout) -> int:
                 timezone=options.timezone,
                 on_route=pbx.on_route,
             )
-            async with _serving(pbx_api, options.api_port):
+            async with serving(pbx_api, options.api_port):
                 for phone in phones:
                     await phone.log_in()
                 began = datetime.now(UTC)
@@ -125,11 +124,25 @@ def _wire(options: Options, http: httpx.AsyncClient) -> Wire:
     return GenericWire(http, secret=options.secret)
 
 
-async def _operators(api: httpx.AsyncClient, options: Options, rng: random.Random) -> list[tuple[str, str, str]]:
+def lines_of(vendor: str) -> list[str]:
+    """The simulator's two lines for a vendor (its own block, so runs of several vendors do not mix)."""
+    return [f"+7495{_LINE_BLOCK[vendor]}0000{i}" for i in (1, 2)]
+
+
+async def set_up_floor(
+    api: httpx.AsyncClient, *, vendor: str, operators: int, lines: list[str], rng: random.Random, **queue_settings
+) -> list[tuple[str, str, str]]:
+    """Operators and the two queues; returns ``(name, extension, token)`` of each operator."""
+    floor = await _operators(api, operators, rng)
+    await _queues(api, vendor, lines, floor, queue_settings)
+    return floor
+
+
+async def _operators(api: httpx.AsyncClient, count: int, rng: random.Random) -> list[tuple[str, str, str]]:
     """``(name, extension, token)`` of ``sim-op-1``… (created, or given a fresh token)."""
     existing = {op["name"]: op for op in _ok(await api.get("/api/operators"))}
     result = []
-    for i in range(1, options.operators + 1):
+    for i in range(1, count + 1):
         name, extension = f"sim-op-{i}", str(9000 + i)
         if name in existing:
             op = _ok(await api.post(f"/api/operators/{existing[name]['id']}/token"))
@@ -141,18 +154,19 @@ async def _operators(api: httpx.AsyncClient, options: Options, rng: random.Rando
     return result
 
 
-async def _queues(api: httpx.AsyncClient, options: Options, lines: list[str], operators) -> None:
+async def _queues(api: httpx.AsyncClient, vendor: str, lines: list[str], operators, settings: dict) -> None:
     """Two queues on the simulator's lines, every simulated operator a member of both."""
     ids = {op["name"]: op["id"] for op in _ok(await api.get("/api/operators"))}
     members = [{"operator_id": ids[name], "position": i} for i, (name, _, _) in enumerate(operators)]
-    mode = "command" if options.vendor == mango.VENDOR else "sync"
+    mode = "command" if vendor == mango.VENDOR else "sync"
     wanted = [
-        {"name": f"sim-{options.vendor}-sales", "numbers": [lines[0]], "strategy": "skill_priority", "skill": "sales"},
-        {"name": f"sim-{options.vendor}-service", "numbers": [lines[1]], "strategy": "round_robin"},
+        {"name": f"sim-{vendor}-sales", "numbers": [lines[0]], "strategy": "skill_priority", "skill": "sales"},
+        {"name": f"sim-{vendor}-service", "numbers": [lines[1]], "strategy": "round_robin"},
     ]
     existing = {q["name"]: q for q in _ok(await api.get("/api/queues"))}
     for queue in wanted:
         queue |= {"mode": mode, "pbx_group": PBX_GROUP, "max_wait_seconds": 120, "ring_timeout_seconds": 15}
+        queue |= settings
         if queue["name"] in existing:
             queue_id = existing[queue["name"]]["id"]
             _ok(await api.patch(f"/api/queues/{queue_id}", json={k: v for k, v in queue.items() if k != "name"}))
@@ -253,7 +267,7 @@ def _ok(response: httpx.Response):
 
 
 @contextlib.asynccontextmanager
-async def _serving(pbx_api: PbxApi, port: int):
+async def serving(pbx_api: PbxApi, port: int):
     """The PBX's APIs on loopback while the simulation runs."""
     config = uvicorn.Config(pbx_api.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)

@@ -1,0 +1,77 @@
+"""An advertising campaign floods the lines: 500 calls in 10 s on 20 operators."""
+
+import random
+from collections import Counter
+
+import httpx
+
+from telephony.simulator.history import PbxHistory
+from telephony.simulator.operators import Behaviour, SimOperator
+from telephony.simulator.pbx import Callers, VirtualPbx
+from telephony.simulator.run import lines_of, set_up_floor
+from telephony.simulator.wire import GenericWire
+from tests.conftest import GENERIC_SECRET
+from tests.resilience.checks import (
+    FeedRecorder,
+    assert_missed_numbers_are_on_the_callback_list,
+    assert_nobody_had_two_calls,
+    settled_calls,
+)
+from tests.resilience.conftest import admin_token, server
+
+CALLS = 500
+QUICK = Behaviour(answer_delay=(0.1, 0.8), reject_share=0.05, ring_out_share=0.05, break_share=0.02,
+                  break_seconds=(1.0, 3.0), disposition_share=0.2)  # fmt: skip
+
+
+async def test_flood_every_call_ends_once_and_every_miss_is_on_the_list(new_database, tmp_path):
+    database_url = await new_database()
+    token = await admin_token(database_url)
+    async with (
+        server(database_url, tmp_path) as cf,
+        httpx.AsyncClient(base_url=cf.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api,
+        httpx.AsyncClient(base_url=cf.url, timeout=60) as webhooks,
+    ):
+        rng = random.Random(500)
+        lines = lines_of("generic")
+        floor = await set_up_floor(
+            api, vendor="generic", operators=20, lines=lines, rng=rng, ring_timeout_seconds=5, max_wait_seconds=30
+        )
+        phones = [
+            SimOperator(
+                name=name,
+                extension=ext,
+                token=tok,
+                ws_url=cf.url.replace("http", "ws"),
+                behaviour=QUICK,
+                rng=random.Random(i),
+            )  # fmt: skip
+            for i, (name, ext, tok) in enumerate(floor)
+        ]
+        pbx = VirtualPbx(
+            wire=GenericWire(webhooks, secret=GENERIC_SECRET),
+            operators=phones,
+            lines=lines,
+            callers=Callers(rate=60, patience=8, repeat_share=0.1, talk_seconds=(1.0, 3.0), max_wait=40),
+            rng=rng,
+            history=PbxHistory(),
+            numbers=[],
+            number_prefix="+791655",  # +7 916 55 xxxxx
+        )
+        async with FeedRecorder(cf.url, token) as feed:
+            for phone in phones:
+                await phone.log_in()
+            await pbx.run(10.0, calls=CALLS, drain_timeout=240)
+            for phone in phones:
+                await phone.log_out()
+            calls = await settled_calls(api, pbx.tally.calls)
+        tally = pbx.tally
+
+        assert tally.calls >= CALLS * 0.9 and tally.webhooks_refused == 0
+        assert len(calls) == tally.calls  # every call the PBX made, once
+        outcomes = Counter(call["outcome"] for call in calls)
+        assert outcomes == Counter(answered=tally.answered, missed=tally.missed, abandoned=tally.abandoned)
+        await assert_missed_numbers_are_on_the_callback_list(api, calls)
+        await assert_nobody_had_two_calls(cf.url, [tok for _, _, tok in floor], calls)
+        missed = sorted(call["id"] for call in calls if call["outcome"] in ("missed", "abandoned"))
+        assert sorted(feed.missed_call_ids()) == missed  # each missed call on the feed, once
