@@ -179,7 +179,9 @@ class Callfunnel:
         if path.startswith("/zadarma/"):
             path = "/pbx/zadarma" + path.removeprefix("/zadarma/webhook")
         url = f"/pbx/mango{path}" if not path.startswith("/pbx/") else path
-        return await self.http.post(url, data=item["body"], headers=item.get("headers") or {})
+        body = item["body"]
+        raw = {"content": body} if isinstance(body, str | bytes) else {"data": body}  # a JSON text, or a form
+        return await self.http.post(url, **raw, headers=item.get("headers") or {})
 
 
 @asynccontextmanager
