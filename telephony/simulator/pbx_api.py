@@ -45,6 +45,7 @@ class PbxApi:
         self._tz = ZoneInfo(timezone)
         self.on_route = on_route
         self.routes_received: list[float] = []  # monotonic times of every route command that reached us
+        self.route_attempts: dict[str, list[float]] = {}  # command_id -> when each attempt came
         self.routes_over_budget = 0
         self.callbacks: list[dict] = []
         self._failing: tuple[str, float] | None = None
@@ -79,6 +80,7 @@ class PbxApi:
         if path == "commands/route":
             now = time.monotonic()
             self.routes_received.append(now)
+            self.route_attempts.setdefault(str(payload.get("command_id")), []).append(now)
             if len(self.routes_received) > 1 and now - self.routes_received[-2] < ROUTE_INTERVAL:
                 self.routes_over_budget += 1
                 return JSONResponse(RATE_LIMITED, status_code=429)
