@@ -1,4 +1,8 @@
-"""``limit``/``offset`` pages with a total, the same on every list endpoint."""
+"""``limit``/``offset`` pages with a total, the same on every list endpoint.
+
+The total is counted up to ``COUNT_LIMIT`` rows: past that (a call history of millions) counting
+every row would cost each page a scan, so ``total`` is ``COUNT_LIMIT + 1`` and ``total_exact`` false.
+"""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -8,6 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.common import MAX_PAGE
+
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -24,9 +30,16 @@ async def page_params(
 
 
 async def paginate(session: AsyncSession, query: Select, params: PageParams) -> dict:
-    total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+    counted = query.order_by(None).limit(COUNT_LIMIT + 1).subquery()
+    total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
     items = list((await session.execute(query.limit(params.limit).offset(params.offset))).scalars())
-    return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+    return {
+        "items": items,
+        "total": total,
+        "total_exact": total <= COUNT_LIMIT,
+        "limit": params.limit,
+        "offset": params.offset,
+    }
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from server import free_port, rss_mib, start_server  # noqa: E402
+from server import cli, free_port, rss_mib, start_server  # noqa: E402
 
 from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide  # noqa: E402
 from telephony import generic, zadarma  # noqa: E402
@@ -67,15 +66,6 @@ def decision_times(size: int, strategy: Strategy, rounds: int = 2000) -> list[fl
         times.append(time.perf_counter() - start)
         last = decision.operator_ids[-1] if decision else last
     return times
-
-
-def cli(env: dict, *args: str) -> str:
-    command = [str(Path(sys.executable).parent / "callfunnel"), *args]
-    return (
-        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-        .stdout.strip()
-        .splitlines()[-1]
-    )
 
 
 async def set_up(base: str, admin: str, operators: int) -> None:

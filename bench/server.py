@@ -17,7 +17,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
+def start_server(app: str, port: int, env: dict, *, workers: int = 1) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -31,6 +31,7 @@ def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
             "--log-level",
             "warning",
             "--no-access-log",
+            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         cwd=ROOT,
         env=env,
@@ -50,3 +51,12 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cli(env: dict, *args: str) -> str:
+    command = [str(Path(sys.executable).parent / "callfunnel"), *args]
+    return (
+        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )

@@ -32,6 +32,8 @@ class Call(SQLModel, table=True):
         UniqueConstraint("vendor", "external_id"),
         Index("ix_call_number_started_at", "number", "started_at"),
         Index("ix_call_outcome_last_event_at", "outcome", "last_event_at"),
+        Index("ix_call_started_at_id", "started_at", "id"),  # the newest calls first, without sorting them all
+        Index("ix_call_number_raw", "number_raw"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.auth.deps import CallCenterUser
 from app.calls import disposition as calls_disposition
@@ -36,7 +36,7 @@ async def list_calls(
     query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
     if number is not None:
         e164 = to_e164(number, region=settings.default_region)
-        query = query.where(or_(Call.number == e164, Call.number_raw == number) if e164 else Call.number_raw == number)
+        query = query.where(Call.number == e164 if e164 else Call.number_raw == number)  # indexed either way
     if outcome is not None:
         query = query.where(Call.outcome == outcome)
     if direction is not None:

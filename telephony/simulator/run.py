@@ -112,7 +112,7 @@ async def simulate(options: Options, *, out=sys.stdout) -> int:
                     ("\r" if out.isatty() else "") + pbx.tally.status_line((datetime.now(UTC) - began).total_seconds()),
                     file=out,
                 )
-                reported = await _reported(api, began, pbx.tally)
+                reported = await reported_totals(api, began, pbx.tally)
     return _summary(pbx.tally, reported, pbx.wire, pbx_api, out)
 
 
@@ -194,7 +194,7 @@ async def _demo_data(api: httpx.AsyncClient, operators, rng: random.Random) -> l
     return numbers
 
 
-async def _reported(api: httpx.AsyncClient, began: datetime, tally: Tally) -> dict:
+async def reported_totals(api: httpx.AsyncClient, began: datetime, tally: Tally) -> dict:
     """callfunnel's own figures for the run, once it has processed every webhook (or after 60 s)."""
     params = {"since": began.isoformat(), "until": datetime.now(UTC).isoformat(), "by": "queue"}
     deadline, totals = time.monotonic() + 60, {}

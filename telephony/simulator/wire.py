@@ -49,10 +49,13 @@ class Wire:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
         self.webhooks = 0
+        self.latencies: list[float] = []  # seconds from sending each webhook to its reply
 
     async def _post(self, url: str, **kwargs) -> httpx.Response:
         self.webhooks += 1
+        sent = time.perf_counter()
         response = await self.http.post(url, **kwargs)
+        self.latencies.append(time.perf_counter() - sent)
         if response.status_code != 200:
             raise Rejected(f"{url}: HTTP {response.status_code} {response.text[:200]}")
         return response

@@ -1,0 +1,141 @@
+"""The worst day's flood at rising rates: the highest call rate one server sustains with zero lost calls.
+
+For each rate, the simulated PBX (generic protocol, sync routing) plays ``rate x seconds`` calls on
+20 simulated operators; then callfunnel's own report must hold every call with the outcome the PBX
+saw.  Prints per rate: calls, lost, refused webhooks, webhook p50/p99, how long callfunnel took to
+settle, server memory; records the highest rate without loss, and the highest that also answered
+the PBX's webhooks within 2 s (p99).  Usage: python bench/flood.py [--rates 25,50,100,250] [--seconds 10]
+[--database-url URL] [--workers N] (default: a fresh SQLite file, one worker).
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from results import record  # noqa: E402
+from server import cli, free_port, rss_mib, start_server  # noqa: E402
+
+from telephony.simulator.history import PbxHistory  # noqa: E402
+from telephony.simulator.operators import Behaviour, SimOperator  # noqa: E402
+from telephony.simulator.pbx import Callers, VirtualPbx  # noqa: E402
+from telephony.simulator.run import lines_of, reported_totals, set_up_floor  # noqa: E402
+from telephony.simulator.wire import GenericWire  # noqa: E402
+
+SECRET = "bench-generic-secret"
+RESPONSIVE_MS = 2000  # a PBX waiting on a sync decision gives up after a few seconds
+QUICK = Behaviour(answer_delay=(0.1, 0.8), reject_share=0.05, ring_out_share=0.05, break_share=0.0)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -> dict:
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with (
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as api,
+        httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as webhooks,
+    ):
+        rng, lines = random.Random(seed), lines_of("generic")
+        floor = await set_up_floor(api, vendor="generic", operators=20, lines=lines, rng=rng, ring_timeout_seconds=5)
+        ws = base.replace("http", "ws")
+        phones = [SimOperator(name=n, extension=e, token=t, ws_url=ws, behaviour=QUICK, rng=random.Random(i))
+                  for i, (n, e, t) in enumerate(floor)]  # fmt: skip
+        pbx = VirtualPbx(
+            wire=GenericWire(webhooks, secret=SECRET),
+            operators=phones,
+            lines=lines,
+            callers=Callers(rate=rate, patience=8, repeat_share=0.0, talk_seconds=(1.0, 3.0), max_wait=40),
+            rng=rng,
+            history=PbxHistory(),
+            numbers=[],
+            number_prefix=f"+7916{seed % 100:02d}",
+        )
+        for phone in phones:
+            await phone.log_in()
+        began = datetime.now(UTC)
+        await pbx.run(seconds, calls=int(rate * seconds), drain_timeout=600)
+        played = time.monotonic()
+        for phone in phones:
+            await phone.log_out()
+        totals = await reported_totals(api, began, pbx.tally)
+        settled = time.monotonic() - played
+    tally = pbx.tally
+    recorded = sum(totals[k] for k in ("answered", "missed", "abandoned"))
+    agree = all(totals[k] == getattr(tally, k) for k in ("answered", "missed", "abandoned"))
+    return {
+        "calls": tally.calls,
+        "lost": tally.calls - recorded if agree else max(1, tally.calls - recorded),
+        "refused": tally.webhooks_refused,
+        "webhooks": len(pbx.wire.latencies),
+        "p50_ms": 1000 * statistics.median(pbx.wire.latencies),
+        "p99_ms": 1000 * percentile(pbx.wire.latencies, 99),
+        "settle_s": settled,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rates", default="25,50,100,250", help="calls a second, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    directory = tempfile.mkdtemp(prefix="callfunnel-flood-")
+    url = args.database_url or f"sqlite+aiosqlite:///{directory}/flood.db"
+    env = os.environ | {
+        "CALLFUNNEL_DATABASE_URL": url,
+        "CALLFUNNEL_GENERIC_SECRET": SECRET,
+        "CALLFUNNEL_LOG_LEVEL": "WARNING",
+    }
+    cli(env, "db", "upgrade")
+    token = cli(env, "user", "add", f"flood-{int(time.time())}", "--role", "admin")
+    port = free_port()
+    server = start_server("app.main:app", port, env, workers=args.workers)
+    database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    where = f"{database}, {args.workers} worker{'s' if args.workers > 1 else ''}"
+    lossless = sustained = 0.0
+    try:
+        print(f"flood on {where}: 20 operators, {args.seconds:.0f} s of arrivals per rate")
+        for seed, rate in enumerate(float(r) for r in args.rates.split(",")):
+            result = asyncio.run(flood(f"http://127.0.0.1:{port}", token, rate, args.seconds, seed + 1))
+            print(
+                f"  {rate:5.0f} calls/s: {result['calls']} calls, lost {result['lost']}, refused webhooks "
+                f"{result['refused']}, {result['webhooks']} webhooks p50 {result['p50_ms']:.0f} ms p99 "
+                f"{result['p99_ms']:.0f} ms, settled {result['settle_s']:.1f} s after the last call, "
+                f"server RSS {rss_mib(server.pid):.0f} MiB",
+                flush=True,
+            )
+            if result["lost"] == 0 and result["refused"] == 0:
+                lossless = rate
+                if result["p99_ms"] <= RESPONSIVE_MS:
+                    sustained = rate
+        goal = "250 calls/s (5x the worst day)"
+        record(f"flood ({where})", "highest rate, zero lost calls", goal, f"{lossless:.0f} calls/s")
+        record(
+            f"flood ({where})",
+            f"... and webhooks p99 <= {RESPONSIVE_MS / 1000:.0f} s",
+            goal,
+            f"{sustained:.0f} calls/s",
+        )
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
