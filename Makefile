@@ -32,7 +32,4 @@ demo: $(INSTALLED)
 	scripts/demo.sh
 
 bench: $(INSTALLED)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/routing.py
-	$(BIN)/python bench/realtime.py
-	$(BIN)/python bench/reports.py
+	scripts/bench.sh

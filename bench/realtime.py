@@ -29,8 +29,9 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from bench.routing import GENERIC_SECRET, LINE, cli, generic_post, percentile  # noqa: E402
-from bench.server import free_port, rss_mib, start_server  # noqa: E402
+from bench.results import record  # noqa: E402
+from bench.routing import GENERIC_SECRET, LINE, generic_post, percentile  # noqa: E402
+from bench.server import cli, free_port, rss_mib, start_server  # noqa: E402
 
 
 def raise_open_files_limit() -> int:
@@ -227,6 +228,8 @@ def main() -> None:
     )
     p50, p99 = percentile(offer, 50) * ms, percentile(offer, 99) * ms
     print(f"  webhook -> offer at the panel: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    record(f"live panels ({kind}, {args.rate:g} calls/s)", "webhook -> offer p99", "<= 20 ms at 100 calls/s",
+           f"{p99:.0f} ms")  # fmt: skip
     reply = measured["reply"]
     after = measured["after_reply"]
     print(
@@ -241,6 +244,9 @@ def main() -> None:
     print(f"  load generator CPU: {measured['cpu'] / measured['elapsed'] * 100:.0f} % of one core")
     print(
         f"  server RSS: {before:.0f} MiB at start; {empty:.0f} MiB before, {full:.0f} MiB with {args.idle} idle panels"
+    )
+    record(
+        f"live panels ({kind})", f"server RSS with {args.idle} idle panels", "<= 1 GiB for 10,000", f"{full:.0f} MiB"
     )
 
 

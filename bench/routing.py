@@ -28,6 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from results import record  # noqa: E402
 from server import cli, free_port, rss_mib, start_server  # noqa: E402
 
 from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide  # noqa: E402
@@ -181,6 +182,9 @@ def through_database(url: str, args) -> None:
         f"  Zadarma NOTIFY_START at 20 calls/s: p50 {percentile(paced, 50) * ms:.1f} ms, "
         f"p99 {percentile(paced, 99) * ms:.1f} ms ({len(paced)} calls); server RSS {memory:.0f} MiB"
     )
+    record(f"routing through the database ({kind})", "decisions/s", "-", f"{len(latencies) / elapsed:.0f}")
+    record(f"routing through the database ({kind})", "Zadarma NOTIFY_START p99 at 20 calls/s", "-",
+           f"{percentile(paced, 99) * ms:.0f} ms")  # fmt: skip
 
 
 def main() -> None:
@@ -199,6 +203,9 @@ def main() -> None:
             times = decision_times(size, strategy)
             cells.append(f"{percentile(times, 50) * 1e6:.1f} / {percentile(times, 99) * 1e6:.1f}")
         print(f"{strategy.value:16}" + "".join(f"{c:>20}" for c in cells))
+        record(
+            f"routing.decide, {strategy.value}", "p99 at 1,000 operators", "<= 1 ms", f"{cells[-1].split(' / ')[1]} µs"
+        )
     print(
         f"(mean over all: {statistics.mean(decision_times(1000, Strategy.skill_priority)) * 1e6:.0f} µs "
         "for skill_priority at 1,000)"
