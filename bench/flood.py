@@ -27,10 +27,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from results import record  # noqa: E402
 from server import cli, free_port, rss_mib, start_server  # noqa: E402
 
-from telephony.simulator.history import PbxHistory  # noqa: E402
-from telephony.simulator.operators import Behaviour, SimOperator  # noqa: E402
-from telephony.simulator.pbx import Callers, VirtualPbx  # noqa: E402
-from telephony.simulator.run import lines_of, reported_totals, set_up_floor  # noqa: E402
+from telephony.simulator.operators import Behaviour  # noqa: E402
+from telephony.simulator.pbx import Callers  # noqa: E402
+from telephony.simulator.run import lines_of, reported_totals, set_up_floor, virtual_pbx  # noqa: E402
 from telephony.simulator.wire import GenericWire  # noqa: E402
 
 SECRET = "bench-generic-secret"
@@ -52,19 +51,16 @@ async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -
     ):
         rng, lines = random.Random(seed), lines_of("generic")
         floor = await set_up_floor(api, vendor="generic", operators=20, lines=lines, rng=rng, ring_timeout_seconds=5)
-        ws = base.replace("http", "ws")
-        phones = [SimOperator(name=n, extension=e, token=t, ws_url=ws, behaviour=QUICK, rng=random.Random(i))
-                  for i, (n, e, t) in enumerate(floor)]  # fmt: skip
-        pbx = VirtualPbx(
+        pbx = virtual_pbx(
             wire=GenericWire(webhooks, secret=SECRET),
-            operators=phones,
+            floor=floor,
+            url=base,
+            behaviour=QUICK,
             lines=lines,
             callers=Callers(rate=rate, patience=8, repeat_share=0.0, talk_seconds=(1.0, 3.0), max_wait=40),
             rng=rng,
-            history=PbxHistory(),
-            numbers=[],
-            number_prefix=f"+7916{seed % 100:02d}",
         )
+        phones = list(pbx.operators.values())
         for phone in phones:
             await phone.log_in()
         began = datetime.now(UTC)

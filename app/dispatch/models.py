@@ -28,6 +28,7 @@ class QueueEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_queue_entry_status_priority_entered_at", "status", "priority", "entered_at"),
         Index("ix_queue_entry_queue_id_entered_at", "queue_id", "entered_at"),  # the day's figures per queue
+        Index("ix_queue_entry_queue_id_status_entered_at", "queue_id", "status", "entered_at"),  # waiting now
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,4 +1,4 @@
-"""Dispatch steps on the call's timeline (offered, offer ended, taken, left the queue)."""
+"""Steps on the call's timeline that no PBX event carries (offered, offer ended, taken, left the queue, recovered)."""
 
 from datetime import datetime
 

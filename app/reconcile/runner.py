@@ -14,6 +14,7 @@ from functools import partial
 
 import httpx
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.calls.service import CallPolicy
@@ -73,9 +74,9 @@ class Reconciler:
         try:
             for vendor in self.sources:
                 await self.run(vendor, force=forced)
-        except Exception:
-            self._after_outage = self._after_outage or forced  # the database may still be away: try again
-            raise
+        except (DBAPIError, OSError) as exc:  # the database is still away: the next tick tries again
+            self._after_outage = self._after_outage or forced
+            log.warning("reconciliation postponed, the database is unavailable: %s", exc)
 
     async def run(self, vendor: str, *, force: bool = True) -> Reconciliation | None:
         """Reconciles one vendor now (``force``) or if due; None when not due or another process runs it."""

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calls import service as calls_service
-from app.calls.models import Call, CallTransition
+from app.calls.models import Call
+from app.dispatch import timeline
 from schemas.pbx_events import CallFinished
 
 _BATCH = 200
@@ -47,9 +48,6 @@ def reconcile(
             counts.created += created
             counts.completed += not created
             call.recovered_at, call.finalized_by = now, "history"
-            detail = {"source": f"{vendor} call history", "call_was": "unknown" if created else "unfinished"}
-            session.execute(
-                insert(CallTransition),
-                [{"call_id": call.id, "at": now, "recorded_at": now, "kind": "recovered", "detail": detail}],
-            )
+            source, was = f"{vendor} call history", "unknown" if created else "unfinished"
+            timeline.note(session, call_id=call.id, at=now, kind="recovered", source=source, call_was=was)
     return counts

@@ -64,29 +64,19 @@ async def simulate(options: Options, *, out=sys.stdout) -> int:
     async with httpx.AsyncClient(base_url=options.url, headers=headers, timeout=30) as api:
         operators = await set_up_floor(api, vendor=options.vendor, operators=options.operators, lines=lines, rng=rng)
         numbers = await _demo_data(api, operators, rng) if options.demo_data else []
-        ws_url = options.url.replace("http://", "ws://").replace("https://", "wss://")
-        phones = [
-            SimOperator(
-                name=name,
-                extension=ext,
-                token=token,
-                ws_url=ws_url,
-                behaviour=options.behaviour,
-                rng=random.Random(rng.random()),
-            )  # fmt: skip
-            for name, ext, token in operators
-        ]
         async with httpx.AsyncClient(base_url=options.url, timeout=30) as webhooks:
-            pbx = VirtualPbx(
+            pbx = virtual_pbx(
                 wire=_wire(options, webhooks),
-                operators=phones,
+                floor=operators,
+                url=options.url,
+                behaviour=options.behaviour,
                 lines=lines,
                 callers=Callers(rate=options.rate, patience=options.patience),
                 rng=rng,
                 history=history,
                 numbers=numbers,
-                number_prefix=f"+7916{int(time.time()) % 100:02d}",  # new callers: +7 916 NN xxxxx
             )
+            phones = list(pbx.operators.values())
             pbx_api = PbxApi(
                 vendor=options.vendor,
                 history=history,
@@ -114,6 +104,39 @@ async def simulate(options: Options, *, out=sys.stdout) -> int:
                 )
                 reported = await reported_totals(api, began, pbx.tally)
     return _summary(pbx.tally, reported, pbx.wire, pbx_api, out)
+
+
+def virtual_pbx(
+    *,
+    wire: Wire,
+    floor: list[tuple[str, str, str]],
+    url: str,
+    behaviour: Behaviour,
+    lines: list[str],
+    callers: Callers,
+    rng: random.Random,
+    history: PbxHistory | None = None,
+    numbers: list[str] | None = None,
+) -> VirtualPbx:
+    """The PBX with a simulated operator (softphone and panel) for each ``(name, extension, token)``;
+    new callers' numbers are +7 916 NN xxxxx, NN from the clock (runs seldom share a number)."""
+    ws_url = url.replace("http://", "ws://").replace("https://", "wss://")
+    phones = [
+        SimOperator(
+            name=name, extension=ext, token=token, ws_url=ws_url, behaviour=behaviour, rng=random.Random(rng.random())
+        )
+        for name, ext, token in floor
+    ]
+    return VirtualPbx(
+        wire=wire,
+        operators=phones,
+        lines=lines,
+        callers=callers,
+        rng=rng,
+        history=history or PbxHistory(),
+        numbers=numbers or [],
+        number_prefix=f"+7916{time.time_ns() // 1000 % 100:02d}",
+    )
 
 
 def _wire(options: Options, http: httpx.AsyncClient) -> Wire:

@@ -16,8 +16,7 @@ async def send(cf, payload: dict, *, secret: str = GENERIC_SECRET):
     )
 
 
-def call_events(call_id: str, caller: str, answered_by: str | None) -> list[dict]:
-    t = 1760000000
+def call_events(call_id: str, caller: str, answered_by: str | None, *, t: int = 1760000000) -> list[dict]:
     events = [
         {"event": "incoming", "call_id": call_id, "from": caller, "to": "+74951234567", "timestamp": t, "seq": 1},
         {"event": "ringing", "call_id": call_id, "extension": "101", "timestamp": t + 2, "seq": 2},

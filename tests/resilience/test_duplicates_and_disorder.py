@@ -8,6 +8,7 @@ from app.auth.models import Role
 from telephony import generic
 from telephony.mango_script import InboundCall
 from tests.conftest import GENERIC_SECRET, running, settings_for, signed_mango
+from tests.pbx.test_generic_webhooks import call_events
 from tests.resilience.conftest import all_pages
 
 T0 = 1764000000
@@ -31,40 +32,14 @@ def mango_calls(rng: random.Random) -> list[list[dict]]:
     return calls
 
 
-def generic_calls(rng: random.Random) -> list[list[dict]]:
-    calls = []
-    for n in range(12):
-        call_id, t = f"g{n}", T0 + 5000 + 100 * n
-        caller = f"+7900222{n % 5:04d}"
-        events = [
-            {"event": "incoming", "call_id": call_id, "from": caller, "to": "+74959990000", "timestamp": t, "seq": 1},
-            {"event": "ringing", "call_id": call_id, "extension": "101", "timestamp": t + 2, "seq": 2},
-        ]
-        if n % 3:
-            events += [
-                {"event": "answered", "call_id": call_id, "extension": "101", "timestamp": t + 6, "seq": 3},
-                {"event": "ended", "call_id": call_id, "reason": "completed", "timestamp": t + 60, "seq": 4},
-            ]
-        else:
-            events += [
-                {
-                    "event": "ended",
-                    "call_id": call_id,
-                    "extension": "101",
-                    "reason": "no_answer",
-                    "timestamp": t + 22,
-                    "seq": 3,
-                },  # fmt: skip
-                {
-                    "event": "ended",
-                    "call_id": call_id,
-                    "reason": rng.choice(["caller_hung_up", "queue_timeout"]),
-                    "timestamp": t + 40,
-                    "seq": 4,
-                },  # fmt: skip
-            ]
-        calls.append([_signed_generic(event) for event in events])
-    return calls
+def generic_calls() -> list[list[dict]]:
+    return [
+        [
+            _signed_generic(event)
+            for event in call_events(f"g{n}", f"+7900222{n % 5:04d}", "101" if n % 3 else None, t=T0 + 5000 + 100 * n)
+        ]  # fmt: skip
+        for n in range(12)
+    ]
 
 
 def _signed_generic(event: dict) -> dict:
@@ -121,7 +96,7 @@ async def final_state(settings, calls: list[list[dict]], *, copies: int, rng: ra
 
 async def test_triple_shuffled_delivery_ends_in_the_clean_runs_state(new_database):
     rng = random.Random(3)
-    calls = mango_calls(rng) + generic_calls(rng)
+    calls = mango_calls(rng) + generic_calls()
     clean = await final_state(settings_for(await new_database()), calls, copies=1, rng=None)
     messy = await final_state(settings_for(await new_database()), calls, copies=3, rng=random.Random(11))
 

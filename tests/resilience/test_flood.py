@@ -5,10 +5,9 @@ from collections import Counter
 
 import httpx
 
-from telephony.simulator.history import PbxHistory
-from telephony.simulator.operators import Behaviour, SimOperator
-from telephony.simulator.pbx import Callers, VirtualPbx
-from telephony.simulator.run import lines_of, set_up_floor
+from telephony.simulator.operators import Behaviour
+from telephony.simulator.pbx import Callers
+from telephony.simulator.run import lines_of, set_up_floor, virtual_pbx
 from telephony.simulator.wire import GenericWire
 from tests.conftest import GENERIC_SECRET
 from tests.resilience.checks import (
@@ -37,27 +36,16 @@ async def test_flood_every_call_ends_once_and_every_miss_is_on_the_list(new_data
         floor = await set_up_floor(
             api, vendor="generic", operators=20, lines=lines, rng=rng, ring_timeout_seconds=5, max_wait_seconds=30
         )
-        phones = [
-            SimOperator(
-                name=name,
-                extension=ext,
-                token=tok,
-                ws_url=cf.url.replace("http", "ws"),
-                behaviour=QUICK,
-                rng=random.Random(i),
-            )  # fmt: skip
-            for i, (name, ext, tok) in enumerate(floor)
-        ]
-        pbx = VirtualPbx(
+        pbx = virtual_pbx(
             wire=GenericWire(webhooks, secret=GENERIC_SECRET),
-            operators=phones,
+            floor=floor,
+            url=cf.url,
+            behaviour=QUICK,
             lines=lines,
             callers=Callers(rate=60, patience=8, repeat_share=0.1, talk_seconds=(1.0, 3.0), max_wait=40),
             rng=rng,
-            history=PbxHistory(),
-            numbers=[],
-            number_prefix="+791655",  # +7 916 55 xxxxx
         )
+        phones = list(pbx.operators.values())
         async with FeedRecorder(cf.url, token) as feed:
             for phone in phones:
                 await phone.log_in()

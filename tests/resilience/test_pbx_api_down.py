@@ -6,10 +6,9 @@ from collections import Counter
 
 import httpx
 
-from telephony.simulator.history import PbxHistory
-from telephony.simulator.operators import Behaviour, SimOperator
-from telephony.simulator.pbx import Callers, VirtualPbx
-from telephony.simulator.run import PBX_GROUP, lines_of, set_up_floor
+from telephony.simulator.operators import Behaviour
+from telephony.simulator.pbx import Callers
+from telephony.simulator.run import PBX_GROUP, lines_of, set_up_floor, virtual_pbx
 from telephony.simulator.wire import MangoWire
 from tests.conftest import MANGO_KEY, MANGO_SALT
 from tests.resilience.checks import assert_missed_numbers_are_on_the_callback_list, settled_calls
@@ -31,27 +30,16 @@ async def test_commands_retry_with_backoff_within_the_rate_limit(new_database, t
         rng = random.Random(4)
         lines = lines_of("mango")
         floor = await set_up_floor(http, vendor="mango", operators=6, lines=lines, rng=rng, ring_timeout_seconds=8)
-        phones = [
-            SimOperator(
-                name=name,
-                extension=ext,
-                token=tok,
-                ws_url=cf.url.replace("http", "ws"),
-                behaviour=SOON,
-                rng=random.Random(i),
-            )  # fmt: skip
-            for i, (name, ext, tok) in enumerate(floor)
-        ]
-        pbx = VirtualPbx(
+        pbx = virtual_pbx(
             wire=MangoWire(webhooks, api_key=MANGO_KEY, salt=MANGO_SALT, group=PBX_GROUP),
-            operators=phones,
+            floor=floor,
+            url=cf.url,
+            behaviour=SOON,
             lines=lines,
             callers=Callers(rate=1.0, patience=30, talk_seconds=(2.0, 6.0), group_delay=3.0),
             rng=rng,
-            history=PbxHistory(),
-            numbers=[],
-            number_prefix="+791677",
         )
+        phones = list(pbx.operators.values())
         api.on_route = pbx.on_route
         api.fail("500", 6)
         for phone in phones:
