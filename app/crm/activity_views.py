@@ -79,7 +79,6 @@ async def add_task(body: TaskIn, db: DbDep, user: CallCenterUser):
     """A follow-up: managers for themselves, supervisors for anyone."""
     if user.role == Role.operator and body.owner_id not in (None, user.id):
         raise Forbidden("managers schedule their own tasks")
-    now = utcnow()
     return await db.run(
         lambda s: TaskOut.model_validate(
             tasks.create(
@@ -88,7 +87,7 @@ async def add_task(body: TaskIn, db: DbDep, user: CallCenterUser):
                 kind=TaskKind.follow_up,
                 title=body.title,
                 due_at=body.due_at,
-                now=now,
+                now=utcnow(),
                 deal_id=body.deal_id,
                 contact_id=body.contact_id,
             )

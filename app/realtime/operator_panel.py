@@ -72,29 +72,32 @@ def _card_adder(db):
 
 
 async def _handle(db, user: User, frame) -> dict | None:
-    now = utcnow()
+    # The clock is read inside each unit of work: on SQLite it may wait for the writer, and an offer
+    # made then must not carry an earlier moment than the ones written before it.
     match frame.type:
         case "set_state":
             state = OperatorState(frame.state)
-            await db.run(lambda s: operators_service.change_state(session=s, operator_id=user.id, state=state, now=now))
+            await db.run(
+                lambda s: operators_service.change_state(session=s, operator_id=user.id, state=state, now=utcnow())
+            )
             return {"state": frame.state}
         case "accept":
             offer = await db.run(
-                lambda s: dispatch_offers.accept(session=s, offer_id=frame.offer_id, user=user, now=now)
+                lambda s: dispatch_offers.accept(session=s, offer_id=frame.offer_id, user=user, now=utcnow())
             )
             return {"offer_id": offer.id, "call_id": offer.call_id, "status": offer.status}
         case "reject":
             offer = await db.run(
-                lambda s: dispatch_offers.reject(session=s, offer_id=frame.offer_id, user=user, now=now)
+                lambda s: dispatch_offers.reject(session=s, offer_id=frame.offer_id, user=user, now=utcnow())
             )
             return {"offer_id": offer.id, "status": offer.status}
         case "wrap_up_done":
-            await db.run(lambda s: operators_service.finish_wrap_up(session=s, operator_id=user.id, now=now))
+            await db.run(lambda s: operators_service.finish_wrap_up(session=s, operator_id=user.id, now=utcnow()))
             return {"state": OperatorState.available.value}
         case "disposition":
             fields = frame.model_dump(exclude={"type", "v", "id", "call_id"})
             disposition = await db.run(
-                lambda s: calls_disposition.record(session=s, call_id=frame.call_id, actor=user, now=now, **fields)
+                lambda s: calls_disposition.record(session=s, call_id=frame.call_id, actor=user, now=utcnow(), **fields)
             )
             return {"disposition_id": disposition.id}
     raise AssertionError(f"unhandled frame {frame.type}")
