@@ -36,7 +36,7 @@ async def test_commands_retry_with_backoff_within_the_rate_limit(new_database, t
             url=cf.url,
             behaviour=SOON,
             lines=lines,
-            callers=Callers(rate=1.0, patience=30, talk_seconds=(2.0, 6.0), group_delay=3.0),
+            callers=Callers(rate=1.0, patience=12, talk_seconds=(2.0, 5.0), group_delay=3.0),
             rng=rng,
         )
         phones = list(pbx.operators.values())
