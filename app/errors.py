@@ -62,7 +62,7 @@ def install_outage_handler(app: FastAPI) -> None:
             headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
         )
 
-    for kind in (DBAPIError, PoolTimeout, OSError):
+    for kind in (DBAPIError, PoolTimeout, ConnectionError):  # ConnectionError: a refused connect (asyncpg)
         app.add_exception_handler(kind, _handle)
 
 

@@ -15,6 +15,7 @@ from functools import partial
 import httpx
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.calls.service import CallPolicy
@@ -74,7 +75,7 @@ class Reconciler:
         try:
             for vendor in self.sources:
                 await self.run(vendor, force=forced)
-        except (DBAPIError, OSError) as exc:  # the database is still away: the next tick tries again
+        except (DBAPIError, PoolTimeout, ConnectionError) as exc:  # the database is still away: retry next tick
             self._after_outage = self._after_outage or forced
             log.warning("reconciliation postponed, the database is unavailable: %s", exc)
 
