@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth.models import User
 from app.calls.models import Call
 from app.commands import service as commands_service
+from app.database import utcnow
 from app.dispatch import timeline
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
@@ -233,6 +234,10 @@ def _offer(
 ) -> Offer | None:
     if not operator_state.claim(session=session, operator_id=operator_id, call_id=entry.call_id, now=now):
         return None
+    # The ring starts now, not when this dispatch began: a busy transaction may have read ``now``
+    # before the operator's last ring or call ended, and the offer must not seem to overlap it.
+    # The clock read after the claim is later than the commit that freed the operator.
+    now = max(now, utcnow())
     expires = now + timedelta(seconds=queue.ring_timeout_seconds)
     if rule == entry.sticky_rule and entry.sticky_until is not None:
         expires = min(expires, max(entry.sticky_until, now + timedelta(seconds=1)))
@@ -247,7 +252,7 @@ def _offer(
     )
     session.add(offer)
     session.flush()
-    operator_state.attach_offer(session=session, operator_id=operator_id, offer_id=offer.id)
+    operator_state.attach_offer(session=session, operator_id=operator_id, offer_id=offer.id, now=now)
     timeline.note(
         session,
         call_id=entry.call_id,
@@ -272,6 +277,7 @@ def _offer(
 
 
 def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now: datetime, **release):
+    now = max(now, offer.created_at)  # a transaction's ``now`` may predate an offer it finds made since
     offer.status, offer.end_reason, offer.ended_at = status, reason, now
     session.flush()
     timeline.note(

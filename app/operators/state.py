@@ -54,8 +54,9 @@ def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) ->
     )
 
 
-def attach_offer(*, session: Session, operator_id: int, offer_id: int) -> None:
-    _move(session, operator_id, where=[], offer_id=offer_id)
+def attach_offer(*, session: Session, operator_id: int, offer_id: int, now: datetime) -> None:
+    """Binds the claimed operator to the offer made, ringing since the offer's own moment."""
+    _move(session, operator_id, where=[], offer_id=offer_id, state_since=now)
 
 
 def release(

@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.auth.models import Role
+from app.database import utcnow
+from app.operators import state as operator_state
+from app.operators.models import OperatorState
 from routing.hours import DAYS
 from tests.conftest import running
 from tests.dispatch.helpers import Desk, rung
@@ -335,3 +338,24 @@ async def test_a_phone_rung_again_on_the_same_call_follows_its_new_offer(desk):
     assert (call["outcome"], call["operator_extension"]) == (None, "101")
     [accepted] = await desk.offers("101", status="accepted")
     assert accepted["id"] == second["id"]
+
+
+async def test_an_offer_is_dated_from_its_claim_not_from_when_its_dispatch_began(desk):
+    """Found by the flood test on PostgreSQL: a busy dispatch read the clock, waited for other locks,
+    then claimed an operator freed meanwhile; its offer seemed to ring while their last one still did."""
+    await desk.operator("101", state="break")
+    await desk.queue(["101"], ring_timeout_seconds=20)
+    assert (await desk.incoming("c-late"))["action"] == "wait"
+    operator_id = desk.operators["101"]["id"]
+    freed = utcnow()
+    moved = await desk.cf.db.run(
+        lambda s: operator_state.set_state(
+            session=s, operator_id=operator_id, state=OperatorState.available, expected=OperatorState.break_, now=freed
+        )
+    )
+    assert moved
+    await desk.tick(after_seconds=-5)  # this dispatch read the clock 5 s before the operator was freed
+    [offer] = await desk.offers("101")
+    created = datetime.fromisoformat(offer["created_at"])
+    assert created >= freed
+    assert datetime.fromisoformat(offer["expires_at"]) - created == timedelta(seconds=20)
