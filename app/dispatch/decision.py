@@ -40,8 +40,8 @@ def decide_for_pbx(
         offers = dispatch_offers.keep_ringable(
             session=session, offers=offers, queue=queue, max_targets=max_targets, now=now
         )
+    entry.handed_to_pbx = not (offers or asks_again)
     if not offers:
-        entry.handed_to_pbx = not asks_again
         return RouteDecision(action=RouteAction.wait, pbx_group=queue.pbx_group, caller_name=caller_name)
     remaining = max(1, round((min(o.expires_at for o in offers) - now).total_seconds()))
     return RouteDecision(

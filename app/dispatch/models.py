@@ -41,7 +41,8 @@ class QueueEntry(SQLModel, table=True):
     sticky_operator_id: int | None = Field(default=None, foreign_key="user.id")
     sticky_rule: str | None = Field(default=None, max_length=16)  # owner | recent
     sticky_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The PBX took the call over (its own group or scenario) and will not ask us again: we stop offering it.
+    # The PBX has the call (its own group or scenario): a sync call until its PBX asks for a decision,
+    # any call once its PBX will not ask again.  We do not offer it meanwhile.
     handed_to_pbx: bool = False
     tried: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # operator ids
     operator_id: int | None = Field(default=None, foreign_key="user.id")

@@ -68,6 +68,12 @@ def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> Queue
         leave(session=session, entry=entry, reason="after_hours", now=now)
     elif not _anyone_logged_in(session=session, queue=queue, entry=entry):
         leave(session=session, entry=entry, reason="no_operators", now=now)
+    elif queue.mode == QueueMode.sync:
+        # A sync PBX hears of offers only in a webhook's reply, so they are made when it asks
+        # (``decide_for_pbx``).  Until then its own plan has the call: a call that reached us
+        # another way (its routing webhook failed and was answered ``proceed``) is not offered
+        # behind its back, to operators the PBX will never ring.
+        entry.handed_to_pbx = True
     else:  # (in an observed queue, only the sticky step is ours)
         dispatch(session=session, entry=entry, queue=queue, now=now)
     return entry

@@ -9,6 +9,7 @@ from app.auth.models import Role
 from app.database import utcnow
 from app.operators import state as operator_state
 from app.operators.models import OperatorState
+from app.pbx import routed
 from routing.hours import DAYS
 from tests.conftest import running
 from tests.dispatch.helpers import Desk, rung
@@ -359,3 +360,32 @@ async def test_an_offer_is_dated_from_its_claim_not_from_when_its_dispatch_began
     created = datetime.fromisoformat(offer["created_at"])
     assert created >= freed
     assert datetime.fromisoformat(offer["expires_at"]) - created == timedelta(seconds=20)
+
+
+async def test_a_call_the_pbx_was_told_to_route_itself_is_not_offered_behind_its_back(desk, monkeypatch):
+    """A sync PBX hears of offers only in a webhook's reply.  When deciding failed, the webhook was
+    stored for the inbox processor and answered ``proceed``: the PBX's own plan has the call, and
+    an offer made later would ring a panel the PBX never rings (and count as that operator's no-answer)."""
+    real_decide = routed.decide_for_pbx
+
+    def failing(*, session, call, **kwargs):
+        if call.external_id == "c-own":
+            raise RuntimeError("simulated routing bug")
+        return real_decide(session=session, call=call, **kwargs)
+
+    await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(["101", "102"], max_no_answers=1)
+    monkeypatch.setattr(routed, "decide_for_pbx", failing)
+    assert (await desk.incoming("c-own"))["action"] == "proceed"
+    await desk.cf.settle()
+    await desk.tick()
+    await desk.tick(after_seconds=60)
+    assert await desk.offers("101") == [] and await desk.offers("102") == []
+    assert [await desk.state_of(ext) for ext in ("101", "102")] == ["available", "available"]
+    await desk.answer("c-own", "102")  # the PBX's own group rang 102
+    await desk.hang_up("c-own")
+    call = await desk.call("c-own")
+    assert (call["outcome"], call["operator_extension"]) == ("answered", "102")
+    monkeypatch.setattr(routed, "decide_for_pbx", real_decide)
+    assert rung(await desk.incoming("c-next", caller="+79001112299")) == ["101"]  # offers resume as before
