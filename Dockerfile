@@ -18,4 +18,4 @@ USER callfunnel
 ENV CALLFUNNEL_DATABASE_URL=sqlite+aiosqlite:////data/callfunnel.db
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--timeout-keep-alive", "75"]

@@ -28,6 +28,8 @@ def start_server(app: str, port: int, env: dict, *, workers: int = 1) -> subproc
             "127.0.0.1",
             "--port",
             str(port),
+            "--timeout-keep-alive",
+            "75",
             "--log-level",
             "warning",
             "--no-access-log",

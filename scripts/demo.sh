@@ -11,7 +11,7 @@ export CALLFUNNEL_GENERIC_SECRET="demo-generic-secret"
 "$BIN/callfunnel" db upgrade >/dev/null
 TOKEN=$("$BIN/callfunnel" user add demo-admin --role admin | tail -1)
 echo "$TOKEN" > "$DIR/admin-token"
-"$BIN/uvicorn" app.main:app --host 127.0.0.1 --port "$PORT" --log-level warning > "$DIR/server.log" 2>&1 &
+"$BIN/uvicorn" app.main:app --host 127.0.0.1 --port "$PORT" --timeout-keep-alive 75 --log-level warning > "$DIR/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do

@@ -1,4 +1,5 @@
-"""reconciliation with the PBXs' call history; calls listed newest first and by raw number, and the waiting calls of a queue, without a scan
+"""reconciliation with the PBXs' call history; calls listed newest first and by raw number,
+and the waiting calls of a queue, without a scan
 
 Revision ID: 0006
 Revises: 0005

@@ -110,7 +110,7 @@ def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | N
         return False
     for offer in _ringing(session=session, entry_id=entry.id):
         if offer.operator_id == operator_id:
-            offer.status, offer.ended_at = OfferStatus.accepted, now
+            offer.status, offer.ended_at = OfferStatus.accepted, max(now, offer.created_at)
         else:
             _close(session, offer, OfferStatus.revoked, "taken_by_other", now)
     operator_state.start_call(session=session, operator_id=operator_id, call_id=entry.call_id, now=now)

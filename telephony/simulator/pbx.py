@@ -247,5 +247,5 @@ class VirtualPbx:
             return await request
         except (Rejected, httpx.HTTPError) as exc:
             self.tally.webhooks_refused += 1
-            log.warning("callfunnel did not take a webhook: %s", exc)
+            log.warning("callfunnel did not take a webhook: %r", exc)
             return None
