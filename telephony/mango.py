@@ -1,6 +1,6 @@
 """MANGO OFFICE VPBX API: signed form webhooks (``vpbx_api_key``, ``sign``, ``json``).
 
-Formats: shared/reference/pbx-formats.md §1.  Every leg of a call (IVR, queue, each
+Formats: docs/pbx-formats.md §1.  Every leg of a call (IVR, queue, each
 operator rung) has its own ``call_id``; ``entry_id`` ties them into one call.
 """
 

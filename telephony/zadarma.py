@@ -1,9 +1,9 @@
 """Zadarma (and Novofon "classic") PBX call notifications: ``NOTIFY_*`` form posts to one URL.
 
 Signature: header ``Signature`` = base64 of the hex HMAC-SHA1, keyed with the API secret, of a
-few fields per event (``../shared/reference/pbx-formats.md`` §2.2) — so the other fields are
+few fields per event (``docs/pbx-formats.md`` §2.2) — so the other fields are
 not covered, and the source address allow-list matters here.  ``NOTIFY_START`` and
-``NOTIFY_IVR`` are answered with the routing decision (§2.4).
+``NOTIFY_IVR`` are answered with the routing decision (§2.1).
 """
 
 import base64

@@ -2,7 +2,7 @@
 
 Requests carry ``Authorization: <key>:<signature>``, the signature being base64 of the hex
 HMAC-SHA1 (keyed with the API secret) of path + sorted query + md5(sorted query), as the
-official SDK computes it (``../shared/reference/pbx-formats.md`` §2.2).
+official SDK computes it (``docs/pbx-formats.md`` §2.2).
 """
 
 import base64

@@ -23,7 +23,8 @@ from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 
-SAMPLES = Path(os.environ.get("CALLFUNNEL_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared" / "pbx-samples"))
+# The signed PBX sample sequences (tests/samples/README.md); CALLFUNNEL_SAMPLES_DIR replays another set.
+SAMPLES = Path(os.environ.get("CALLFUNNEL_SAMPLES_DIR", Path(__file__).resolve().parent / "samples"))
 MANGO_KEY, MANGO_SALT = "test-vpbx-api-key", "test-vpbx-api-salt"
 GENERIC_SECRET = "test-generic-secret"
 ZADARMA_SECRET = "test-zadarma-secret"

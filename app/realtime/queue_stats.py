@@ -1,6 +1,6 @@
 """The queues' figures for the supervisors' board: waiting now, and today's answered, missed and service level.
 
-Service level (``../shared/reference/routing-anchors.md`` §3): calls answered within 20 s of
+Service level (``docs/call-center-metrics.md``): calls answered within 20 s of
 entering the queue, over the calls that entered it today and ended (answered, missed or
 abandoned after entering), times compared in whole seconds as the PBXs report them.
 """

@@ -1,7 +1,7 @@
 """Call figures per queue, operator or day: offered, answered, missed, abandoned, service level,
 average speed of answer, abandonment rate, and what became of the callbacks.
 
-Definitions (``../shared/reference/routing-anchors.md`` §3), over inbound calls that started in
+Definitions (``docs/call-center-metrics.md``), over inbound calls that started in
 the period:
 - service level: calls answered within 20 s of entering their queue / calls that entered a queue
   and left it answered, missed or abandoned; times compared in whole seconds, the PBXs' resolution;

@@ -1,4 +1,4 @@
-"""The invariants of ``shared/design.md``, checked through callfunnel's API after a hard run."""
+"""The invariants of ``docs/invariants.md``, checked through callfunnel's API after a hard run."""
 
 import asyncio
 import json

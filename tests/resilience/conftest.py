@@ -1,5 +1,5 @@
 """The worst day: callfunnel as a real server process (uvicorn, killable), the simulated PBX's
-APIs on loopback, and checks of the invariants of ``shared/design.md`` through the API."""
+APIs on loopback, and checks of the invariants of ``docs/invariants.md`` through the API."""
 
 import asyncio
 import os
