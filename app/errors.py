@@ -1,10 +1,13 @@
 """Domain errors carry their HTTP status; one handler turns them into ``{"detail": ...}``."""
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,39 @@ def install_error_handler(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _handle(_request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": [_renderable(error) for error in exc.errors()]}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        """A constraint the checks before it missed (two requests racing for one name): the
+        transaction is rolled back, nothing was written."""
+        log.info("%s %s: refused by a constraint: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse(
+            {"detail": "this conflicts with what is stored (a duplicate or a missing reference)"}, status_code=409
+        )
+
+
+def validation_response(loc: tuple, reason: str) -> JSONResponse:
+    """A 422 shaped like FastAPI's own, for input refused before it reaches a handler."""
+    return JSONResponse({"detail": [{"type": "value_error", "loc": list(loc), "msg": reason}]}, status_code=422)
+
+
+def _renderable(error: dict) -> dict:
+    """A validation error as JSON can carry it: the offending input is dropped when it cannot be
+    rendered (an infinite number, a lone surrogate), the reason stays."""
+    shown = {"type": error["type"], "loc": list(error["loc"]), "msg": error["msg"]}
+    for key in ("input", "ctx"):
+        if key in error:
+            try:
+                value = jsonable_encoder(error[key], custom_encoder={Exception: str})
+                json.dumps(value, allow_nan=False).encode("utf-8")
+            except (TypeError, ValueError, UnicodeEncodeError):
+                continue
+            shown[key] = value
+    return shown
 
 
 def install_outage_handler(app: FastAPI) -> None:

@@ -25,6 +25,7 @@ from app.dispatch.views import router as dispatch_router
 from app.errors import install_error_handler, install_outage_handler
 from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
+from app.input_guard import InputGuard
 from app.migrations import upgrade_to_head_async
 from app.operators.views import router as operators_router
 from app.pbx.events import inbox_handler
@@ -39,6 +40,7 @@ from app.realtime.supervisor_feed import router as supervisor_feed_router
 from app.reconcile.runner import Reconciler
 from app.reconcile.views import router as reconcile_router
 from app.reports.views import router as reports_router
+from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     )
     install_error_handler(app)
     install_outage_handler(app)
+    app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders)
     app.include_router(pbx_router)
     app.include_router(zadarma_router)
     app.include_router(operators_router)

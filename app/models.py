@@ -1,6 +1,6 @@
 """Every table, imported in one place for Alembic and the metadata."""
 
-from app.auth.models import User
+from app.auth.models import User, WsTicket
 from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
@@ -43,4 +43,5 @@ __all__ = [
     "Task",
     "Touch",
     "User",
+    "WsTicket",
 ]

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     # Frames waiting to be sent to one socket; a client that falls this far behind is disconnected
     # (close code 4008) and resumes with ``since``.
     ws_send_queue_frames: int = Field(default=2000, gt=0)
+
+    # Who may take over another manager's client or callback: ``logged`` (operators, explicitly;
+    # every takeover logged) or ``supervisor`` (operators get 403 and ask a supervisor).
+    takeover_policy: Literal["logged", "supervisor"] = "logged"
 
     # The funnel: a deal untouched this long gets a reminder task; checked (with refusal reopenings) this often.
     cadence_days: float = Field(default=7.0, gt=0)

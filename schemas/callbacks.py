@@ -2,6 +2,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.common import Id
+
 
 class CallbackOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -26,7 +28,7 @@ class CallbackOut(BaseModel):
 
 class ClaimRequest(BaseModel):
     takeover: bool = False  # take a callback whose client belongs to another manager (logged)
-    assignee_id: int | None = None  # supervisors: assign to this operator instead of themselves
+    assignee_id: Id | None = None  # supervisors: assign to this operator instead of themselves
 
 
 class CompleteRequest(BaseModel):

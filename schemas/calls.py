@@ -1,6 +1,8 @@
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.common import AwareMoment, Id
 
 
 class CallOut(BaseModel):
@@ -31,6 +33,7 @@ class CallOut(BaseModel):
     ended_at: datetime | None
     finalized_by: str | None  # pbx, sweep, or history (reconciliation)
     recovered_at: datetime | None  # the call's webhooks were lost; the PBX's call history told us
+    unconfirmed: bool = False  # the PBX's call history does not know this call (a forged webhook?)
 
     @model_validator(mode="after")
     def _raw_number_when_not_a_phone(self) -> "CallOut":
@@ -73,9 +76,9 @@ class DispositionIn(BaseModel):
 
     note: str | None = Field(default=None, max_length=4000)
     next_step: str | None = Field(default=None, max_length=500)
-    next_step_at: AwareDatetime | None = None
-    stage_id: int | None = None  # move the call's deal to this stage
-    refusal_reason_id: int | None = None  # or lose it, with this reason
+    next_step_at: AwareMoment | None = None
+    stage_id: Id | None = None  # move the call's deal to this stage
+    refusal_reason_id: Id | None = None  # or lose it, with this reason
 
 
 class DispositionOut(DispositionIn):

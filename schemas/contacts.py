@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.calls import CallOut
+from schemas.common import Id
 
 
 class ContactOut(BaseModel):
@@ -25,7 +26,7 @@ class ContactDetail(ContactOut):
 class ContactUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
-    owner_id: int | None = None
+    owner_id: Id | None = None
     vip: bool | None = None  # served first in every queue
 
 
@@ -36,4 +37,4 @@ class ContactIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    other_id: int  # the duplicate: merged into the contact in the path, then deleted
+    other_id: Id  # the duplicate: merged into the contact in the path, then deleted

@@ -1,7 +1,9 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.common import AwareMoment, Id
 
 Rate = Annotated[float, Field(ge=0, le=100)]
 
@@ -43,20 +45,20 @@ class RefusalReasonOut(RefusalReasonIn):
 
 
 class DealIn(BaseModel):
-    contact_id: int
-    pipeline_id: int | None = None  # the default pipeline when omitted
-    stage_id: int | None = None  # None: on the list, not reached yet
-    owner_id: int | None = None  # supervisors may create deals for a manager; a manager's own by default
+    contact_id: Id
+    pipeline_id: Id | None = None  # the default pipeline when omitted
+    stage_id: Id | None = None  # None: on the list, not reached yet
+    owner_id: Id | None = None  # supervisors may create deals for a manager; a manager's own by default
     amount: float | None = Field(default=None, ge=0)
     takeover: bool = False  # a manager starting a deal on another manager's client (logged)
 
 
 class StageMove(BaseModel):
-    stage_id: int
+    stage_id: Id
 
 
 class Loss(BaseModel):
-    refusal_reason_id: int
+    refusal_reason_id: Id
 
 
 class DealOut(BaseModel):
@@ -81,12 +83,12 @@ class DealOut(BaseModel):
 class TouchIn(BaseModel):
     """A touch other than a call (calls are recorded by themselves)."""
 
-    contact_id: int
-    deal_id: int | None = None
+    contact_id: Id
+    deal_id: Id | None = None
     channel: Literal["note", "email", "meeting", "message"]
     reason: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=4000)
-    at: AwareDatetime | None = None  # default: now
+    at: AwareMoment | None = None  # default: now
 
 
 class TouchOut(BaseModel):
@@ -107,10 +109,10 @@ class TouchOut(BaseModel):
 
 class TaskIn(BaseModel):
     title: str = Field(min_length=1, max_length=500)
-    due_at: AwareDatetime
-    deal_id: int | None = None
-    contact_id: int | None = None
-    owner_id: int | None = None  # supervisors assign; a manager's own by default
+    due_at: AwareMoment
+    deal_id: Id | None = None
+    contact_id: Id | None = None
+    owner_id: Id | None = None  # supervisors assign; a manager's own by default
 
 
 class TaskOut(BaseModel):

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from routing import Strategy, hours
+from schemas.common import MAX_ID, Id
 
 Seconds = Annotated[int, Field(ge=1, le=86400)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -13,7 +14,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 class QueueSettings(BaseModel):
     """Everything about a queue but its name and members; every field has the documented default."""
 
-    numbers: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = []
+    numbers: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]] = []
     strategy: Strategy = Strategy.round_robin
     mode: Annotated[str, Field(pattern="^(sync|command|observe)$")] = "sync"
     skill: Annotated[str, StringConstraints(max_length=50)] | None = None
@@ -30,7 +31,7 @@ class QueueSettings(BaseModel):
     sticky_days: Annotated[int, Field(ge=1, le=3650)] = 30
     pbx_group: Annotated[str, StringConstraints(max_length=64)] | None = None
     # A new client answered from this queue starts a deal in this pipeline's first stage.
-    deal_pipeline_id: int | None = None
+    deal_pipeline_id: Id | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -80,12 +81,12 @@ class QueuePatch(BaseModel):
     sticky_timeout_seconds: int | None = None
     sticky_days: int | None = None
     pbx_group: str | None = None
-    deal_pipeline_id: int | None = None
+    deal_pipeline_id: Id | None = None
 
 
 class Member(BaseModel):
-    operator_id: int
-    position: Annotated[int, Field(ge=0)] = 0
+    operator_id: Id
+    position: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
 
 
 class QueueOut(QueueCreate):

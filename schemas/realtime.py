@@ -7,7 +7,9 @@ were committed with; client frames carry an ``id`` that the ``ack`` or ``error``
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from schemas.common import AwareMoment, Id
 
 VERSION = 1
 ClientId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -27,12 +29,12 @@ class SetState(ClientFrame):
 
 class Accept(ClientFrame):
     type: Literal["accept"]
-    offer_id: int
+    offer_id: Id
 
 
 class Reject(ClientFrame):
     type: Literal["reject"]
-    offer_id: int
+    offer_id: Id
 
 
 class WrapUpDone(ClientFrame):
@@ -43,12 +45,12 @@ class Disposition(ClientFrame):
     """After a call: what was said and what comes next."""
 
     type: Literal["disposition"]
-    call_id: int
+    call_id: Id
     note: str | None = Field(default=None, max_length=4000)
     next_step: str | None = Field(default=None, max_length=500)
-    next_step_at: AwareDatetime | None = None
-    stage_id: int | None = None  # move the call's deal to this stage
-    refusal_reason_id: int | None = None  # or lose it, with this reason
+    next_step_at: AwareMoment | None = None
+    stage_id: Id | None = None  # move the call's deal to this stage
+    refusal_reason_id: Id | None = None  # or lose it, with this reason
 
 
 class Ping(ClientFrame):

@@ -1,7 +1,7 @@
 """Virtual-PBX vendors: signatures, webhook parsing into ``schemas.pbx_events``, outbound clients.
 
 Each vendor module exposes the same small surface used by the webhook intake and the
-inbox processor: ``dedup_key(path, body)`` and ``parse(path, body)``.
+inbox processor: ``dedup_key`` (from the content, never the URL) and ``parse``.
 """
 
 

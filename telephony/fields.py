@@ -9,15 +9,19 @@ from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
+from schemas import json_text
 from telephony import PayloadError
+
+MAX_INT = 2**63 - 1  # what a BIGINT column holds
 
 
 def json_object(raw: str | bytes, *, what: str) -> dict[str, Any]:
-    """Parses ``raw`` as JSON that must be an object (``what`` names it in errors)."""
+    """Parses ``raw`` as JSON that must be an object (``what`` names it in errors); only JSON
+    callfunnel can store (``schemas.json_text``)."""
     try:
-        payload = json.loads(raw)
-    except ValueError as exc:
-        raise PayloadError(f"{what} is not valid JSON: {exc}") from None
+        payload = json_text.loads(raw)
+    except json_text.UnreadableJson as exc:
+        raise PayloadError(f"{what}: {exc}") from None
     if not isinstance(payload, dict):
         raise PayloadError(f"{what} must be a JSON object")
     return payload

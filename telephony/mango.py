@@ -23,7 +23,7 @@ from schemas.pbx_events import (
     RecordingUpdate,
 )
 from telephony import PayloadError
-from telephony.fields import content_hash, form_fields, json_object, model_errors_as_payload_errors
+from telephony.fields import MAX_INT, content_hash, form_fields, json_object, model_errors_as_payload_errors
 from telephony.fields import text as _text
 
 VENDOR = "mango"
@@ -95,23 +95,23 @@ def load_payload(json_text: str) -> dict[str, Any]:
     return json_object(json_text, what="json field")
 
 
-def dedup_key(path: str, payload: dict[str, Any]) -> str:
-    """What makes one notification unique: a redelivery has the same key."""
-    if path == "events/call":
+def dedup_key(payload: dict[str, Any]) -> str:
+    """What makes one notification unique: a redelivery has the same key.  Read from the payload,
+    never from the URL path: the signature does not cover the path, so the same signed body
+    posted under another path is the same notification."""
+    if "call_state" in payload:
         return f"call:{_text(payload, 'call_id', required=True)}:{_int(payload, 'seq', required=True)}"
-    if path == "events/summary":
+    if "entry_result" in payload:
         return f"summary:{_text(payload, 'entry_id', required=True)}"
-    if path == "events/recording":
+    if "recording_state" in payload:
         recording, state = (
             _text(payload, "recording_id", required=True),
             _text(payload, "recording_state", required=True),
         )
         return f"recording:{recording}:{state}"
-    if path == "events/record/added":
-        return f"record_added:{_text(payload, 'recording_id', required=True)}"
-    if path.startswith("result/") and payload.get("command_id") is not None:
-        return f"{path}:{_text(payload, 'command_id')}"
-    return f"{path}:{content_hash(payload)}"
+    if "result" in payload and payload.get("command_id") is not None:
+        return f"result:{_text(payload, 'command_id')}"
+    return f"content:{content_hash(payload)}"
 
 
 def parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult]:
@@ -257,9 +257,12 @@ def _int(p: dict[str, Any], key: str, *, required: bool = False) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise PayloadError(f"{key} must be an integer, got {value!r}") from None
+        raise PayloadError(f"{key} must be an integer, got {value[:40]!r}") from None
+    if not -MAX_INT <= number <= MAX_INT:
+        raise PayloadError(f"{key} is out of range")
+    return number
 
 
 def _time(p: dict[str, Any], key: str) -> datetime:

@@ -86,6 +86,8 @@ def parse(form: dict[str, str], *, received_at: datetime, timezone: str) -> list
 
 
 def _parse(form: dict[str, str], *, received_at: datetime, tz: ZoneInfo) -> list[CallEvent]:
+    if any("\x00" in value for value in form.values()):
+        raise PayloadError("a form field contains a NUL character")
     event = form["event"]
     call_key = _required(form, "pbx_call_id")
     outbound = call_key.startswith("out_") or event.startswith("NOTIFY_OUT")

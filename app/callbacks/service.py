@@ -8,8 +8,10 @@ from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
 from app.callbacks.tracking import log_action
 from app.commands import service as commands_service
 from app.contacts.models import Contact
+from app.crm.takeover import Takeover
 from app.database import utcnow
 from app.errors import Conflict, NotFound
+from app.operators.lookup import require_operator
 
 
 def list_query(*, status: str | None, assignee_id: int | None, phone: str | None) -> Select:
@@ -35,7 +37,7 @@ async def get(*, session: AsyncSession, callback_id: int, lock: bool = False) ->
 
 
 async def claim(
-    *, session: AsyncSession, callback_id: int, actor: User, takeover: bool, assignee_id: int | None
+    *, session: AsyncSession, callback_id: int, actor: User, takeover: Takeover, assignee_id: int | None
 ) -> Callback:
     """Takes a callback into work: operators for themselves, supervisors for anyone."""
     callback = await _open_for_work(session=session, callback_id=callback_id)
@@ -46,12 +48,13 @@ async def claim(
         target_id = actor.id
     else:
         target_id = assignee_id or actor.id
-        target = await session.get(User, target_id)
-        if target is None:
-            raise NotFound(f"no user {target_id}")
+        if assignee_id is not None:
+            await session.run_sync(
+                lambda s: require_operator(session=s, user_id=target_id, as_what="a callback's assignee")
+            )
     previous = callback.assignee_id
     callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, utcnow()
-    action = "takeover" if takeover and previous not in (None, target_id) else "claimed"
+    action = "takeover" if takeover.asked and previous not in (None, target_id) else "claimed"
     log_action(
         session=session,
         callback=callback,
@@ -63,7 +66,9 @@ async def claim(
     return callback
 
 
-async def complete(*, session: AsyncSession, callback_id: int, actor: User, result: str, takeover: bool) -> Callback:
+async def complete(
+    *, session: AsyncSession, callback_id: int, actor: User, result: str, takeover: Takeover
+) -> Callback:
     """Closes a callback as done, with what came of it."""
     return await _close(
         session=session,
@@ -75,7 +80,7 @@ async def complete(*, session: AsyncSession, callback_id: int, actor: User, resu
     )
 
 
-async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason: str, takeover: bool) -> Callback:
+async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason: str, takeover: Takeover) -> Callback:
     """Closes a callback that should not be called back (spam, wrong number, ...)."""
     return await _close(
         session=session,
@@ -88,7 +93,7 @@ async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason
 
 
 async def _close(
-    *, session: AsyncSession, callback_id: int, actor: User, takeover: bool, status: CallbackStatus, result: str
+    *, session: AsyncSession, callback_id: int, actor: User, takeover: Takeover, status: CallbackStatus, result: str
 ) -> Callback:
     callback = await _open_for_work(session=session, callback_id=callback_id)
     if actor.role == Role.operator:
@@ -107,22 +112,25 @@ async def _open_for_work(*, session: AsyncSession, callback_id: int) -> Callback
     return callback
 
 
-async def _check_operator_may_work(*, session: AsyncSession, callback: Callback, actor: User, takeover: bool) -> None:
+async def _check_operator_may_work(
+    *, session: AsyncSession, callback: Callback, actor: User, takeover: Takeover
+) -> None:
     """An operator works callbacks assigned to them, or unassigned ones of their own or ownerless clients;
-    anything else needs an explicit, logged takeover."""
-    if takeover or callback.assignee_id == actor.id:
+    anything else is a takeover (``Takeover.permit``)."""
+    if callback.assignee_id == actor.id:
         return
     if callback.status == CallbackStatus.in_progress and callback.assignee_id is not None:
-        raise Conflict("another operator is working on this callback; pass takeover=true to take it over")
+        takeover.permit(actor=actor, conflict="another operator is working on this callback")
+        return
     if callback.contact_id is not None:
         owner_id = (
             await session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))
         ).scalar_one()
         if owner_id not in (None, actor.id):
-            raise Conflict("this client belongs to another manager; pass takeover=true to take it over")
+            takeover.permit(actor=actor, conflict="this client belongs to another manager")
 
 
-async def dial(*, session: AsyncSession, callback_id: int, actor: User, takeover: bool, vendor: str | None) -> str:
+async def dial(*, session: AsyncSession, callback_id: int, actor: User, takeover: Takeover, vendor: str | None) -> str:
     """Click-to-call: claims the callback for the operator and asks the PBX to ring their extension,
     then the client.  Returns the command id; the call that results closes the callback if answered."""
     if not actor.extension:

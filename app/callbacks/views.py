@@ -5,11 +5,12 @@ from fastapi import APIRouter, Body, Query, Request
 from app.auth.deps import CallCenterUser
 from app.callbacks import service as callbacks_service
 from app.contacts.phone import to_e164
+from app.crm.takeover import Takeover
 from app.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.pagination import PageDep, paginate
 from app.settings import Settings
 from schemas.callbacks import CallbackOut, CancelRequest, ClaimRequest, CompleteRequest, DialOut
-from schemas.common import Page
+from schemas.common import Id, Page
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
 
@@ -23,7 +24,7 @@ async def list_callbacks(
     _user: CallCenterUser,
     page: PageDep,
     status: Annotated[StatusFilter | None, Query(description="open = open or in progress")] = None,
-    assignee_id: int | None = None,
+    assignee_id: Id | None = None,
     phone: str | None = None,
 ):
     """The callback list, soonest due first."""
@@ -33,14 +34,15 @@ async def list_callbacks(
 
 
 @router.get("/{callback_id}", response_model=CallbackOut)
-async def get_callback(callback_id: int, session: ReadSessionDep, _user: CallCenterUser):
+async def get_callback(callback_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return await callbacks_service.get(session=session, callback_id=callback_id)
 
 
 @router.post("/{callback_id}/claim", response_model=CallbackOut)
 async def claim_callback(
-    callback_id: int,
+    callback_id: Id,
     session: SessionDep,
+    settings: SettingsDep,
     user: CallCenterUser,
     body: Annotated[ClaimRequest | None, Body()] = None,
     takeover: Annotated[bool, Query()] = False,
@@ -51,28 +53,34 @@ async def claim_callback(
         session=session,
         callback_id=callback_id,
         actor=user,
-        takeover=body.takeover or takeover,
+        takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
         assignee_id=body.assignee_id,
     )
 
 
 @router.post("/{callback_id}/complete", response_model=CallbackOut)
 async def complete_callback(
-    callback_id: int,
+    callback_id: Id,
     body: CompleteRequest,
     session: SessionDep,
+    settings: SettingsDep,
     user: CallCenterUser,
     takeover: Annotated[bool, Query()] = False,
 ):
     return await callbacks_service.complete(
-        session=session, callback_id=callback_id, actor=user, result=body.result, takeover=body.takeover or takeover
+        session=session,
+        callback_id=callback_id,
+        actor=user,
+        result=body.result,
+        takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
     )
 
 
 @router.post("/{callback_id}/cancel", response_model=CallbackOut)
 async def cancel_callback(
-    callback_id: int,
+    callback_id: Id,
     session: SessionDep,
+    settings: SettingsDep,
     user: CallCenterUser,
     body: Annotated[CancelRequest | None, Body()] = None,
     takeover: Annotated[bool, Query()] = False,
@@ -80,13 +88,17 @@ async def cancel_callback(
     """Takes the number off the list without calling (spam, wrong number); the reason is optional."""
     body = body or CancelRequest()
     return await callbacks_service.cancel(
-        session=session, callback_id=callback_id, actor=user, reason=body.reason, takeover=body.takeover or takeover
+        session=session,
+        callback_id=callback_id,
+        actor=user,
+        reason=body.reason,
+        takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
     )
 
 
 @router.post("/{callback_id}/dial", response_model=DialOut)
 async def dial_callback(
-    callback_id: int,
+    callback_id: Id,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -96,7 +108,11 @@ async def dial_callback(
     """Click-to-call: the PBX rings your extension, then the client (MANGO ``commands/callback``,
     Zadarma ``request/callback``); the call closes the callback when the client answers."""
     command_id = await callbacks_service.dial(
-        session=session, callback_id=callback_id, actor=user, takeover=takeover, vendor=click_to_call_vendor(settings)
+        session=session,
+        callback_id=callback_id,
+        actor=user,
+        takeover=Takeover(takeover, settings.takeover_policy),
+        vendor=click_to_call_vendor(settings),
     )
     request.app.state.command_sender.wake()
     callback = await callbacks_service.get(session=session, callback_id=callback_id)

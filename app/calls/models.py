@@ -2,6 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
@@ -69,6 +70,8 @@ class Call(SQLModel, table=True):
     finalized_by: str | None = Field(default=None, max_length=16)  # pbx, sweep or history
     # Set when reconciliation with the PBX's call history created or completed the call.
     recovered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Zadarma signs few fields: a call its call history does not know may be a forged webhook.
+    unconfirmed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     last_event_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # our clock
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

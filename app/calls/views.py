@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -9,12 +8,12 @@ from app.calls import disposition as calls_disposition
 from app.calls import queries as calls_queries
 from app.calls.models import Call, Outcome
 from app.contacts.phone import to_e164
-from app.database import as_utc, utcnow
+from app.database import utcnow
 from app.deps import DbDep, ReadSessionDep, SettingsDep
 from app.errors import NotFound
 from app.pagination import PageDep, paginate
 from schemas.calls import CallDetail, CallOut, DispositionIn, DispositionOut
-from schemas.common import Page
+from schemas.common import Id, Moment, Page
 from schemas.pbx_events import Direction
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -29,8 +28,8 @@ async def list_calls(
     number: Annotated[str | None, Query(description="the client's number in any notation")] = None,
     outcome: Outcome | None = None,
     direction: Direction | None = None,
-    since: Annotated[datetime | None, Query(description="started at or after (ISO 8601; UTC if no offset)")] = None,
-    until: Annotated[datetime | None, Query(description="started before (ISO 8601; UTC if no offset)")] = None,
+    since: Annotated[Moment | None, Query(description="started at or after (ISO 8601; UTC if no offset)")] = None,
+    until: Annotated[Moment | None, Query(description="started before (ISO 8601; UTC if no offset)")] = None,
 ):
     """Calls, newest first."""
     query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
@@ -42,14 +41,14 @@ async def list_calls(
     if direction is not None:
         query = query.where(Call.direction == direction)
     if since is not None:
-        query = query.where(Call.started_at >= as_utc(since))
+        query = query.where(Call.started_at >= since)
     if until is not None:
-        query = query.where(Call.started_at < as_utc(until))
+        query = query.where(Call.started_at < until)
     return await paginate(session, query, page)
 
 
 @router.get("/{call_id}", response_model=CallDetail)
-async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser):
+async def get_call(call_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     """One call with its legs and its timeline."""
     call = await calls_queries.get(session=session, call_id=call_id)
     if call is None:
@@ -60,7 +59,7 @@ async def get_call(call_id: int, session: ReadSessionDep, _user: CallCenterUser)
 
 
 @router.post("/{call_id}/disposition", response_model=DispositionOut, status_code=status.HTTP_201_CREATED)
-async def add_disposition(call_id: int, body: DispositionIn, db: DbDep, user: CallCenterUser):
+async def add_disposition(call_id: Id, body: DispositionIn, db: DbDep, user: CallCenterUser):
     """The operator's after-call note and next step (the panel's ``disposition`` frame does the same)."""
     return await db.run(
         lambda session: DispositionOut.model_validate(

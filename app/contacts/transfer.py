@@ -11,8 +11,11 @@ from app.auth.models import User
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.errors import AppError
+from app.operators.models import Operator
+from app.spreadsheet import csv_text, unescape_cell
 
 COLUMNS = ("phone", "name", "company", "owner")  # owner: the manager's user name
+TEXT_LIMITS = {"phone": 128, "name": 200, "company": 200}
 EXPORT_COLUMNS = ("id", "phone", "name", "company", "owner", "vip", "created_at")
 
 
@@ -29,23 +32,31 @@ class ImportRejected(AppError):
 def import_csv(*, session: Session, text: str, region: str, now: datetime) -> dict:
     """Creates the new numbers and fills in known ones (a name or company they lack, an owner);
     a row with an unusable number or an unknown owner rejects the whole file."""
+    if "\x00" in text:
+        raise ImportRejected([{"line": text[: text.index("\x00")].count("\n") + 1, "error": "a NUL character"}])
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "phone" not in [f.strip().lower() for f in reader.fieldnames]:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise ImportRejected([{"line": 1, "error": f"unreadable CSV: {exc}"}]) from None
+    if fieldnames is None or "phone" not in [f.strip().lower() for f in fieldnames]:
         raise ImportRejected(
             [{"line": 1, "error": f"the header needs a 'phone' column (columns: {', '.join(COLUMNS)})"}]
         )
-    owners = {name: user_id for user_id, name in session.execute(select(User.id, User.name)).all()}
+    owners = dict(session.execute(select(User.name, User.id).join(Operator, Operator.user_id == User.id)).all())
     rows: dict[str, dict] = {}
     errors = []
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for line, row in _rows(reader):
+        if isinstance(row, str):
+            errors.append({"line": line, "error": row})
+            continue
         phone = to_e164(row.get("phone"), region=region)
         if phone is None:
             errors.append({"line": line, "error": f"{row.get('phone')!r} is not a phone number"})
             continue
         owner = row.get("owner")
         if owner and owner not in owners:
-            errors.append({"line": line, "error": f"no user named {owner!r}"})
+            errors.append({"line": line, "error": f"no operator named {owner!r}"})
             continue
         merged = rows.setdefault(phone, {"phone_raw": row.get("phone")})
         for field in ("name", "company"):
@@ -79,22 +90,33 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
     }
 
 
+def _rows(reader: csv.DictReader):
+    """``(line, row)`` with the cells trimmed and un-escaped, or ``(line, reason)`` for a row that
+    cannot be read; the file's line numbers, a quoted cell may span several."""
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, f"unreadable CSV: {exc}"
+            return
+        if None in raw:
+            yield reader.line_num, "the row has more cells than the header"
+            continue
+        row = {(k or "").strip().lower(): unescape_cell((v or "").strip()) for k, v in raw.items()}
+        too_long = [f for f, limit in TEXT_LIMITS.items() if len(row.get(f) or "") > limit]
+        if too_long:
+            yield reader.line_num, f"{too_long[0]} is longer than {TEXT_LIMITS[too_long[0]]} characters"
+            continue
+        yield reader.line_num, row
+
+
 def export_csv(*, session: Session) -> str:
     """Every contact as CSV."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
     query = select(Contact, User.name).outerjoin(User, User.id == Contact.owner_id).order_by(Contact.id)
-    for contact, owner in session.execute(query):
-        writer.writerow(
-            [
-                contact.id,
-                contact.phone,
-                contact.name,
-                contact.company,
-                owner,
-                contact.vip,
-                contact.created_at.isoformat(),
-            ]
-        )
-    return buffer.getvalue()
+    rows = (
+        [c.id, c.phone, c.name, c.company, owner, c.vip, c.created_at.isoformat()]
+        for c, owner in session.execute(query)
+    )
+    return csv_text([EXPORT_COLUMNS, *rows])

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from app.auth.deps import CallCenterUser, Supervisor
-from app.auth.models import Role, User
+from app.auth.models import Role
 from app.calls.models import Call
 from app.contacts import merge, transfer
 from app.contacts.models import Contact
@@ -15,9 +15,10 @@ from app.crm.models import OwnershipChange
 from app.database import utcnow
 from app.deps import DbDep, ReadSessionDep, SessionDep, SettingsDep
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.operators.lookup import require_operator
 from app.pagination import PageDep, paginate
 from schemas.calls import CallOut
-from schemas.common import Page
+from schemas.common import Id, Page
 from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate, MergeIn
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
@@ -83,7 +84,7 @@ async def create_contact(body: ContactIn, session: SessionDep, settings: Setting
 
 
 @router.get("/{contact_id}", response_model=ContactDetail)
-async def get_contact(contact_id: int, session: ReadSessionDep, _user: CallCenterUser):
+async def get_contact(contact_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     """One contact with their latest calls."""
     contact = await _get(session, contact_id)
     query = (
@@ -94,8 +95,9 @@ async def get_contact(contact_id: int, session: ReadSessionDep, _user: CallCente
 
 
 @router.patch("/{contact_id}", response_model=ContactOut)
-async def update_contact(contact_id: int, body: ContactUpdate, session: SessionDep, user: CallCenterUser):
-    """Names the client; supervisors also set the personal manager (``owner_id``) and the VIP flag."""
+async def update_contact(contact_id: Id, body: ContactUpdate, session: SessionDep, user: CallCenterUser):
+    """Names the client (its owner, anyone for a client nobody owns, supervisors); supervisors also set
+    the personal manager (``owner_id``, an operator) and the VIP flag."""
     contact = await _get(session, contact_id)
     changes = body.model_dump(exclude_unset=True)
     if changes.get("vip") is None:
@@ -105,8 +107,12 @@ async def update_contact(contact_id: int, body: ContactUpdate, session: SessionD
     if "owner_id" in changes:
         if user.role == Role.operator:
             raise Forbidden("only supervisors assign a client's personal manager")
-        if changes["owner_id"] is not None and await session.get(User, changes["owner_id"]) is None:
-            raise NotFound(f"no user {changes['owner_id']}")
+        if (owner_id := changes["owner_id"]) is not None:
+            await session.run_sync(
+                lambda s: require_operator(session=s, user_id=owner_id, as_what="a client's manager")
+            )
+    if {"name", "company"} & changes.keys() and user.role == Role.operator and contact.owner_id not in (None, user.id):
+        raise Forbidden(f"contact {contact_id} is another manager's client: its owner or a supervisor renames it")
     now = utcnow()
     if "owner_id" in changes:
         owner_id = changes.pop("owner_id")
@@ -122,7 +128,7 @@ async def update_contact(contact_id: int, body: ContactUpdate, session: SessionD
 
 
 @router.post("/{contact_id}/merge")
-async def merge_contacts(contact_id: int, body: MergeIn, db: DbDep, _user: Supervisor) -> dict:
+async def merge_contacts(contact_id: Id, body: MergeIn, db: DbDep, _user: Supervisor) -> dict:
     """Supervisors: contact ``other_id`` is the same client; its calls, deals, touches, callbacks and
     tasks move here and it is deleted (its number is no longer looked up: calls from it start a new contact)."""
 
@@ -134,7 +140,7 @@ async def merge_contacts(contact_id: int, body: MergeIn, db: DbDep, _user: Super
 
 
 @router.get("/{contact_id}/owners")
-async def ownership_history(contact_id: int, session: ReadSessionDep, _user: CallCenterUser) -> list[dict]:
+async def ownership_history(contact_id: Id, session: ReadSessionDep, _user: CallCenterUser) -> list[dict]:
     """Who owned the client when: every takeover and reassignment, oldest first."""
     await _get(session, contact_id)
     query = select(OwnershipChange).where(OwnershipChange.contact_id == contact_id).order_by(OwnershipChange.id)

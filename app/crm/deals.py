@@ -12,7 +12,9 @@ from app.calls.models import Call
 from app.contacts.models import Contact
 from app.crm import ownership, pipelines
 from app.crm.models import Deal, DealStageMove, DealStatus, RefusalReason, Stage
+from app.crm.takeover import Takeover
 from app.errors import Conflict, NotFound, Unprocessable
+from app.operators.lookup import require_operator
 from app.queues.models import Queue
 
 
@@ -25,7 +27,7 @@ def create(
     stage_id: int | None,
     owner_id: int | None,
     amount: float | None,
-    takeover: bool,
+    takeover: Takeover,
     now: datetime,
 ) -> Deal:
     """A new deal on a contact; the contact's one owner owns it (see ``_owner_for``)."""
@@ -142,26 +144,24 @@ def start_for_new_client(*, session: Session, call: Call, now: datetime) -> None
 
 
 def _owner_for(
-    *, session: Session, actor: User, contact: Contact, owner_id: int | None, takeover: bool, now: datetime
+    *, session: Session, actor: User, contact: Contact, owner_id: int | None, takeover: Takeover, now: datetime
 ) -> int:
     """One owner per contact.  A manager starts deals on their own or ownerless clients (becoming
-    the owner); another manager's client needs an explicit takeover, which is logged.  Supervisors
-    name the owner (reassigning the client, logged) or keep the current one."""
+    the owner); another manager's client needs an explicit takeover, which is logged (and may be
+    the supervisors' alone: ``Takeover``).  Supervisors name the owner (reassigning the client,
+    logged) or keep the current one, who must be an operator."""
     if actor.role == Role.operator:
         if owner_id not in (None, actor.id):
             raise Conflict("managers start deals for themselves; ask a supervisor to assign one to someone else")
-        if contact.owner_id not in (None, actor.id) and not takeover:
-            raise Conflict(
-                f"contact {contact.id} is another manager's client (user {contact.owner_id}); "
-                "pass takeover=true to take it over"
-            )
+        if contact.owner_id not in (None, actor.id):
+            conflict = f"contact {contact.id} is another manager's client (user {contact.owner_id})"
+            takeover.permit(actor=actor, conflict=conflict)
         target, reason = actor.id, ("takeover" if contact.owner_id is not None else "claimed")
     else:
         target = owner_id if owner_id is not None else contact.owner_id
         if target is None:
             raise Unprocessable("the contact has no owner yet: name owner_id")
-        if session.get(User, target) is None:
-            raise NotFound(f"no user {target}")
+        require_operator(session=session, user_id=target, as_what="a client's manager")
         reason = "reassigned"
     ownership.change_owner(session=session, contact=contact, owner_id=target, by=actor.id, reason=reason, now=now)
     return target

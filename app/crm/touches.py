@@ -6,7 +6,7 @@ most managers stop after five.
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from app.calls.models import Call, Outcome
@@ -47,12 +47,17 @@ def record(
             .where(Deal.id == deal_id)
             .values(
                 touch_count=Deal.touch_count + 1,
-                last_touch_at=at,
-                updated_at=at,
+                last_touch_at=_latest(Deal.last_touch_at, at),
+                updated_at=_latest(Deal.updated_at, at),
             )
             .execution_options(synchronize_session=False)
         )
     return touch
+
+
+def _latest(column, at: datetime):
+    """A back-filled touch never moves the deal's clock back: the latest touch, not the last written."""
+    return case((column.is_(None) | (column < at), at), else_=column)
 
 
 def record_call(*, session: Session, call: Call) -> None:

@@ -6,11 +6,12 @@ from sqlalchemy import select
 from app.auth.deps import Admin, CallCenterUser
 from app.crm import deals, pipelines
 from app.crm.models import Deal, DealStageMove, Pipeline, RefusalReason
+from app.crm.takeover import Takeover
 from app.database import utcnow
-from app.deps import DbDep, ReadSessionDep
+from app.deps import DbDep, ReadSessionDep, SettingsDep
 from app.errors import Conflict, NotFound
 from app.pagination import PageDep, paginate
-from schemas.common import Page
+from schemas.common import Id, Page
 from schemas.crm import DealIn, DealOut, Loss, PipelineIn, PipelineOut, RefusalReasonIn, RefusalReasonOut, StageMove
 
 router = APIRouter(prefix="/api", tags=["funnel"])
@@ -59,13 +60,16 @@ async def create_reason(body: RefusalReasonIn, db: DbDep, _admin: Admin):
 
 
 @router.put("/refusal-reasons/{reason_id}", response_model=RefusalReasonOut)
-async def update_reason(reason_id: int, body: RefusalReasonIn, db: DbDep, _admin: Admin):
+async def update_reason(reason_id: Id, body: RefusalReasonIn, db: DbDep, _admin: Admin):
     """Admins: rename a reason or change its reopen delay (``null``: never reopens)."""
 
     def write(session):
         reason = session.get(RefusalReason, reason_id)
         if reason is None:
             raise NotFound(f"no refusal reason {reason_id}")
+        taken = select(RefusalReason.id).where(RefusalReason.name == body.name, RefusalReason.id != reason_id)
+        if session.execute(taken).first():
+            raise Conflict(f"refusal reason {body.name!r} already exists")
         reason.name, reason.reopen_after_days, reason.reopen_as_new_deal = (
             body.name,
             body.reopen_after_days,
@@ -81,9 +85,9 @@ async def list_deals(
     session: ReadSessionDep,
     _user: CallCenterUser,
     page: PageDep,
-    contact_id: int | None = None,
-    owner_id: int | None = None,
-    pipeline_id: int | None = None,
+    contact_id: Id | None = None,
+    owner_id: Id | None = None,
+    pipeline_id: Id | None = None,
     status_: Annotated[str | None, Query(alias="status", description="open, won or lost")] = None,
 ):
     query = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
@@ -99,16 +103,19 @@ async def list_deals(
 
 
 @router.post("/deals", response_model=DealOut, status_code=status.HTTP_201_CREATED)
-async def create_deal(body: DealIn, db: DbDep, user: CallCenterUser):
+async def create_deal(body: DealIn, db: DbDep, settings: SettingsDep, user: CallCenterUser):
     """A deal on a contact. Managers start deals on their own or ownerless clients; another manager's
-    client needs ``takeover: true`` (logged); 409 otherwise."""
+    client needs ``takeover: true`` (logged; 403 for operators under ``TAKEOVER_POLICY=supervisor``);
+    409 otherwise."""
+    takeover = Takeover(body.takeover, settings.takeover_policy)
+    fields = body.model_dump(exclude={"takeover"})
     return await db.run(
-        lambda s: DealOut.model_validate(deals.create(session=s, actor=user, now=utcnow(), **body.model_dump()))
+        lambda s: DealOut.model_validate(deals.create(session=s, actor=user, now=utcnow(), takeover=takeover, **fields))
     )
 
 
 @router.get("/deals/{deal_id}")
-async def get_deal(deal_id: int, session: ReadSessionDep, _user: CallCenterUser) -> dict:
+async def get_deal(deal_id: Id, session: ReadSessionDep, _user: CallCenterUser) -> dict:
     """A deal with every stage move (who, when)."""
     deal = await session.get(Deal, deal_id)
     if deal is None:
@@ -120,7 +127,7 @@ async def get_deal(deal_id: int, session: ReadSessionDep, _user: CallCenterUser)
 
 
 @router.post("/deals/{deal_id}/stage", response_model=DealOut)
-async def move_deal(deal_id: int, body: StageMove, db: DbDep, user: CallCenterUser):
+async def move_deal(deal_id: Id, body: StageMove, db: DbDep, user: CallCenterUser):
     return await db.run(
         lambda s: DealOut.model_validate(
             deals.move(session=s, actor=user, deal_id=deal_id, stage_id=body.stage_id, now=utcnow())
@@ -129,7 +136,7 @@ async def move_deal(deal_id: int, body: StageMove, db: DbDep, user: CallCenterUs
 
 
 @router.post("/deals/{deal_id}/lose", response_model=DealOut)
-async def lose_deal(deal_id: int, body: Loss, db: DbDep, user: CallCenterUser):
+async def lose_deal(deal_id: Id, body: Loss, db: DbDep, user: CallCenterUser):
     """Closes the deal as lost; the refusal reason is required."""
     return await db.run(
         lambda s: DealOut.model_validate(
@@ -139,7 +146,7 @@ async def lose_deal(deal_id: int, body: Loss, db: DbDep, user: CallCenterUser):
 
 
 @router.post("/deals/{deal_id}/win", response_model=DealOut)
-async def win_deal(deal_id: int, db: DbDep, user: CallCenterUser):
+async def win_deal(deal_id: Id, db: DbDep, user: CallCenterUser):
     return await db.run(
         lambda s: DealOut.model_validate(deals.win(session=s, actor=user, deal_id=deal_id, now=utcnow()))
     )

@@ -8,6 +8,7 @@ from app.database import utcnow
 from app.deps import DbDep, ReadSessionDep
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import Offer
+from schemas.common import Id
 from schemas.offers import OfferOut
 
 router = APIRouter(prefix="/api/offers", tags=["offers"])
@@ -25,13 +26,13 @@ async def my_offers(
 
 
 @router.post("/{offer_id}/accept", response_model=OfferOut)
-async def accept_offer(offer_id: int, db: DbDep, user: CallCenterUser):
+async def accept_offer(offer_id: Id, db: DbDep, user: CallCenterUser):
     """Takes the call; 409 if another operator took it first, or the offer ended."""
     return await db.run(lambda s: _out(dispatch_offers.accept(session=s, offer_id=offer_id, user=user, now=utcnow())))
 
 
 @router.post("/{offer_id}/reject", response_model=OfferOut)
-async def reject_offer(offer_id: int, db: DbDep, user: CallCenterUser):
+async def reject_offer(offer_id: Id, db: DbDep, user: CallCenterUser):
     """Declines the call: it is offered to the next operator at once."""
     return await db.run(lambda s: _out(dispatch_offers.reject(session=s, offer_id=offer_id, user=user, now=utcnow())))
 

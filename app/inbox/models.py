@@ -1,3 +1,4 @@
+import base64
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
@@ -25,6 +26,8 @@ class InboxItem(SQLModel, table=True):
     path: str = Field(max_length=200)
     dedup_key: str = Field(max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    # ``base64`` when the body held a NUL character, which PostgreSQL text cannot: ``raw_body`` undoes it.
+    body_encoding: str | None = Field(default=None, max_length=16)
     headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     remote_addr: str | None = Field(default=None, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -33,3 +36,15 @@ class InboxItem(SQLModel, table=True):
     attempts: int = 0
     # What we answered a PBX that waits for a routing decision: a redelivery gets the same answer.
     reply: str | None = Field(default=None, sa_column=Column(Text))
+
+    @property
+    def raw_body(self) -> str:
+        """The body exactly as received."""
+        return base64.b64decode(self.body).decode() if self.body_encoding == "base64" else self.body
+
+
+def body_columns(body: str) -> dict[str, str | None]:
+    """The ``body`` and ``body_encoding`` that store ``body`` on every database, reversibly."""
+    if "\x00" in body:
+        return {"body": base64.b64encode(body.encode()).decode(), "body_encoding": "base64"}
+    return {"body": body, "body_encoding": None}

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.database import Database, insert_ignoring_duplicates, utcnow
-from app.inbox.models import InboxItem
+from app.inbox.models import InboxItem, body_columns
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class InboxWriter:
             "vendor": vendor,
             "path": path,
             "dedup_key": dedup_key,
-            "body": body,
+            **body_columns(body),
             "headers": headers,
             "remote_addr": remote_addr,
             "received_at": utcnow(),

@@ -8,6 +8,7 @@ from app.deps import DbDep, ReadSessionDep, SessionDep
 from app.errors import Forbidden
 from app.operators import service as operators_service
 from app.operators.models import OperatorState
+from schemas.common import Id
 from schemas.operators import OperatorCreate, OperatorCreated, OperatorOut, OperatorPatch, StateChange
 
 router = APIRouter(prefix="/api/operators", tags=["operators"])
@@ -32,12 +33,12 @@ async def create_operator(body: OperatorCreate, session: SessionDep, _user: Supe
 
 
 @router.get("/{operator_id}", response_model=OperatorOut)
-async def get_operator(operator_id: int, session: ReadSessionDep, _user: CallCenterUser):
+async def get_operator(operator_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
 
 
 @router.patch("/{operator_id}", response_model=OperatorOut)
-async def update_operator(operator_id: int, body: OperatorPatch, db: DbDep, _user: Supervisor):
+async def update_operator(operator_id: Id, body: OperatorPatch, db: DbDep, _user: Supervisor):
     """Skills and wrap-up time (supervisors)."""
     await db.run(
         lambda s: operators_service.update(
@@ -48,7 +49,7 @@ async def update_operator(operator_id: int, body: OperatorPatch, db: DbDep, _use
 
 
 @router.post("/{operator_id}/token", response_model=OperatorCreated)
-async def reissue_token(operator_id: int, session: SessionDep, _user: Supervisor):
+async def reissue_token(operator_id: Id, session: SessionDep, _user: Supervisor):
     """A new token for an operator who lost theirs (shown once); the old one stops working at once."""
     user, operator = await operators_service.get(session=session, operator_id=operator_id)
     token = await auth_service.reissue_token(session=session, name=user.name)
@@ -64,7 +65,7 @@ async def set_my_state(body: StateChange, db: DbDep, user: CallCenterUser):
 
 
 @router.post("/{operator_id}/state", response_model=OperatorOut)
-async def set_state(operator_id: int, body: StateChange, db: DbDep, _user: Supervisor):
+async def set_state(operator_id: Id, body: StateChange, db: DbDep, _user: Supervisor):
     """A supervisor sets an operator's state."""
     return await _set_state(operator_id, body, db)
 

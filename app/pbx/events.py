@@ -15,12 +15,12 @@ from telephony import PayloadError, generic, mango, zadarma
 def events_of(item: InboxItem, *, timezone: str) -> list[CallEvent | CommandResult]:
     """Parses the raw request again, so a row replayed after a parser fix gets the fixed reading."""
     if item.vendor == mango.VENDOR:
-        form = mango.parse_form(item.body)
+        form = mango.parse_form(item.raw_body)
         return mango.parse(item.path, mango.load_payload(form["json"]))
     if item.vendor == zadarma.VENDOR:
-        return zadarma.parse(zadarma.parse_form(item.body), received_at=item.received_at, timezone=timezone)
+        return zadarma.parse(zadarma.parse_form(item.raw_body), received_at=item.received_at, timezone=timezone)
     if item.vendor == generic.VENDOR:
-        return generic.parse(generic.load_payload(item.body.encode()), received_at=item.received_at)
+        return generic.parse(generic.load_payload(item.raw_body.encode()), received_at=item.received_at)
     raise PayloadError(f"no parser for vendor {item.vendor!r}")
 
 

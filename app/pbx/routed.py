@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.calls import service as calls_service
 from app.database import insert_ignoring_duplicates, utcnow
 from app.dispatch.decision import decide_for_pbx
-from app.inbox.models import InboxItem
+from app.inbox.models import InboxItem, body_columns
 from app.inbox.writer import Stored
 from app.pbx.intake import kept_headers, remote_addr
 from schemas.pbx_events import CallEvent
@@ -45,7 +45,7 @@ async def store_and_route(
         "vendor": vendor,
         "path": path,
         "dedup_key": key,
-        "body": body,
+        **body_columns(body),
         "headers": kept_headers(request),
         "remote_addr": remote_addr(request),
         "received_at": utcnow(),
@@ -75,7 +75,7 @@ async def store_and_route(
     except Exception:
         log.exception("%s webhook %s: routing failed; stored for the inbox processor", vendor, key)
         stored = await state.inbox_writer.store(
-            **{k: row[k] for k in ("vendor", "path", "body", "headers", "remote_addr")}, dedup_key=key
+            **{k: row[k] for k in ("vendor", "path", "headers", "remote_addr")}, body=body, dedup_key=key
         )
         return stored, _proceed(render)
 

@@ -1,10 +1,12 @@
 """Queues and their members."""
 
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.phone import to_e164
-from app.errors import Conflict, NotFound
+from app.crm.models import Pipeline
+from app.errors import Conflict, NotFound, Unprocessable
 from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from schemas.queues import QueueCreate, QueuePatch
@@ -30,6 +32,7 @@ async def create(*, session: AsyncSession, body: QueueCreate, region: str) -> Qu
     values = body.model_dump()
     values["numbers"] = await _free_lines(session=session, numbers=body.numbers, region=region, queue_id=None)
     await _unique_name(session=session, name=body.name, queue_id=None)
+    await _known_pipeline(session=session, pipeline_id=body.deal_pipeline_id)
     queue = Queue(**values)
     session.add(queue)
     await session.flush()
@@ -39,15 +42,22 @@ async def create(*, session: AsyncSession, body: QueueCreate, region: str) -> Qu
 async def update(*, session: AsyncSession, queue: Queue, patch: QueuePatch, region: str) -> Queue:
     """Applies the given fields, validated together with the rest as a whole queue."""
     changes = patch.model_dump(exclude_unset=True)
-    merged = QueueCreate.model_validate(
-        {**queue.model_dump(include=set(QueueCreate.model_fields), warnings=False), **changes}
-    )
+    try:
+        merged = QueueCreate.model_validate(
+            {**queue.model_dump(include=set(QueueCreate.model_fields), warnings=False), **changes}
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "queue"
+        raise Unprocessable(f"{where}: {first['msg']}") from None
     if "numbers" in changes:
         changes["numbers"] = await _free_lines(
             session=session, numbers=merged.numbers, region=region, queue_id=queue.id
         )
     if "name" in changes:
         await _unique_name(session=session, name=merged.name, queue_id=queue.id)
+    if "deal_pipeline_id" in changes:
+        await _known_pipeline(session=session, pipeline_id=merged.deal_pipeline_id)
     for field in changes:
         setattr(queue, field, changes[field] if field == "numbers" else getattr(merged, field))
     await session.flush()
@@ -78,3 +88,8 @@ async def _free_lines(*, session: AsyncSession, numbers: list[str], region: str,
 async def _unique_name(*, session: AsyncSession, name: str, queue_id: int | None) -> None:
     if (await session.execute(select(Queue.id).where(Queue.name == name, Queue.id != (queue_id or 0)))).first():
         raise Conflict(f"queue {name!r} already exists")
+
+
+async def _known_pipeline(*, session: AsyncSession, pipeline_id: int | None) -> None:
+    if pipeline_id is not None and await session.get(Pipeline, pipeline_id) is None:
+        raise Unprocessable(f"no pipeline {pipeline_id}")

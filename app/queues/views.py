@@ -5,6 +5,7 @@ from app.auth.deps import CallCenterUser, Supervisor
 from app.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.queues import service as queues_service
 from app.queues.models import Queue
+from schemas.common import Id
 from schemas.queues import Member, QueueCreate, QueueOut, QueuePatch
 
 router = APIRouter(prefix="/api/queues", tags=["queues"])
@@ -23,19 +24,19 @@ async def create_queue(body: QueueCreate, session: SessionDep, settings: Setting
 
 
 @router.get("/{queue_id}", response_model=QueueOut)
-async def get_queue(queue_id: int, session: ReadSessionDep, _user: CallCenterUser):
+async def get_queue(queue_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return await queues_service.out(session=session, queue=await queues_service.get(session=session, queue_id=queue_id))
 
 
 @router.patch("/{queue_id}", response_model=QueueOut)
-async def update_queue(queue_id: int, body: QueuePatch, session: SessionDep, settings: SettingsDep, _user: Supervisor):
+async def update_queue(queue_id: Id, body: QueuePatch, session: SessionDep, settings: SettingsDep, _user: Supervisor):
     queue = await queues_service.get(session=session, queue_id=queue_id)
     await queues_service.update(session=session, queue=queue, patch=body, region=settings.default_region)
     return await queues_service.out(session=session, queue=queue)
 
 
 @router.put("/{queue_id}/members", response_model=QueueOut)
-async def set_members(queue_id: int, members: list[Member], session: SessionDep, _user: Supervisor):
+async def set_members(queue_id: Id, members: list[Member], session: SessionDep, _user: Supervisor):
     """Replaces the queue's members; ``position`` orders round-robin and breaks ties."""
     queue = await queues_service.get(session=session, queue_id=queue_id)
     await queues_service.set_members(

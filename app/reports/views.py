@@ -1,15 +1,13 @@
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
 
 from app.auth.deps import Supervisor
-from app.database import as_utc
 from app.deps import DbDep, SettingsDep
 from app.reports import calls, funnel
+from app.spreadsheet import csv_response
+from schemas.common import Id, Moment
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -19,9 +17,9 @@ async def funnel_report(
     request: Request,
     db: DbDep,
     _user: Supervisor,
-    pipeline_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    pipeline_id: Id | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     by: Literal["manager"] | None = None,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
 ):
@@ -35,7 +33,7 @@ async def funnel_report(
         )
     )
     if _wants_csv(request, format_):
-        return _csv(funnel.csv_rows(result), "funnel.csv")
+        return csv_response(funnel.csv_rows(result), "funnel.csv")
     return result
 
 
@@ -45,8 +43,8 @@ async def calls_report(
     db: DbDep,
     settings: SettingsDep,
     _user: Supervisor,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     by: Literal["queue", "operator", "day"] = "queue",
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
 ):
@@ -58,25 +56,15 @@ async def calls_report(
         lambda s: calls.report(session=s, since=since, until=until, by=by, timezone=settings.timezone)
     )
     if _wants_csv(request, format_):
-        return _csv(calls.csv_rows(result), "calls.csv")
+        return csv_response(calls.csv_rows(result), "calls.csv")
     return result
 
 
 def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """The period asked for (times without an offset are UTC); by default the last 7 days."""
-    until = as_utc(until) if until else datetime.now(UTC)
-    return (as_utc(since) if since else until - timedelta(days=7)), until
+    until = until if until else datetime.now(UTC)
+    return (since if since else until - timedelta(days=7)), until
 
 
 def _wants_csv(request: Request, format_: str | None) -> bool:
     return format_ == "csv" or (format_ is None and "text/csv" in request.headers.get("accept", ""))
-
-
-def _csv(rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

@@ -24,7 +24,7 @@ async def test_an_import_with_bad_rows_names_them_and_imports_nothing(cf, superv
     )
     response = await _import(cf, supervisor["headers"], bad)
     assert response.status_code == 422
-    assert [(e["line"], "phone" in e["error"] or "user" in e["error"]) for e in response.json()["errors"]] == [
+    assert [(e["line"], "phone" in e["error"] or "operator" in e["error"]) for e in response.json()["errors"]] == [
         (3, True),
         (4, True),
     ]
