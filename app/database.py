@@ -10,6 +10,7 @@ greenlet bridge (``AsyncSession.run_sync``).
 """
 
 import asyncio
+import os
 import random
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -89,6 +90,20 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+def make_sqlite_file_private(url: str) -> None:
+    """The SQLite file (and so its -wal and -shm, which SQLite creates with the file's mode) is
+    readable by its owner only: it holds every client's number and every call."""
+    if not url.startswith("sqlite"):
+        return
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)
+
+
 _SQLITE_READERS = 2
 _TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
 _RUN_ATTEMPTS = 3
@@ -110,6 +125,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
+            make_sqlite_file_private(url)
             self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
             _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
             self.read_engine = create_async_engine(url, pool_size=4, max_overflow=4)

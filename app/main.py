@@ -10,6 +10,8 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
+from app import redaction
+from app.auth.views import router as auth_router
 from app.callbacks.views import router as callbacks_router
 from app.calls import service as calls_service
 from app.calls.scheduled import finalize_stale_calls
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 
 def configure_logging(level: str) -> None:
-    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once."""
+    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once; secrets redacted in all."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("app", "telephony"):
@@ -55,6 +57,7 @@ def configure_logging(level: str) -> None:
         logger.setLevel(level.upper())
         if not logger.handlers:
             logger.addHandler(handler)
+    redaction.install()
 
 
 def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
     app.include_router(pbx_router)
+    app.include_router(auth_router)
     app.include_router(zadarma_router)
     app.include_router(operators_router)
     app.include_router(queues_router)

@@ -6,6 +6,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
+from app.database import make_sqlite_file_private
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
+    make_sqlite_file_private(database_url)
     command.upgrade(alembic_config(database_url), "head")
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # Optional allow-list per vendor, JSON: {"mango": ["81.88.80.0/22"], "generic": ["10.0.0.5"]}.
     pbx_allowed_ips: dict[str, list[IPNetwork]] = Field(default_factory=dict)
     max_webhook_bytes: int = Field(default=1024 * 1024, gt=0)
+    # A webhook dated longer ago than this is refused (409): a replayed capture, not a delivery.
+    webhook_max_age_days: float = Field(default=30.0, gt=0)
+    # A webhook body that has not fully arrived after this long is cut off (408).
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # A call the PBX never finalizes is finalized by the sweep.
     finalize_after_legs_ended_seconds: int = 300

@@ -138,6 +138,11 @@ def _reason(payload: dict[str, Any]) -> EndReason | None:
         ) from None
 
 
+def sent_at(payload: dict[str, Any]) -> datetime | None:
+    """The PBX's own ``timestamp``; None without one (the event is then dated when received)."""
+    return _timestamp(payload, received_at=None) if payload.get("timestamp") is not None else None
+
+
 def _seq(payload: dict[str, Any]) -> int | None:
     value = payload.get("seq")
     if value is None:

@@ -114,6 +114,19 @@ def dedup_key(payload: dict[str, Any]) -> str:
     return f"content:{content_hash(payload)}"
 
 
+MILLISECONDS_FROM = 100_000_000_000  # a Unix time in seconds this large is the year 5138
+
+
+def sent_at(payload: dict[str, Any]) -> datetime | None:
+    """The moment MANGO dated the notification (``timestamp``; a summary's ``end_time``), if it did.
+    Contact-centre notifications count in milliseconds."""
+    for key in ("timestamp", "end_time"):
+        seconds = _int(payload, key)
+        if seconds:
+            return _epoch(seconds // 1000 if seconds > MILLISECONDS_FROM else seconds)
+    return None
+
+
 def parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult]:
     """The normalized events in one notification; notifications about no call give none."""
     with model_errors_as_payload_errors():

@@ -176,6 +176,11 @@ def _client_leg(common: dict, form: dict, state: LegState, *, extension: str | N
     )
 
 
+def sent_at(form: dict[str, str], *, timezone: str) -> datetime | None:
+    """The call's start, which Zadarma signs on every call event (``NOTIFY_RECORD`` has none)."""
+    return _call_start(form, ZoneInfo(timezone)) if form.get("call_start") else None
+
+
 def _call_start(form: dict[str, str], tz: ZoneInfo) -> datetime:
     value = _required(form, "call_start")
     try:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.errors import Conflict, NotFound
 from app.operators.models import Operator
+from app.realtime import outbox
 
 
 def token_digest(token: str) -> str:
@@ -59,14 +60,21 @@ async def create(
 
 
 async def reissue_token(*, session: AsyncSession, name: str) -> str:
-    """Replaces the user's token; the old one stops working."""
+    """Replaces the user's token; the old one stops working, on requests and open sockets alike."""
     user = await get_by_name(session=session, name=name)
     token = new_token()
+    _retire(session, user)
     user.token_digest = token_digest(token)
     return token
 
 
 async def revoke_token(*, session: AsyncSession, name: str) -> None:
-    """The user's token stops working; the user and their history stay."""
+    """The user's token stops working, open sockets included; the user and their history stay."""
     user = await get_by_name(session=session, name=name)
+    _retire(session, user)
     user.token_digest = None
+
+
+def _retire(session: AsyncSession, user: User) -> None:
+    if user.token_digest is not None:
+        outbox.token_revoked(session.sync_session, user_id=user.id, token_digest=user.token_digest)

@@ -11,7 +11,7 @@ import logging
 from fastapi import APIRouter, HTTPException, Request, status
 
 from app.database import utcnow
-from app.pbx.intake import check_source, read_body, store, unreadable_key
+from app.pbx.intake import check_fresh, check_source, read_body, store, unreadable_key
 from app.pbx.routed import store_and_route
 from app.settings import Settings
 from telephony import PayloadError, generic, mango
@@ -98,9 +98,10 @@ async def mango_webhook(path: str, request: Request) -> dict:
         payload = mango.load_payload(form["json"])
         key = mango.dedup_key(payload)
         mango.parse(path, payload)
-        error = None
+        sent_at, error = mango.sent_at(payload), None
     except PayloadError as exc:
-        key, error = unreadable_key(body), str(exc)
+        key, sent_at, error = unreadable_key(body), None, str(exc)
+    check_fresh(sent_at, settings)
     return await store(request, vendor=mango.VENDOR, path=path, key=key, body=body, error=error)
 
 
@@ -115,10 +116,12 @@ async def generic_webhook(request: Request) -> dict:
         payload = generic.load_payload(body.encode())
         key = generic.dedup_key(payload)
         events = generic.parse(payload, received_at=utcnow())
+        sent_at = generic.sent_at(payload)
     except PayloadError as exc:
         return await store(
             request, vendor=generic.VENDOR, path="events", key=unreadable_key(body), body=body, error=str(exc)
         )
+    check_fresh(sent_at, settings)
     if payload.get("event") not in generic.SYNC_EVENTS:
         return await store(request, vendor=generic.VENDOR, path="events", key=key, body=body, error=None)
     stored, reply = await store_and_route(

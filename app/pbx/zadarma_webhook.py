@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import PlainTextResponse, Response
 
 from app.database import utcnow
-from app.pbx.intake import check_source, read_body, store, unreadable_key
+from app.pbx.intake import check_fresh, check_source, read_body, store, unreadable_key
 from app.pbx.routed import store_and_route
 from app.settings import Settings
 from telephony import PayloadError, zadarma
@@ -35,10 +35,12 @@ async def zadarma_webhook(request: Request) -> Response:
     try:
         key = zadarma.dedup_key(form)
         events = zadarma.parse(form, received_at=utcnow(), timezone=settings.timezone)
+        sent_at = zadarma.sent_at(form, timezone=settings.timezone)
     except PayloadError as exc:
         return await store(
             request, vendor=zadarma.VENDOR, path="notify", key=unreadable_key(body), body=body, error=str(exc)
         )
+    check_fresh(sent_at, settings)
     if form["event"] not in zadarma.SYNC_EVENTS:
         stored = await store(request, vendor=zadarma.VENDOR, path="notify", key=key, body=body, error=None)
         return PlainTextResponse("duplicate" if stored["status"] == "duplicate" else "ok")

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.database import Database
-from app.realtime.models import OPERATOR, SUPERVISORS, EventCounter, RealtimeEvent
+from app.realtime.models import OPERATOR, SESSIONS, SUPERVISORS, EventCounter, RealtimeEvent
 from app.realtime.outbox import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class EventBus:
         self.last_seq = 0
         self._supervisors: set[Subscriber] = set()
         self._operators: dict[int, set[Subscriber]] = {}
+        self._credentials: dict[str, set[Callable[[], None]]] = {}  # token digest -> its sockets' closers
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
@@ -134,6 +135,20 @@ class EventBus:
             if not panels:
                 del self._operators[subscriber.operator_id]
 
+    def watch_token(self, token_digest: str, on_revoked: Callable[[], None]) -> Callable[[], None]:
+        """Calls ``on_revoked`` when the token is revoked or reissued (in any process); returns the
+        function that stops watching."""
+        self._credentials.setdefault(token_digest, set()).add(on_revoked)
+
+        def unwatch() -> None:
+            watchers = self._credentials.get(token_digest)
+            if watchers is not None:
+                watchers.discard(on_revoked)
+                if not watchers:
+                    del self._credentials[token_digest]
+
+        return unwatch
+
     async def newest_seq(self) -> int:
         """The last ``seq`` committed (kept or already pruned)."""
         return await self.db.read(lambda s: s.execute(select(EventCounter.seq)).scalar_one())
@@ -149,6 +164,10 @@ class EventBus:
         return await self.db.read(lambda s: [Event.from_row(row._mapping) for row in s.execute(query)])
 
     def _deliver(self, event: Event) -> None:
+        if event.audience == SESSIONS:
+            for on_revoked in list(self._credentials.get(event.payload.get("token_digest"), ())):
+                on_revoked()
+            return
         if event.audience == SUPERVISORS:
             targets = self._supervisors
         elif event.audience == OPERATOR:

@@ -7,6 +7,7 @@ from app.database import UTCDateTime, utcnow
 
 SUPERVISORS = "supervisors"
 OPERATOR = "operator"
+SESSIONS = "sessions"  # credentials that stopped working: every process closes the sockets opened with them
 
 
 class RealtimeEvent(SQLModel, table=True):

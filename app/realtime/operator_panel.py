@@ -33,13 +33,14 @@ router = APIRouter()
 async def operator_panel(websocket: WebSocket) -> None:
     app = websocket.app
     db, settings, bus = app.state.db, app.state.settings, app.state.event_bus
-    user = await authenticate(websocket, db, (Role.operator,))
-    if user is None:
+    credentials = await authenticate(websocket, db, (Role.operator,))
+    if credentials is None:
         return
+    user = credentials.user
     socket = Socket(websocket, settings)
     subscriber = Subscriber(operator_id=user.id, limit=settings.ws_send_queue_frames)
     panel_id = str(uuid.uuid4())
-    async with on_the_bus(bus, subscriber):
+    async with on_the_bus(bus, subscriber, socket, credentials):
         seq = bus.last_seq
         try:
             await db.run(

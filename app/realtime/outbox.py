@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.database import utcnow
 from app.operators.models import Operator
-from app.realtime.models import OPERATOR, SUPERVISORS, EventCounter, RealtimeEvent
+from app.realtime.models import OPERATOR, SESSIONS, SUPERVISORS, EventCounter, RealtimeEvent
 
 CHANNEL = "callfunnel_events"
 _PENDING = "realtime.pending"
@@ -28,12 +28,19 @@ _WRITTEN = "realtime.written"
 _ANNOUNCERS: dict[str, Callable[[Session, dict[int, list[str]]], None]] = {}
 
 
-def publish(session: Session, type_: str, payload: dict, *, operator_id: int | None = None) -> None:
+def publish(
+    session: Session, type_: str, payload: dict, *, operator_id: int | None = None, audience: str | None = None
+) -> None:
     """Shows ``payload`` to the supervisors, or to one operator's panels, once the transaction commits.
 
     ``payload`` must be JSON-ready (see ``schemas.realtime``'s ``dump``)."""
-    audience = OPERATOR if operator_id is not None else SUPERVISORS
+    audience = audience or (OPERATOR if operator_id is not None else SUPERVISORS)
     session.info.setdefault(_PENDING, []).append((type_, audience, operator_id, payload))
+
+
+def token_revoked(session: Session, *, user_id: int, token_digest: str) -> None:
+    """A token stopped working: every process closes the sockets opened with it once this commits."""
+    publish(session, "token_revoked", {"user_id": user_id, "token_digest": token_digest}, audience=SESSIONS)
 
 
 def changed(session: Session, kind: str, row_id: int, what: str = "changed") -> None:

@@ -1,7 +1,9 @@
-"""What the two websockets share: the token check, framed JSON both ways, limits, and the event pump.
+"""What the two websockets share: the credentials check, framed JSON both ways, limits, and the event pump.
 
-Close codes: 4401 missing or bad token, 4403 wrong role, 4008 the client fell behind (resume
-with ``since``).  A bad client frame never closes the socket and never changes anything: it is
+A socket opens with ``?ticket=`` (from ``POST /api/ws-ticket``; browsers), ``?token=`` or a bearer
+header.  Close codes: 4401 missing or bad credentials, or the token it was opened with revoked or
+reissued (in any process, within the bus's poll); 4403 wrong role; 4008 the client fell behind
+(resume with ``since``).  A bad client frame never closes the socket and never changes anything: it is
 answered with an ``error`` frame.
 """
 
@@ -11,17 +13,20 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
 from app.auth import service as auth_service
+from app.auth import tickets
 from app.auth.models import Role, User
-from app.database import Database
+from app.database import Database, utcnow
 from app.errors import AppError
 from app.realtime.bus import Event, EventBus, Subscriber
 from app.settings import Settings
+from schemas.json_text import UnreadableJson, loads
 from schemas.realtime import VERSION
 
 log = logging.getLogger(__name__)
@@ -39,23 +44,38 @@ class FrameError(Exception):
         self.code, self.reason, self.frame_id = code, reason, frame_id
 
 
-async def authenticate(websocket: WebSocket, db: Database, roles: tuple[Role, ...]) -> User | None:
-    """Accepts the socket and checks its token (``?token=`` or a bearer header); closes it when refused."""
+@dataclass(frozen=True)
+class Credentials:
+    user: User
+    token_digest: str  # the token the socket stands on: its revocation closes the socket
+
+
+async def authenticate(websocket: WebSocket, db: Database, roles: tuple[Role, ...]) -> Credentials | None:
+    """Accepts the socket and checks its credentials; closes it when refused."""
     await websocket.accept()
+    credentials = await _credentials(websocket, db)
+    if credentials is None:
+        await websocket.close(CLOSE_UNAUTHORIZED, "missing or invalid ticket or token")
+        return None
+    if credentials.user.role not in roles:
+        await websocket.close(CLOSE_FORBIDDEN, f"this needs the role {' or '.join(roles)}")
+        return None
+    return credentials
+
+
+async def _credentials(websocket: WebSocket, db: Database) -> Credentials | None:
+    ticket = websocket.query_params.get("ticket")
+    if ticket:
+        redeemed = await db.run(lambda session: tickets.redeem(session=session, ticket=ticket, now=utcnow()))
+        return Credentials(*redeemed) if redeemed is not None else None
     token = websocket.query_params.get("token")
     header = websocket.headers.get("authorization", "")
     if not token and header.lower().startswith("bearer "):
         token = header[7:].strip()
-    user = None
-    if token:
-        user = await db.read(lambda session: session.execute(auth_service.holder_of(token)).scalar_one_or_none())
-    if user is None:
-        await websocket.close(CLOSE_UNAUTHORIZED, "missing or invalid token")
+    if not token:
         return None
-    if user.role not in roles:
-        await websocket.close(CLOSE_FORBIDDEN, f"this needs the role {' or '.join(roles)}")
-        return None
-    return user
+    user = await db.read(lambda session: session.execute(auth_service.holder_of(token)).scalar_one_or_none())
+    return Credentials(user, auth_service.token_digest(token)) if user is not None else None
 
 
 class Socket:
@@ -63,7 +83,7 @@ class Socket:
 
     def __init__(self, websocket: WebSocket, settings: Settings) -> None:
         self.websocket = websocket
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()  # one frame at a time on the wire
         self._max_bytes = settings.ws_max_frame_bytes
         self._rate = settings.ws_messages_per_second
         self._burst = float(settings.ws_message_burst)
@@ -72,7 +92,7 @@ class Socket:
 
     async def send(self, frame: dict | str) -> None:
         text = frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"), default=str)
-        async with self._lock:
+        async with self.lock:
             await self.websocket.send_text(text)
 
     async def reply(self, kind: str, frame_id: str | None, **fields) -> None:
@@ -91,9 +111,9 @@ class Socket:
         if not self._take_token():
             raise FrameError("rate_limited", f"more than {self._rate:g} frames per second; slow down")
         try:
-            raw = json.loads(text)
-        except ValueError as exc:
-            raise FrameError("invalid_frame", f"not JSON: {exc}") from None
+            raw = loads(text)
+        except UnreadableJson as exc:
+            raise FrameError("invalid_frame", str(exc)) from None
         frame_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         if not isinstance(raw, dict) or "type" not in raw:
             raise FrameError("invalid_frame", 'a frame is a JSON object with a "type"', frame_id)
@@ -138,15 +158,23 @@ async def _answer_frames(
 
 
 @contextlib.asynccontextmanager
-async def on_the_bus(bus: EventBus, subscriber: Subscriber) -> AsyncIterator[None]:
+async def on_the_bus(
+    bus: EventBus, subscriber: Subscriber, socket: "Socket", credentials: Credentials
+) -> AsyncIterator[None]:
     """The subscriber's events are queued from here on (subscribe before reading a snapshot or a
-    replay, so nothing committed meanwhile is missed); a client leaving ends it quietly."""
+    replay, so nothing committed meanwhile is missed), and the socket closes with 4401 when its
+    token is revoked; a client leaving ends it quietly."""
     bus.subscribe(subscriber)
+    unwatch = bus.watch_token(
+        credentials.token_digest,
+        lambda: _closing.add(asyncio.create_task(_close(socket, CLOSE_UNAUTHORIZED, "credentials revoked"))),
+    )
     try:
         yield
     except WebSocketDisconnect:
         pass
     finally:
+        unwatch()
         bus.unsubscribe(subscriber)
 
 
@@ -191,8 +219,15 @@ _closing: set[asyncio.Task] = set()  # (a task must be referenced until it is do
 
 async def _disconnect_behind(socket: Socket, subscriber: Subscriber) -> None:
     log.warning("a live client fell %s frames behind: disconnected", subscriber.limit)
+    await _close(socket, CLOSE_BEHIND, "fell behind; reconnect with since")
+
+
+async def _close(socket: Socket, code: int, reason: str) -> None:
     try:
         if socket.websocket.client_state == WebSocketState.CONNECTED:
-            await socket.websocket.close(CLOSE_BEHIND, "fell behind; reconnect with since")
+            async with socket.lock:
+                await socket.websocket.close(code, reason)
+    except Exception:  # (the client went away meanwhile)
+        log.debug("closing a socket with %s failed", code, exc_info=True)
     finally:
         _closing.discard(asyncio.current_task())

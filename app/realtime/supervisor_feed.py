@@ -22,12 +22,13 @@ router = APIRouter()
 async def supervisor_feed(websocket: WebSocket) -> None:
     app = websocket.app
     db, settings, bus = app.state.db, app.state.settings, app.state.event_bus
-    if await authenticate(websocket, db, (Role.supervisor, Role.admin)) is None:
+    credentials = await authenticate(websocket, db, (Role.supervisor, Role.admin))
+    if credentials is None:
         return
     socket = Socket(websocket, settings)
     since = _since(websocket.query_params.get("since"))
     subscriber = Subscriber(limit=settings.ws_send_queue_frames)
-    async with on_the_bus(bus, subscriber):
+    async with on_the_bus(bus, subscriber, socket, credentials):
         sent = await _catch_up(socket, bus, since, reset=since is not None)
         await serve(socket, subscriber, SupervisorClientFrame, _nothing_to_do, after=sent)
 
