@@ -5,10 +5,13 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 log = logging.getLogger(__name__)
 OUTAGE_RETRY_AFTER_SECONDS = 5
@@ -50,6 +53,12 @@ def install_error_handler(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": [_renderable(error) for error in exc.errors()]}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         """A constraint the checks before it missed (two requests racing for one name): the
@@ -58,6 +67,16 @@ def install_error_handler(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": "this conflicts with what is stored (a duplicate or a missing reference)"}, status_code=409
         )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    scope = {**request.scope, "method": "\x00"}  # matches no route's method: a path match is PARTIAL
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def validation_response(loc: tuple, reason: str) -> JSONResponse:

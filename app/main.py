@@ -10,7 +10,7 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
-from app import redaction
+from app import openapi, redaction
 from app.auth.views import router as auth_router
 from app.callbacks.views import router as callbacks_router
 from app.calls import service as calls_service
@@ -124,6 +124,11 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             )
         scheduler.start()
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
+        if settings.zadarma_secret and not settings.pbx_allowed_ips.get("zadarma"):
+            log.warning(
+                "Zadarma webhooks are accepted from any address: Zadarma signs only a few fields, so a captured "
+                "notification can be replayed with others changed; set CALLFUNNEL_PBX_ALLOWED_IPS for zadarma"
+            )
         try:
             yield
         finally:
@@ -148,6 +153,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     )
     install_error_handler(app)
     install_outage_handler(app)
+    openapi.install(app)
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
     app.include_router(pbx_router)

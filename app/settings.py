@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: float = Field(default=1800.0, gt=0)
     reconcile_first_window_seconds: float = Field(default=7200.0, gt=0)
     reconcile_check_seconds: float = Field(default=30.0, gt=0)
+    # Zadarma calls are checked against its call history once it has been read this far past the
+    # call's end (the history lags): unknown ones are flagged ``unconfirmed``.
+    reconcile_confirm_grace_seconds: float = Field(default=3600.0, ge=0)
 
     # Live clients (websockets).  A panel gone longer than the grace period logs its operator out.
     panel_grace_seconds: float = Field(default=30.0, gt=0)

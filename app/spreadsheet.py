@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from fastapi.responses import Response
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# For a route's ``responses``: its 200 may be CSV.
+CSV_RESPONSE = {200: {"description": "CSV (UTF-8)", "content": {"text/csv": {"schema": {"type": "string"}}}}}
 _PLAIN = re.compile(r"\+\d{1,15}|[+-]?\d+(\.\d+)?")
 
 

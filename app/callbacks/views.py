@@ -33,12 +33,12 @@ async def list_callbacks(
     return await paginate(session, query, page)
 
 
-@router.get("/{callback_id}", response_model=CallbackOut)
+@router.get("/{callback_id:id}", response_model=CallbackOut)
 async def get_callback(callback_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return await callbacks_service.get(session=session, callback_id=callback_id)
 
 
-@router.post("/{callback_id}/claim", response_model=CallbackOut)
+@router.post("/{callback_id:id}/claim", response_model=CallbackOut)
 async def claim_callback(
     callback_id: Id,
     session: SessionDep,
@@ -58,7 +58,7 @@ async def claim_callback(
     )
 
 
-@router.post("/{callback_id}/complete", response_model=CallbackOut)
+@router.post("/{callback_id:id}/complete", response_model=CallbackOut)
 async def complete_callback(
     callback_id: Id,
     body: CompleteRequest,
@@ -76,7 +76,7 @@ async def complete_callback(
     )
 
 
-@router.post("/{callback_id}/cancel", response_model=CallbackOut)
+@router.post("/{callback_id:id}/cancel", response_model=CallbackOut)
 async def cancel_callback(
     callback_id: Id,
     session: SessionDep,
@@ -96,7 +96,7 @@ async def cancel_callback(
     )
 
 
-@router.post("/{callback_id}/dial", response_model=DialOut)
+@router.post("/{callback_id:id}/dial", response_model=DialOut)
 async def dial_callback(
     callback_id: Id,
     request: Request,

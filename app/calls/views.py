@@ -47,7 +47,7 @@ async def list_calls(
     return await paginate(session, query, page)
 
 
-@router.get("/{call_id}", response_model=CallDetail)
+@router.get("/{call_id:id}", response_model=CallDetail)
 async def get_call(call_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     """One call with its legs and its timeline."""
     call = await calls_queries.get(session=session, call_id=call_id)
@@ -58,7 +58,7 @@ async def get_call(call_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return CallDetail.model_validate({**CallOut.model_validate(call).model_dump(), "legs": legs, "timeline": timeline})
 
 
-@router.post("/{call_id}/disposition", response_model=DispositionOut, status_code=status.HTTP_201_CREATED)
+@router.post("/{call_id:id}/disposition", response_model=DispositionOut, status_code=status.HTTP_201_CREATED)
 async def add_disposition(call_id: Id, body: DispositionIn, db: DbDep, user: CallCenterUser):
     """The operator's after-call note and next step (the panel's ``disposition`` frame does the same)."""
     return await db.run(

@@ -17,6 +17,7 @@ from app.deps import DbDep, ReadSessionDep, SessionDep, SettingsDep
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.operators.lookup import require_operator
 from app.pagination import PageDep, paginate
+from app.spreadsheet import CSV_RESPONSE
 from schemas.calls import CallOut
 from schemas.common import Id, Page
 from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate, MergeIn
@@ -60,7 +61,7 @@ async def import_contacts(request: Request, db: DbDep, settings: SettingsDep, _u
     )
 
 
-@router.get("/export")
+@router.get("/export", response_class=Response, responses=CSV_RESPONSE)
 async def export_contacts(db: DbDep, _user: Supervisor) -> Response:
     """Supervisors: every contact as CSV (id, phone, name, company, owner, vip, created_at)."""
     text = await db.read(lambda s: transfer.export_csv(session=s))
@@ -83,7 +84,7 @@ async def create_contact(body: ContactIn, session: SessionDep, settings: Setting
     return contact
 
 
-@router.get("/{contact_id}", response_model=ContactDetail)
+@router.get("/{contact_id:id}", response_model=ContactDetail)
 async def get_contact(contact_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     """One contact with their latest calls."""
     contact = await _get(session, contact_id)
@@ -94,7 +95,7 @@ async def get_contact(contact_id: Id, session: ReadSessionDep, _user: CallCenter
     return ContactDetail(**ContactOut.model_validate(contact).model_dump(), calls=calls)
 
 
-@router.patch("/{contact_id}", response_model=ContactOut)
+@router.patch("/{contact_id:id}", response_model=ContactOut)
 async def update_contact(contact_id: Id, body: ContactUpdate, session: SessionDep, user: CallCenterUser):
     """Names the client (its owner, anyone for a client nobody owns, supervisors); supervisors also set
     the personal manager (``owner_id``, an operator) and the VIP flag."""
@@ -127,7 +128,7 @@ async def update_contact(contact_id: Id, body: ContactUpdate, session: SessionDe
     return contact
 
 
-@router.post("/{contact_id}/merge")
+@router.post("/{contact_id:id}/merge")
 async def merge_contacts(contact_id: Id, body: MergeIn, db: DbDep, _user: Supervisor) -> dict:
     """Supervisors: contact ``other_id`` is the same client; its calls, deals, touches, callbacks and
     tasks move here and it is deleted (its number is no longer looked up: calls from it start a new contact)."""
@@ -139,7 +140,7 @@ async def merge_contacts(contact_id: Id, body: MergeIn, db: DbDep, _user: Superv
     return await db.run(write)
 
 
-@router.get("/{contact_id}/owners")
+@router.get("/{contact_id:id}/owners")
 async def ownership_history(contact_id: Id, session: ReadSessionDep, _user: CallCenterUser) -> list[dict]:
     """Who owned the client when: every takeover and reassignment, oldest first."""
     await _get(session, contact_id)

@@ -116,7 +116,7 @@ async def add_task(body: TaskIn, db: DbDep, user: CallCenterUser):
     return await db.run(write)
 
 
-@router.post("/tasks/{task_id}/done", response_model=TaskOut)
+@router.post("/tasks/{task_id:id}/done", response_model=TaskOut)
 async def finish_task(task_id: Id, db: DbDep, user: CallCenterUser):
     def write(session):
         task = session.get(Task, task_id, with_for_update=True)

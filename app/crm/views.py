@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.auth.deps import Admin, CallCenterUser
 from app.crm import deals, pipelines
-from app.crm.models import Deal, DealStageMove, Pipeline, RefusalReason
+from app.crm.models import Deal, DealStageMove, DealStatus, Pipeline, RefusalReason
 from app.crm.takeover import Takeover
 from app.database import utcnow
 from app.deps import DbDep, ReadSessionDep, SettingsDep
@@ -59,7 +59,7 @@ async def create_reason(body: RefusalReasonIn, db: DbDep, _admin: Admin):
     return await db.run(write)
 
 
-@router.put("/refusal-reasons/{reason_id}", response_model=RefusalReasonOut)
+@router.put("/refusal-reasons/{reason_id:id}", response_model=RefusalReasonOut)
 async def update_reason(reason_id: Id, body: RefusalReasonIn, db: DbDep, _admin: Admin):
     """Admins: rename a reason or change its reopen delay (``null``: never reopens)."""
 
@@ -88,7 +88,7 @@ async def list_deals(
     contact_id: Id | None = None,
     owner_id: Id | None = None,
     pipeline_id: Id | None = None,
-    status_: Annotated[str | None, Query(alias="status", description="open, won or lost")] = None,
+    status_: Annotated[DealStatus | None, Query(alias="status", description="open, won or lost")] = None,
 ):
     query = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
     for column, value in (
@@ -114,7 +114,7 @@ async def create_deal(body: DealIn, db: DbDep, settings: SettingsDep, user: Call
     )
 
 
-@router.get("/deals/{deal_id}")
+@router.get("/deals/{deal_id:id}")
 async def get_deal(deal_id: Id, session: ReadSessionDep, _user: CallCenterUser) -> dict:
     """A deal with every stage move (who, when)."""
     deal = await session.get(Deal, deal_id)
@@ -126,7 +126,7 @@ async def get_deal(deal_id: Id, session: ReadSessionDep, _user: CallCenterUser) 
     return {**DealOut.model_validate(deal).model_dump(), "moves": [m.model_dump() for m in moves]}
 
 
-@router.post("/deals/{deal_id}/stage", response_model=DealOut)
+@router.post("/deals/{deal_id:id}/stage", response_model=DealOut)
 async def move_deal(deal_id: Id, body: StageMove, db: DbDep, user: CallCenterUser):
     return await db.run(
         lambda s: DealOut.model_validate(
@@ -135,7 +135,7 @@ async def move_deal(deal_id: Id, body: StageMove, db: DbDep, user: CallCenterUse
     )
 
 
-@router.post("/deals/{deal_id}/lose", response_model=DealOut)
+@router.post("/deals/{deal_id:id}/lose", response_model=DealOut)
 async def lose_deal(deal_id: Id, body: Loss, db: DbDep, user: CallCenterUser):
     """Closes the deal as lost; the refusal reason is required."""
     return await db.run(
@@ -145,7 +145,7 @@ async def lose_deal(deal_id: Id, body: Loss, db: DbDep, user: CallCenterUser):
     )
 
 
-@router.post("/deals/{deal_id}/win", response_model=DealOut)
+@router.post("/deals/{deal_id:id}/win", response_model=DealOut)
 async def win_deal(deal_id: Id, db: DbDep, user: CallCenterUser):
     return await db.run(
         lambda s: DealOut.model_validate(deals.win(session=s, actor=user, deal_id=deal_id, now=utcnow()))

@@ -32,12 +32,12 @@ async def create_operator(body: OperatorCreate, session: SessionDep, _user: Supe
     return {**operators_service.out(user, operator), "token": token}
 
 
-@router.get("/{operator_id}", response_model=OperatorOut)
+@router.get("/{operator_id:id}", response_model=OperatorOut)
 async def get_operator(operator_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
 
 
-@router.patch("/{operator_id}", response_model=OperatorOut)
+@router.patch("/{operator_id:id}", response_model=OperatorOut)
 async def update_operator(operator_id: Id, body: OperatorPatch, db: DbDep, _user: Supervisor):
     """Skills and wrap-up time (supervisors)."""
     await db.run(
@@ -48,7 +48,7 @@ async def update_operator(operator_id: Id, body: OperatorPatch, db: DbDep, _user
     return await _fresh(db, operator_id)
 
 
-@router.post("/{operator_id}/token", response_model=OperatorCreated)
+@router.post("/{operator_id:id}/token", response_model=OperatorCreated)
 async def reissue_token(operator_id: Id, session: SessionDep, _user: Supervisor):
     """A new token for an operator who lost theirs (shown once); the old one stops working at once."""
     user, operator = await operators_service.get(session=session, operator_id=operator_id)
@@ -64,7 +64,7 @@ async def set_my_state(body: StateChange, db: DbDep, user: CallCenterUser):
     return await _set_state(user.id, body, db)
 
 
-@router.post("/{operator_id}/state", response_model=OperatorOut)
+@router.post("/{operator_id:id}/state", response_model=OperatorOut)
 async def set_state(operator_id: Id, body: StateChange, db: DbDep, _user: Supervisor):
     """A supervisor sets an operator's state."""
     return await _set_state(operator_id, body, db)

@@ -23,7 +23,15 @@ async def zadarma_echo(zd_echo: str) -> str:
     return zd_echo
 
 
-@router.post("/pbx/zadarma")
+_REPLIES = {
+    200: {
+        "description": "``ok``/``duplicate`` as text; for NOTIFY_START and NOTIFY_IVR the routing decision as JSON",
+        "content": {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+@router.post("/pbx/zadarma", response_class=Response, responses=_REPLIES)
 async def zadarma_webhook(request: Request) -> Response:
     echo = request.query_params.get("zd_echo")
     if echo is not None:

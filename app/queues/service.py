@@ -79,6 +79,8 @@ async def set_members(*, session: AsyncSession, queue: Queue, members: list[tupl
 async def _free_lines(*, session: AsyncSession, numbers: list[str], region: str, queue_id: int | None) -> list[str]:
     """The lines in E.164 (a SIP line name stays as it is); a line belongs to one queue only."""
     lines = [to_e164(n, region=region) or n.strip() for n in numbers]
+    if "" in lines:
+        raise Unprocessable("numbers: a line is blank")
     for other in (await session.execute(select(Queue).where(Queue.id != (queue_id or 0)))).scalars():
         if taken := set(lines) & set(other.numbers):
             raise Conflict(f"line {', '.join(sorted(taken))} already lands in queue {other.name!r}")

@@ -23,19 +23,19 @@ async def create_queue(body: QueueCreate, session: SessionDep, settings: Setting
     return await queues_service.out(session=session, queue=queue)
 
 
-@router.get("/{queue_id}", response_model=QueueOut)
+@router.get("/{queue_id:id}", response_model=QueueOut)
 async def get_queue(queue_id: Id, session: ReadSessionDep, _user: CallCenterUser):
     return await queues_service.out(session=session, queue=await queues_service.get(session=session, queue_id=queue_id))
 
 
-@router.patch("/{queue_id}", response_model=QueueOut)
+@router.patch("/{queue_id:id}", response_model=QueueOut)
 async def update_queue(queue_id: Id, body: QueuePatch, session: SessionDep, settings: SettingsDep, _user: Supervisor):
     queue = await queues_service.get(session=session, queue_id=queue_id)
     await queues_service.update(session=session, queue=queue, patch=body, region=settings.default_region)
     return await queues_service.out(session=session, queue=queue)
 
 
-@router.put("/{queue_id}/members", response_model=QueueOut)
+@router.put("/{queue_id:id}/members", response_model=QueueOut)
 async def set_members(queue_id: Id, members: list[Member], session: SessionDep, _user: Supervisor):
     """Replaces the queue's members; ``position`` orders round-robin and breaks ties."""
     queue = await queues_service.get(session=session, queue_id=queue_id)

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, Request
 from app.auth.deps import Supervisor
 from app.deps import DbDep, SettingsDep
 from app.reports import calls, funnel
-from app.spreadsheet import csv_response
+from app.spreadsheet import CSV_RESPONSE, csv_response
 from schemas.common import Id, Moment
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
 
-@router.get("/funnel")
+@router.get("/funnel", responses=CSV_RESPONSE)
 async def funnel_report(
     request: Request,
     db: DbDep,
@@ -37,7 +37,7 @@ async def funnel_report(
     return result
 
 
-@router.get("/calls")
+@router.get("/calls", responses=CSV_RESPONSE)
 async def calls_report(
     request: Request,
     db: DbDep,

@@ -18,7 +18,8 @@ from telephony import generic
 from telephony.mango_script import InboundCall
 from telephony.simulator.history import FinishedCall
 from tests.conftest import GENERIC_SECRET, signed_mango
-from tests.resilience.conftest import Server, admin_token, all_pages
+from tests.live_server import Server, admin_token
+from tests.resilience.conftest import all_pages
 
 CALLS = 120
 LINE = "74951234567"

@@ -9,7 +9,8 @@ import httpx
 from telephony.mango_script import InboundCall
 from telephony.simulator.history import FinishedCall
 from tests.conftest import signed_mango
-from tests.resilience.conftest import admin_token, all_pages, needs_postgres_cluster, pg_cluster, server
+from tests.live_server import admin_token, server
+from tests.resilience.conftest import all_pages, needs_postgres_cluster, pg_cluster
 
 LINE = "74951234567"
 
