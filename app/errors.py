@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -11,7 +12,6 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
 
 log = logging.getLogger(__name__)
 OUTAGE_RETRY_AFTER_SECONDS = 5
@@ -55,8 +55,8 @@ def install_error_handler(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 405:
-            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        if exc.status_code == 405 and (documented := _allowed_methods(request)):
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(documented)}
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(IntegrityError)
@@ -70,13 +70,24 @@ def install_error_handler(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    scope = {**request.scope, "method": "\x00"}  # matches no route's method: a path match is PARTIAL
+    """Every method the API documents at this path (Starlette names only the first route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
-            methods |= route.methods
+    for template, operations in request.app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            if re.fullmatch(_path_pattern(template, operation), request.url.path):
+                methods.add(method.upper())
     return sorted(methods)
+
+
+def _path_pattern(template: str, operation: dict) -> str:
+    """``/api/calls/{call_id}`` as a regular expression: an integer parameter matches digits only."""
+    numeric = {
+        p["name"] for p in operation.get("parameters", ()) if p["in"] == "path" and p["schema"].get("type") == "integer"
+    }
+    parts = re.split(r"\{([^}]+)\}", template)
+    return "".join(
+        re.escape(part) if i % 2 == 0 else ("-?[0-9]+" if part in numeric else "[^/]+") for i, part in enumerate(parts)
+    )
 
 
 def validation_response(loc: tuple, reason: str) -> JSONResponse:

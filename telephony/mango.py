@@ -95,22 +95,42 @@ def load_payload(json_text: str) -> dict[str, Any]:
     return json_object(json_text, what="json field")
 
 
-def dedup_key(payload: dict[str, Any]) -> str:
-    """What makes one notification unique: a redelivery has the same key.  Read from the payload,
-    never from the URL path: the signature does not cover the path, so the same signed body
-    posted under another path is the same notification."""
+def kind_of(path: str, payload: dict[str, Any]) -> str | None:
+    """Which notification this is, read from its fields first: the signature does not cover the URL
+    path, so the same signed body is the same notification whatever path it was posted to.  Only
+    a body whose fields say nothing is taken for what its path says (and refused if it is not)."""
     if "call_state" in payload:
-        return f"call:{_text(payload, 'call_id', required=True)}:{_int(payload, 'seq', required=True)}"
+        return "events/call"
     if "entry_result" in payload:
-        return f"summary:{_text(payload, 'entry_id', required=True)}"
+        return "events/summary"
     if "recording_state" in payload:
-        recording, state = (
-            _text(payload, "recording_id", required=True),
-            _text(payload, "recording_state", required=True),
-        )
-        return f"recording:{recording}:{state}"
+        return "events/recording"
+    if "recording_id" in payload and ("user_id" in payload or "product_id" in payload):
+        return "events/record/added"
+    if "dtmf" in payload:
+        return "events/dtmf"
     if "result" in payload and payload.get("command_id") is not None:
-        return f"result:{_text(payload, 'command_id')}"
+        return "result"
+    return path if path in _KINDS else None
+
+
+_KINDS = ("events/call", "events/summary", "events/recording", "events/record/added", "events/dtmf")
+
+
+def dedup_key(path: str, payload: dict[str, Any]) -> str:
+    """What makes one notification unique: a redelivery has the same key, whatever its path."""
+    match kind_of(path, payload):
+        case "events/call":
+            return f"call:{_text(payload, 'call_id', required=True)}:{_int(payload, 'seq', required=True)}"
+        case "events/summary":
+            return f"summary:{_text(payload, 'entry_id', required=True)}"
+        case "events/recording":
+            recording = _text(payload, "recording_id", required=True)
+            return f"recording:{recording}:{_text(payload, 'recording_state', required=True)}"
+        case "events/record/added":
+            return f"record_added:{_text(payload, 'recording_id', required=True)}"
+        case "result":
+            return f"result:{_text(payload, 'command_id')}"
     return f"content:{content_hash(payload)}"
 
 
@@ -134,31 +154,32 @@ def parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult]
 
 
 def _parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult]:
-    if path.startswith("result/") and payload.get("command_id") is not None:
-        code = _int(payload, "result")
-        return [
-            CommandResult(
-                command_id=_text(payload, "command_id"),
-                result=str(code),
-                ok=code == RESULT_OK,
-                occurred_at=datetime.now(UTC),
-            )
-        ]
-    if path == "events/call":
-        return [_leg_update(payload)]
-    if path == "events/summary":
-        return [_summary(payload)]
-    if path in ("events/recording", "events/record/added"):
-        return [_recording(path, payload)]
-    if path == "events/dtmf":
-        return [
-            CallNote(
-                call_key=_text(payload, "entry_id", required=True),
-                occurred_at=_time(payload, "timestamp"),
-                kind="dtmf",
-                detail={"digits": _text(payload, "dtmf"), "location": _text(payload, "location")},
-            )
-        ]
+    match kind_of(path, payload):
+        case "result":
+            code = _int(payload, "result")
+            return [
+                CommandResult(
+                    command_id=_text(payload, "command_id"),
+                    result=str(code),
+                    ok=code == RESULT_OK,
+                    occurred_at=datetime.now(UTC),
+                )
+            ]
+        case "events/call":
+            return [_leg_update(payload)]
+        case "events/summary":
+            return [_summary(payload)]
+        case "events/recording" | "events/record/added" as kind:
+            return [_recording(kind, payload)]
+        case "events/dtmf":
+            return [
+                CallNote(
+                    call_key=_text(payload, "entry_id", required=True),
+                    occurred_at=_time(payload, "timestamp"),
+                    kind="dtmf",
+                    detail={"digits": _text(payload, "dtmf"), "location": _text(payload, "location")},
+                )
+            ]
     return []
 
 
@@ -245,12 +266,12 @@ def _summary(p: dict[str, Any]) -> CallFinished:
     )
 
 
-def _recording(path: str, p: dict[str, Any]) -> RecordingUpdate:
+def _recording(kind: str, p: dict[str, Any]) -> RecordingUpdate:
     return RecordingUpdate(
         call_key=_text(p, "entry_id", required=True),
         occurred_at=_time(p, "timestamp"),
         recording_id=_text(p, "recording_id", required=True),
-        state="Added" if path == "events/record/added" else _text(p, "recording_state", required=True),
+        state="Added" if kind == "events/record/added" else _text(p, "recording_state", required=True),
         extension=_text(p, "extension"),
     )
 

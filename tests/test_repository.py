@@ -6,8 +6,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # A path out of the repository into a sibling folder of shared material, however it is spelled.
-OUTSIDE = re.compile(r"\.\./" + "shared" + r"|[\"']" + "shared" + r"[\"']\s*/|/\s*[\"']" + "shared" + r"[\"']|"
-                     + "shared" + r"/(pbx-samples|reference|design\.md|style\.md)")
+OUTSIDE = re.compile(
+    r"\.\./"
+    + "shared"
+    + r"|[\"']"
+    + "shared"
+    + r"[\"']\s*/|/\s*[\"']"
+    + "shared"
+    + r"[\"']|"
+    + "shared"
+    + r"/(pbx-samples|reference|design\.md|style\.md)"
+)
 
 
 def test_no_tracked_file_refers_outside_the_repository():

@@ -96,7 +96,7 @@ async def mango_webhook(path: str, request: Request) -> dict:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"MANGO does not post to {path!r}")
     try:
         payload = mango.load_payload(form["json"])
-        key = mango.dedup_key(payload)
+        key = mango.dedup_key(path, payload)
         mango.parse(path, payload)
         sent_at, error = mango.sent_at(payload), None
     except PayloadError as exc:

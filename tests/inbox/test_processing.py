@@ -62,7 +62,7 @@ async def test_rows_stored_before_a_crash_are_processed_on_start(settings):
         await writer.store(
             vendor=mango.VENDOR,
             path=path,
-            dedup_key=mango.dedup_key(payload),
+            dedup_key=mango.dedup_key(path, payload),
             body=body,
             headers={},
             remote_addr=None,
