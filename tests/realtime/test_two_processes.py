@@ -2,6 +2,7 @@
 sent to one process reaches a panel connected to the other, and every supervisor sees every event
 once, in ``seq`` order — also after the listening connection was cut."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
+from websockets.exceptions import ConnectionClosed
 
 from app.auth import service as auth_service
 from app.auth.models import Role
@@ -135,3 +137,28 @@ async def _cut_listeners(url: str) -> None:
         assert cut == 2
     finally:
         await connection.close()
+
+
+async def test_a_token_revoked_in_one_process_closes_its_sockets_in_the_other(two_processes, settings):
+    a, b = two_processes
+    sup_token, op_token = await _users(settings.database_url)
+    async with httpx.AsyncClient(timeout=10) as http:
+        ticket = (
+            await http.post(f"http://127.0.0.1:{b}/api/ws-ticket", headers={"Authorization": f"Bearer {op_token}"})
+        ).json()["ticket"]
+        panel = await Client.open(f"ws://127.0.0.1:{b}/ws/operator?ticket={ticket}")
+        await panel.next("snapshot")
+        operator_id = (
+            await http.get(f"http://127.0.0.1:{a}/api/operators", headers={"Authorization": f"Bearer {sup_token}"})
+        ).json()[0]["id"]
+
+        reissued = await http.post(
+            f"http://127.0.0.1:{a}/api/operators/{operator_id}/token", headers={"Authorization": f"Bearer {sup_token}"}
+        )
+        assert reissued.status_code == 200
+
+        async with asyncio.timeout(2):
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await panel.connection.recv()
+        assert closed.value.rcvd.code == 4401
