@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -58,6 +58,13 @@ def install_error_handler(app: FastAPI) -> None:
         if exc.status_code == 405 and (documented := _allowed_methods(request)):
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(documented)}
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(DataError)
+    async def _unfit(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database's column cannot hold (a number past an INTEGER on PostgreSQL) that the
+        checks before it missed: refused, nothing written."""
+        log.warning("%s %s: a value the database cannot hold: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse({"detail": "a value is out of the range the database can hold"}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -3,18 +3,21 @@ before any handler runs.
 
 For ``/api/``: the path and the query string must be UTF-8 without NUL, and a JSON body must be
 JSON callfunnel can store (``schemas.json_text``: finite numbers, valid Unicode, no NUL, bounded
-depth).  The body is read once here and handed on unchanged; the PBX webhooks (``/pbx/``) read
-their own bodies, since a signed one is stored even when it cannot be parsed.
+depth) of at most ``MAX_JSON_BYTES`` (413 past that).  The body is read once here and handed on
+unchanged; the PBX webhooks (``/pbx/``) read their own bodies, since a signed one is stored even
+when it cannot be parsed.
 """
 
 from urllib.parse import unquote_to_bytes
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import validation_response
 from schemas.json_text import UnreadableJson, loads
 
 GUARDED_PREFIX = "/api/"
+MAX_JSON_BYTES = 1024 * 1024  # an API request's JSON is a few hundred bytes; a list of members a few KiB
 
 
 class InputGuard:
@@ -33,6 +36,10 @@ class InputGuard:
             await self.app(scope, receive, send)
             return
         body, last = await _read_body(receive)
+        if body is None:
+            too_large = JSONResponse({"detail": f"a JSON body is limited to {MAX_JSON_BYTES} bytes"}, status_code=413)
+            await too_large(scope, receive, send)
+            return
         if body:
             try:
                 loads(body)
@@ -73,13 +80,17 @@ def _is_json(scope: Scope) -> bool:
     return False
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Message]:
-    chunks = []
+async def _read_body(receive: Receive) -> tuple[bytes | None, Message]:
+    """The whole body (None past ``MAX_JSON_BYTES``) and the message to hand on in its place."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             return b"".join(chunks), message
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_JSON_BYTES:
+            return None, message
         if not message.get("more_body", False):
             return b"".join(chunks), {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 

@@ -18,6 +18,7 @@ _API_ERRORS = {
     "403": "the role or the owner rule does not allow it",
     "404": "no such thing",
     "409": "conflicts with the current state (taken, already done, a duplicate)",
+    "413": "the JSON body is larger than 1 MiB",
     "422": "the input cannot be used",
     "503": "the database is unavailable; retry after Retry-After seconds",
 }

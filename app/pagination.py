@@ -11,7 +11,7 @@ from fastapi import Depends, Query
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.common import MAX_ID, MAX_PAGE
+from schemas.common import MAX_OFFSET, MAX_PAGE
 
 COUNT_LIMIT = 10_000
 
@@ -24,9 +24,9 @@ class PageParams:
 
 async def page_params(
     limit: Annotated[
-        int, Query(ge=1, le=MAX_ID, description=f"page size; more than {MAX_PAGE} is cut to {MAX_PAGE}")
+        int, Query(ge=1, le=MAX_OFFSET, description=f"page size; more than {MAX_PAGE} is cut to {MAX_PAGE}")
     ] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=min(limit, MAX_PAGE), offset=offset)
 

@@ -15,10 +15,10 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
 T = TypeVar("T")
 
 MAX_PAGE = 500
-MAX_ID = 2**63 - 1  # a BIGINT: larger numbers are no row's id
+MAX_ID = 2**31 - 1  # ids (and positions) are INTEGER columns on PostgreSQL: larger numbers are no row's
+MAX_OFFSET = 2**63 - 1  # OFFSET takes a BIGINT
 
 Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Interval(ge=0, le=MAX_ID)]
 
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
 

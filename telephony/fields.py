@@ -13,6 +13,7 @@ from schemas import json_text
 from telephony import PayloadError
 
 MAX_INT = 2**63 - 1  # what a BIGINT column holds
+MAX_SEQ = 2**31 - 1  # a leg's ``seq`` is kept in an INTEGER column
 
 
 def json_object(raw: str | bytes, *, what: str) -> dict[str, Any]:

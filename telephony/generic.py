@@ -14,7 +14,7 @@ from typing import Any
 from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
 from schemas.routing import RouteAction, RouteDecision
 from telephony import PayloadError
-from telephony.fields import MAX_INT, content_hash, json_object, model_errors_as_payload_errors, text
+from telephony.fields import MAX_SEQ, content_hash, json_object, model_errors_as_payload_errors, text
 
 VENDOR = "generic"
 SIGNATURE_HEADER = "X-Callfunnel-Signature"
@@ -149,8 +149,8 @@ def _seq(payload: dict[str, Any]) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise PayloadError("seq must be an integer")
-    if not 0 <= value <= MAX_INT:
-        raise PayloadError(f"seq must be from 0 to {MAX_INT}")
+    if not 0 <= value <= MAX_SEQ:
+        raise PayloadError(f"seq must be from 0 to {MAX_SEQ}")
     return value
 
 

@@ -23,7 +23,7 @@ from schemas.pbx_events import (
     RecordingUpdate,
 )
 from telephony import PayloadError
-from telephony.fields import MAX_INT, content_hash, form_fields, json_object, model_errors_as_payload_errors
+from telephony.fields import MAX_INT, MAX_SEQ, content_hash, form_fields, json_object, model_errors_as_payload_errors
 from telephony.fields import text as _text
 
 VENDOR = "mango"
@@ -121,7 +121,7 @@ def dedup_key(path: str, payload: dict[str, Any]) -> str:
     """What makes one notification unique: a redelivery has the same key, whatever its path."""
     match kind_of(path, payload):
         case "events/call":
-            return f"call:{_text(payload, 'call_id', required=True)}:{_int(payload, 'seq', required=True)}"
+            return f"call:{_text(payload, 'call_id', required=True)}:{_seq(payload)}"
         case "events/summary":
             return f"summary:{_text(payload, 'entry_id', required=True)}"
         case "events/recording":
@@ -201,7 +201,7 @@ def _leg_update(p: dict[str, Any]) -> LegUpdate:
     return LegUpdate(
         call_key=_text(p, "entry_id", required=True),
         leg_key=_text(p, "call_id", required=True),
-        seq=_int(p, "seq", required=True),
+        seq=_seq(p),
         occurred_at=_time(p, "timestamp"),
         state=_STATES[state_name],
         kind=_leg_kind(p, caller, callee),
@@ -297,6 +297,13 @@ def _int(p: dict[str, Any], key: str, *, required: bool = False) -> int | None:
     if not -MAX_INT <= number <= MAX_INT:
         raise PayloadError(f"{key} is out of range")
     return number
+
+
+def _seq(p: dict[str, Any]) -> int:
+    seq = _int(p, "seq", required=True)
+    if not 0 <= seq <= MAX_SEQ:
+        raise PayloadError(f"seq must be from 0 to {MAX_SEQ}")
+    return seq
 
 
 def _time(p: dict[str, Any], key: str) -> datetime:

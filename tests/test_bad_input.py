@@ -8,6 +8,7 @@ import pytest
 from app.auth.models import Role
 
 TOO_BIG = str(2**63)
+PAST_INTEGER = str(2**31)  # ids are INTEGER columns on PostgreSQL
 HUGE = "1998824569201793663580202174775296"
 
 
@@ -27,6 +28,9 @@ def reasons(response) -> str:
         ("GET", f"/api/calls?limit={TOO_BIG}"),
         ("GET", f"/api/calls/{TOO_BIG}"),
         ("GET", "/api/calls/0"),
+        ("POST", f"/api/deals/{PAST_INTEGER}/win"),
+        ("POST", f"/api/operators/{PAST_INTEGER}/token"),
+        ("POST", f"/api/tasks/{PAST_INTEGER}/done"),
         ("GET", "/api/calls/-5"),
         ("POST", f"/api/offers/{HUGE}/accept"),
         ("GET", f"/api/deals?owner_id={TOO_BIG}"),
@@ -189,3 +193,12 @@ async def test_the_openapi_document_declares_the_errors_and_csv(cf):
     assert {"type": "string"} in detail["anyOf"]
     assert "text/csv" in document["paths"]["/api/contacts/export"]["get"]["responses"]["200"]["content"]
     assert "post" in document["paths"]["/pbx/zadarma"]
+
+
+async def test_a_json_body_past_a_mebibyte_is_413(cf, admin):
+    body = json.dumps({"phone": "+79001112233", "name": "x" * (1024 * 1024)})
+    response = await cf.http.post(
+        "/api/contacts", content=body, headers=admin["headers"] | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert (await cf.http.get("/api/contacts", headers=admin["headers"])).json()["items"] == []

@@ -1,5 +1,6 @@
 """The routing decision for a PBX that waits on its webhook's reply (``sync`` queues)."""
 
+import math
 from datetime import datetime
 
 from sqlalchemy import select
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.calls.models import Call
 from app.contacts.models import Contact
+from app.database import utcnow
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import EntryStatus, Offer, OfferStatus, QueueEntry
 from app.queues.models import Queue, QueueMode
@@ -43,7 +45,9 @@ def decide_for_pbx(
     entry.handed_to_pbx = not (offers or asks_again)
     if not offers:
         return RouteDecision(action=RouteAction.wait, pbx_group=queue.pbx_group, caller_name=caller_name)
-    remaining = max(1, round((min(o.expires_at for o in offers) - now).total_seconds()))
+    # What is left of the ring time as the reply leaves (the offers are dated from their claims,
+    # which may come after ``now`` on a busy database): the PBX rings no longer than the offer lasts.
+    remaining = max(1, math.ceil((min(o.expires_at for o in offers) - utcnow()).total_seconds()))
     return RouteDecision(
         action=RouteAction.ring,
         targets=[RouteTarget(extension=o.extension or "", offer_id=o.id) for o in offers],

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
 from starlette.websockets import WebSocketState
 
 from app.auth import service as auth_service
@@ -164,11 +165,14 @@ async def on_the_bus(
     """The subscriber's events are queued from here on (subscribe before reading a snapshot or a
     replay, so nothing committed meanwhile is missed), and the socket closes with 4401 when its
     token is revoked; a client leaving ends it quietly."""
+
+    def revoked() -> None:
+        _closing.add(asyncio.create_task(_close(socket, CLOSE_UNAUTHORIZED, "credentials revoked")))
+
     bus.subscribe(subscriber)
-    unwatch = bus.watch_token(
-        credentials.token_digest,
-        lambda: _closing.add(asyncio.create_task(_close(socket, CLOSE_UNAUTHORIZED, "credentials revoked"))),
-    )
+    unwatch = bus.watch_token(credentials.token_digest, revoked)
+    if not await _still_current(bus.db, credentials):  # revoked between the check and the watch
+        revoked()
     try:
         yield
     except WebSocketDisconnect:
@@ -176,6 +180,11 @@ async def on_the_bus(
     finally:
         unwatch()
         bus.unsubscribe(subscriber)
+
+
+async def _still_current(db: Database, credentials: Credentials) -> bool:
+    current = select(User.id).where(User.id == credentials.user.id, User.token_digest == credentials.token_digest)
+    return await db.read(lambda session: session.execute(current).first() is not None)
 
 
 async def serve(

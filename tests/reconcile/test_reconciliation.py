@@ -1,6 +1,7 @@
 """Calls whose webhooks were lost come back from the PBX's own call history (MANGO stats, Zadarma statistics)."""
 
 import time
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -25,8 +26,9 @@ def vendor() -> str:
     return "mango"  # the PBX whose history is served; tests of Zadarma say so
 
 
-@pytest.fixture
-async def cf(settings, history, vendor):
+@asynccontextmanager
+async def with_history(settings, history: PbxHistory, vendor: str, **overrides):
+    """callfunnel with its PBX API clients pointed at a simulated PBX serving ``history``."""
     api = PbxApi(
         vendor=vendor,
         history=history,
@@ -40,9 +42,16 @@ async def cf(settings, history, vendor):
             "mango_api_url": "http://pbx.test/vpbx/",
             "zadarma_api_url": "http://pbx.test",
             "zadarma_api_key": ZADARMA_KEY,
+            **overrides,
         }
     )
     async with running(settings, pbx_transport=httpx.ASGITransport(app=api.app)) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def cf(settings, history, vendor):
+    async with with_history(settings, history, vendor) as instance:
         yield instance
 
 

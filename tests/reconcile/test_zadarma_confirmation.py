@@ -5,14 +5,12 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from telephony import zadarma
 from telephony.simulator.history import FinishedCall, PbxHistory
-from telephony.simulator.pbx_api import PbxApi
-from tests.conftest import MANGO_KEY, MANGO_SALT, ZADARMA_SECRET, running
-from tests.reconcile.test_reconciliation import LINE, ZADARMA_KEY, calls_by_key, reconcile
+from tests.conftest import ZADARMA_SECRET
+from tests.reconcile.test_reconciliation import LINE, calls_by_key, reconcile, with_history
 
 CALLER = "79001230001"
 
@@ -24,22 +22,8 @@ def history() -> PbxHistory:
 
 @pytest.fixture
 async def cf(settings, history):
-    api = PbxApi(
-        vendor="zadarma",
-        history=history,
-        mango_key=MANGO_KEY,
-        mango_salt=MANGO_SALT,
-        zadarma_key=ZADARMA_KEY,
-        zadarma_secret=ZADARMA_SECRET,
-    )
-    settings = settings.model_copy(
-        update={
-            "zadarma_api_url": "http://pbx.test",
-            "zadarma_api_key": ZADARMA_KEY,
-            "reconcile_confirm_grace_seconds": 0,  # the fake's history does not lag
-        }
-    )
-    async with running(settings, pbx_transport=httpx.ASGITransport(app=api.app)) as instance:
+    # (the simulated PBX's history does not lag: no grace needed)
+    async with with_history(settings, history, "zadarma", reconcile_confirm_grace_seconds=0) as instance:
         yield instance
 
 
