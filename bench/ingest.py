@@ -31,8 +31,9 @@ KEY, SALT = "bench-key", "bench-salt"
 
 def call_requests(phase: str):
     """Endless realistic calls: two in three answered after one operator missed, one in three missed."""
+    start = int(time.time()) - 86400  # recent: older webhooks are refused (WEBHOOK_MAX_AGE_DAYS)
     for n in itertools.count():
-        call = InboundCall(f"{phase}-{n}", f"7900{n % 10_000_000:07d}", 1750000000 + n)
+        call = InboundCall(f"{phase}-{n}", f"7900{n % 10_000_000:07d}", start + n)
         script = call.missed(rung=("101", "102")) if n % 3 == 2 else call.answered(missed_by=("101",), extension="102")
         yield [post_request(f"/pbx/mango/{path}", mango.signed_form(KEY, SALT, payload)) for path, payload in script]
 
