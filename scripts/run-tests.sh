@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then on a throwaway PostgreSQL cluster (`postgres` alone: only that).
+# Lint, the whole suite on SQLite, then on a throwaway PostgreSQL cluster (`postgres` alone: only that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
 if [ "${1:-}" != postgres ]; then
+  echo "== lint =="
+  "$BIN/ruff" check .
+  "$BIN/ruff" format --check .
   echo "== tests on SQLite =="
   "$BIN/pytest"
 fi
