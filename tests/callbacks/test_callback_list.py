@@ -5,36 +5,8 @@ import json
 
 from app.auth.models import Role
 from telephony import generic
-from telephony.mango_script import InboundCall
-from tests.conftest import GENERIC_SECRET, signed_mango
-
-NUMBER, E164 = "79001234567", "+79001234567"
-T = 1750000000
-
-
-async def play(cf, *scripts) -> None:
-    for script in scripts:
-        for path, payload in script:
-            assert (await cf.post_pbx(signed_mango(path, payload))).status_code == 200
-    await cf.settle()
-
-
-def missed(entry: str, start: int, number: str = NUMBER):
-    return InboundCall(entry, number, start).missed()
-
-
-def answered(entry: str, start: int, number: str = NUMBER):
-    return InboundCall(entry, number, start).answered(extension="101")
-
-
-async def callbacks(cf, headers, status: str | None = None) -> list[dict]:
-    params = {"status": status} if status else {}
-    return (await cf.http.get("/api/callbacks", params=params, headers=headers)).json()["items"]
-
-
-async def call_id(cf, headers, entry: str) -> int:
-    calls = (await cf.http.get("/api/calls", params={"limit": 500}, headers=headers)).json()["items"]
-    return next(c["id"] for c in calls if c["external_id"] == entry)
+from tests.conftest import GENERIC_SECRET
+from tests.support.calls import E164, NUMBER, T, answered, call_id, callbacks, missed, play
 
 
 async def test_answered_call_after_a_miss_closes_the_callback(cf, supervisor):

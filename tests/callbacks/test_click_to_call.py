@@ -9,7 +9,7 @@ from telephony.mango_script import InboundCall
 from tests.conftest import mango_scenario, running
 from tests.dispatch.helpers import Desk, pbx_commands
 from tests.fakes.pbx_api import ZADARMA_KEY
-from tests.pbx.test_zadarma_webhooks import inbound, notify
+from tests.support.zadarma import inbound, notify
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Reading calls through the REST API: filters, pages, auth."""
 
 from app.auth.models import Role
-from tests.callbacks.test_callback_list import answered, missed, play
+from tests.support.calls import answered, missed, play
 
 T = 1750000000
 

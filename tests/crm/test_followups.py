@@ -7,8 +7,8 @@ import pytest
 from app.auth.models import Role
 from app.crm.scheduled import tick
 from app.database import utcnow
-from tests.crm.test_funnel import _contact
 from tests.dispatch.helpers import Desk
+from tests.support.crm import new_contact
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ async def test_every_call_and_note_is_a_touch_of_the_deal(cf, supervisor):
     await desk.operator("101")
     await desk.queue(["101"])
     manager = desk.operators["101"]
-    contact_id = await _contact(cf, manager["headers"])
+    contact_id = await new_contact(cf, manager["headers"])
     phone = (await cf.http.get(f"/api/contacts/{contact_id}", headers=manager["headers"])).json()["phone"]
     deal = (await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=manager["headers"])).json()
     await desk.incoming("t1", caller=phone)
@@ -60,7 +60,7 @@ async def test_every_call_and_note_is_a_touch_of_the_deal(cf, supervisor):
 
 async def test_an_untouched_deal_reminds_its_owner_once(cf):
     manager = await cf.user("Olga", Role.operator)
-    contact_id = await _contact(cf, manager["headers"])
+    contact_id = await new_contact(cf, manager["headers"])
     deal = (await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=manager["headers"])).json()
     assert (await _later(cf, 6))["reminders"] == 0
     assert (await _later(cf, 8))["reminders"] == 1
@@ -85,7 +85,7 @@ async def test_a_refusal_for_lack_of_budget_reopens_after_its_delay(cf, admin):
     assert updated.status_code == 200, updated.text
     deals = []
     for reason in ("no budget", "purchases not planned", "price too high"):
-        contact_id = await _contact(cf, manager["headers"])
+        contact_id = await new_contact(cf, manager["headers"])
         deal = (await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=manager["headers"])).json()
         lost = await cf.http.post(
             f"/api/deals/{deal['id']}/lose",
@@ -142,7 +142,7 @@ async def test_after_call_disposition_moves_the_deal_and_schedules_the_next_touc
     await desk.operator("101")
     await desk.queue(["101"])
     manager = desk.operators["101"]
-    contact_id = await _contact(cf, manager["headers"])
+    contact_id = await new_contact(cf, manager["headers"])
     phone = (await cf.http.get(f"/api/contacts/{contact_id}", headers=manager["headers"])).json()["phone"]
     stages = [s["id"] for s in (await cf.http.get("/api/pipelines", headers=manager["headers"])).json()[0]["stages"]]
     deal = (
@@ -180,7 +180,7 @@ async def test_the_report_counts_deals_given_up_within_five_touches(cf, admin):
     manager = await cf.user("Olga", Role.operator)
     reason = (await cf.http.get("/api/refusal-reasons", headers=admin["headers"])).json()[2]["id"]
     for touches in (2, 5, 7):
-        contact_id = await _contact(cf, manager["headers"])
+        contact_id = await new_contact(cf, manager["headers"])
         deal = (await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=manager["headers"])).json()
         for _ in range(touches):
             body = {"contact_id": contact_id, "deal_id": deal["id"], "channel": "message"}

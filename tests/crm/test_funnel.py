@@ -3,27 +3,17 @@ stage snapshot, and the method's two worked examples reproduced by the weekly re
 
 import csv
 import io
-from itertools import count
 
 import pytest
 
 from app.auth.models import Role
 from tests.dispatch.helpers import Desk
-
-_phones = count(1000)
+from tests.support.crm import new_contact
 
 
 @pytest.fixture
 async def admin(cf) -> dict:
     return await cf.user("ada", Role.admin)
-
-
-async def _contact(cf, headers: dict, name: str = "Client") -> int:
-    response = await cf.http.post(
-        "/api/contacts", json={"phone": f"+7495000{next(_phones):04d}", "name": name}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 async def _pipeline(cf, headers: dict, name: str | None = None) -> dict:
@@ -35,7 +25,7 @@ async def _play_manager(cf, manager: dict, pipeline: dict, counts: list[int]) ->
     """``counts[0]`` deals on the list, ``counts[k]`` of them reaching stage k, entered through the API."""
     stages = [s["id"] for s in pipeline["stages"]]
     for n in range(counts[0]):
-        contact_id = await _contact(cf, manager["headers"])
+        contact_id = await new_contact(cf, manager["headers"])
         response = await cf.http.post(
             "/api/deals", json={"contact_id": contact_id, "pipeline_id": pipeline["id"]}, headers=manager["headers"]
         )
@@ -124,7 +114,7 @@ async def test_the_cold_call_example_end_to_end(cf, admin):
 async def test_another_managers_client_needs_a_logged_takeover(cf, admin):
     owner = await cf.user("Olga", Role.operator)
     other = await cf.user("Oleg", Role.operator)
-    contact_id = await _contact(cf, owner["headers"])
+    contact_id = await new_contact(cf, owner["headers"])
     first = await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=owner["headers"])
     assert first.status_code == 201 and first.json()["owner_id"] == owner["id"]
     refused = await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=other["headers"])
@@ -156,7 +146,7 @@ async def test_another_managers_client_needs_a_logged_takeover(cf, admin):
 
 async def test_losing_a_deal_needs_a_refusal_reason(cf, admin):
     manager = await cf.user("Olga", Role.operator)
-    contact_id = await _contact(cf, manager["headers"])
+    contact_id = await new_contact(cf, manager["headers"])
     deal = (await cf.http.post("/api/deals", json={"contact_id": contact_id}, headers=manager["headers"])).json()
     assert (await cf.http.post(f"/api/deals/{deal['id']}/lose", json={}, headers=manager["headers"])).status_code == 422
     bogus = await cf.http.post(
@@ -178,7 +168,7 @@ async def test_a_call_keeps_the_stage_its_deal_was_in_when_it_came(cf, admin, su
     await desk.operator("101")
     await desk.queue(["101"])
     manager = desk.operators["101"]
-    contact_id = await _contact(cf, manager["headers"])
+    contact_id = await new_contact(cf, manager["headers"])
     phone = (await cf.http.get(f"/api/contacts/{contact_id}", headers=admin["headers"])).json()["phone"]
     pipeline = await _pipeline(cf, admin["headers"])
     deal = (

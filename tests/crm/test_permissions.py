@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.auth.models import Role
-from tests.callbacks.test_callback_list import E164, T, callbacks, missed, play
 from tests.conftest import running
+from tests.support.calls import E164, T, callbacks, missed, play
 
 
 async def owned_client(cf, owner: dict, phone: str = E164) -> dict:

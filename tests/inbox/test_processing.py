@@ -14,8 +14,8 @@ from app.inbox.models import InboxItem
 from app.inbox.writer import InboxWriter
 from app.settings import get_settings
 from telephony import mango
-from tests.callbacks.test_callback_list import missed, play
 from tests.conftest import running, signed_mango
+from tests.support.calls import missed, play
 
 T = 1750000000
 

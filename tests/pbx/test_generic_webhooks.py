@@ -3,42 +3,7 @@
 import json
 
 from app.auth.models import Role
-from telephony import generic
-from tests.conftest import GENERIC_SECRET
-
-
-async def send(cf, payload: dict, *, secret: str = GENERIC_SECRET):
-    body = json.dumps(payload).encode()
-    return await cf.http.post(
-        "/pbx/generic/events",
-        content=body,
-        headers={generic.SIGNATURE_HEADER: generic.sign(secret, body), "content-type": "application/json"},
-    )
-
-
-def call_events(call_id: str, caller: str, answered_by: str | None, *, t: int = 1760000000) -> list[dict]:
-    events = [
-        {"event": "incoming", "call_id": call_id, "from": caller, "to": "+74951234567", "timestamp": t, "seq": 1},
-        {"event": "ringing", "call_id": call_id, "extension": "101", "timestamp": t + 2, "seq": 2},
-    ]
-    if answered_by:
-        events += [
-            {"event": "answered", "call_id": call_id, "extension": answered_by, "timestamp": t + 7, "seq": 3},
-            {"event": "ended", "call_id": call_id, "reason": "caller_hung_up", "timestamp": t + 67, "seq": 4},
-        ]
-    else:
-        events += [
-            {
-                "event": "ended",
-                "call_id": call_id,
-                "extension": "101",
-                "reason": "no_answer",
-                "timestamp": t + 22,
-                "seq": 3,
-            },
-            {"event": "ended", "call_id": call_id, "reason": "queue_timeout", "timestamp": t + 60, "seq": 4},
-        ]
-    return events
+from tests.support.generic import call_events, send
 
 
 async def test_answered_call(cf, supervisor):

@@ -6,6 +6,7 @@ import pytest
 
 from app.auth.models import Role
 from tests.conftest import mango_scenario, running
+from tests.support.calls import final_state
 
 CALLER = "+79001234567"
 
@@ -108,38 +109,13 @@ SCENARIOS = [
 ]
 
 
-async def _final_state(cf, headers) -> list[tuple]:
-    """Every call's record and the open callbacks (closed ones keep the order things happened in)."""
-    calls = (await cf.http.get("/api/calls", params={"limit": 500}, headers=headers)).json()["items"]
-    callbacks = (await cf.http.get("/api/callbacks", params={"limit": 500}, headers=headers)).json()["items"]
-    return sorted(
-        (
-            c["external_id"],
-            c["direction"],
-            c["outcome"],
-            c["state"],
-            c["number"],
-            c["operator_extension"],
-            c["answered_at"],
-            c["started_at"],
-            c["end_reason"],
-            c["ended_in"],
-        )
-        for c in calls
-    ) + sorted(
-        (b["phone"], b["missed_count"], b["reason"], b["first_missed_at"], b["due_at"])
-        for b in callbacks
-        if b["status"] in ("open", "in_progress")
-    )
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_duplicates_and_shuffling_give_the_same_result(settings, new_database, seed):
     items = [item for name in SCENARIOS for item in mango_scenario(name)]
     async with running(settings) as clean:
         supervisor = await clean.user("sam", Role.supervisor)
         await replay(clean, items)
-        expected = await _final_state(clean, supervisor["headers"])
+        expected = await final_state(clean, supervisor["headers"])
 
     messy = settings.model_copy(update={"database_url": await new_database()})
     async with running(messy) as cf:
@@ -147,16 +123,16 @@ async def test_duplicates_and_shuffling_give_the_same_result(settings, new_datab
         shuffled = items * 2
         random.Random(seed).shuffle(shuffled)
         await replay(cf, shuffled)
-        assert await _final_state(cf, supervisor["headers"]) == expected
+        assert await final_state(cf, supervisor["headers"]) == expected
 
 
 async def test_restart_keeps_everything(settings):
     async with running(settings) as first:
         supervisor = await first.user("sam", Role.supervisor)
         await replay(first, mango_scenario("inbound_missed_no_answer_queue_timeout"))
-        before = await _final_state(first, supervisor["headers"])
+        before = await final_state(first, supervisor["headers"])
     async with running(settings) as second:
-        assert await _final_state(second, supervisor["headers"]) == before
+        assert await final_state(second, supervisor["headers"]) == before
         # The same webhooks again after the restart are recognised as duplicates.
         response = await second.post_pbx(mango_scenario("inbound_missed_no_answer_queue_timeout")[0])
         assert response.json()["status"] == "duplicate"

@@ -7,7 +7,7 @@ import random
 from app.auth.models import Role
 from telephony.mango_script import InboundCall
 from tests.conftest import running, signed_mango
-from tests.pbx.test_mango_webhooks import _final_state
+from tests.support.calls import final_state
 
 T = 1750000000
 
@@ -27,7 +27,7 @@ async def test_two_instances_share_the_work(settings, new_database):
         for item in items:
             assert (await single.post_pbx(item)).status_code == 200
         await single.settle()
-        expected = await _final_state(single, supervisor["headers"])
+        expected = await final_state(single, supervisor["headers"])
 
     shared = settings.model_copy(update={"database_url": await new_database()})
     async with running(shared) as a, running(shared) as b:
@@ -38,4 +38,4 @@ async def test_two_instances_share_the_work(settings, new_database):
         responses = await asyncio.gather(*(instance.post_pbx(item) for instance, item in deliveries))
         assert {r.status_code for r in responses} == {200}
         await asyncio.gather(a.settle(), b.settle())
-        assert await _final_state(a, supervisor["headers"]) == expected
+        assert await final_state(a, supervisor["headers"]) == expected

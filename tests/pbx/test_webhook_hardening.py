@@ -9,7 +9,7 @@ import pytest
 
 from telephony import generic, mango
 from tests.conftest import GENERIC_SECRET, MANGO_KEY, MANGO_SALT, mango_scenario, running, signed_mango
-from tests.pbx.test_webhook_refusals import call_count, inbox_rows
+from tests.support.inbox import call_count, inbox_rows
 
 
 async def post_generic(cf, body: bytes):

@@ -1,31 +1,13 @@
 """Webhooks we must not take: each gets a clear 4xx and changes nothing."""
 
 import pytest
-from sqlalchemy import func, select
 
-from app.calls.models import Call
-from app.inbox.models import InboxItem
 from app.settings import Settings
 from telephony import mango
 from tests.conftest import MANGO_KEY, MANGO_SALT, mango_scenario, running
+from tests.support.inbox import assert_nothing_changed, call_count, inbox_rows
 
 GOOD = mango_scenario("inbound_missed_no_answer_queue_timeout")[0]
-
-
-async def inbox_rows(cf) -> list[InboxItem]:
-    async with cf.db.read_session() as session:
-        return list((await session.execute(select(InboxItem).order_by(InboxItem.id))).scalars())
-
-
-async def call_count(cf) -> int:
-    async with cf.db.read_session() as session:
-        return (await session.execute(select(func.count()).select_from(Call))).scalar_one()
-
-
-async def assert_nothing_changed(cf) -> None:
-    await cf.settle()
-    assert await inbox_rows(cf) == []
-    assert await call_count(cf) == 0
 
 
 @pytest.mark.parametrize(

@@ -10,18 +10,7 @@ from app.settings import Settings
 from telephony import zadarma
 from tests.conftest import ZADARMA_SECRET, running, zadarma_scenario
 from tests.dispatch.helpers import Desk
-
-CALL_START = "2025-06-15 18:06:40"
-
-
-def notify(event: str, call: str, **fields) -> dict:
-    """A signed Zadarma request item, shaped like the sample files."""
-    form = {"event": event, "call_start": CALL_START, "pbx_call_id": call, **fields}
-    return {"path": "/pbx/zadarma", "body": form, "headers": {"Signature": zadarma.sign(ZADARMA_SECRET, form)}}
-
-
-def inbound(call: str, caller: str = "79001234567", did: str = "74951234567") -> dict:
-    return {"caller_id": caller, "called_did": did}
+from tests.support.zadarma import inbound, notify
 
 
 async def stored_count(cf) -> int:

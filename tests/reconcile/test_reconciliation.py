@@ -1,7 +1,6 @@
 """Calls whose webhooks were lost come back from the PBX's own call history (MANGO stats, Zadarma statistics)."""
 
 import time
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -10,10 +9,8 @@ from app.auth.models import Role
 from telephony.mango_script import InboundCall
 from telephony.simulator.history import FinishedCall, PbxHistory
 from telephony.simulator.pbx_api import PbxApi
-from tests.conftest import MANGO_KEY, MANGO_SALT, ZADARMA_SECRET, running
-
-ZADARMA_KEY = "test-zadarma-key"
-LINE = "74951234567"
+from tests.conftest import running
+from tests.support.history import LINE, calls_by_key, reconcile, with_history
 
 
 @pytest.fixture
@@ -26,45 +23,10 @@ def vendor() -> str:
     return "mango"  # the PBX whose history is served; tests of Zadarma say so
 
 
-@asynccontextmanager
-async def with_history(settings, history: PbxHistory, vendor: str, **overrides):
-    """callfunnel with its PBX API clients pointed at a simulated PBX serving ``history``."""
-    api = PbxApi(
-        vendor=vendor,
-        history=history,
-        mango_key=MANGO_KEY,
-        mango_salt=MANGO_SALT,
-        zadarma_key=ZADARMA_KEY,
-        zadarma_secret=ZADARMA_SECRET,
-    )
-    settings = settings.model_copy(
-        update={
-            "mango_api_url": "http://pbx.test/vpbx/",
-            "zadarma_api_url": "http://pbx.test",
-            "zadarma_api_key": ZADARMA_KEY,
-            **overrides,
-        }
-    )
-    async with running(settings, pbx_transport=httpx.ASGITransport(app=api.app)) as instance:
-        yield instance
-
-
 @pytest.fixture
 async def cf(settings, history, vendor):
     async with with_history(settings, history, vendor) as instance:
         yield instance
-
-
-async def calls_by_key(cf, headers) -> dict[str, dict]:
-    items = (await cf.http.get("/api/calls", params={"limit": 200}, headers=headers)).json()["items"]
-    return {call["external_id"]: call for call in items}
-
-
-async def reconcile(cf, headers, vendor: str) -> dict:
-    response = await cf.http.post("/api/reconciliation/run", params={"vendor": vendor}, headers=headers)
-    assert response.status_code == 200, response.text
-    [result] = response.json()
-    return result
 
 
 async def test_mango_history_creates_lost_calls_and_completes_unfinished_ones(cf, supervisor, history):

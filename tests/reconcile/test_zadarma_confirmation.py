@@ -10,7 +10,7 @@ import pytest
 from telephony import zadarma
 from telephony.simulator.history import FinishedCall, PbxHistory
 from tests.conftest import ZADARMA_SECRET
-from tests.reconcile.test_reconciliation import LINE, calls_by_key, reconcile, with_history
+from tests.support.history import LINE, calls_by_key, reconcile, with_history
 
 CALLER = "79001230001"
 

@@ -8,8 +8,8 @@ from app.auth.models import Role
 from telephony import generic
 from telephony.mango_script import InboundCall
 from tests.conftest import GENERIC_SECRET, running, settings_for, signed_mango
-from tests.pbx.test_generic_webhooks import call_events
 from tests.resilience.conftest import all_pages
+from tests.support.generic import call_events
 
 T0 = 1764000000
 EXTENSIONS = ("101", "102", "103")

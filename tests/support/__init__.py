@@ -1,0 +1,1 @@
+"""Helpers the tests share: scripted calls, clients of the API, fakes of the PBXs."""
