@@ -7,34 +7,33 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
 from app import openapi, redaction
 from app.auth.views import router as auth_router
 from app.callbacks.views import router as callbacks_router
+from app.calls import scheduled as calls_scheduled
 from app.calls import service as calls_service
-from app.calls.scheduled import finalize_stale_calls
 from app.calls.views import router as calls_router
 from app.commands.sender import CommandSender
 from app.contacts.views import router as contacts_router
 from app.crm import scheduled as crm_scheduled
 from app.crm.activity_views import router as activity_router
 from app.crm.views import router as crm_router
-from app.database import Database, utcnow
-from app.dispatch.scheduled import run_dispatch_tick
+from app.database import Database
+from app.dispatch import scheduled as dispatch_scheduled
 from app.dispatch.views import router as dispatch_router
 from app.errors import install_error_handler, install_outage_handler
 from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
+from app.jobs import scheduler_for
 from app.migrations import upgrade_to_head_async
 from app.operators.views import router as operators_router
 from app.pbx.events import inbox_handler
 from app.pbx.views import router as pbx_router
 from app.pbx.zadarma_webhook import router as zadarma_router
 from app.queues.views import router as queues_router
-from app.realtime import presence
 from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
@@ -84,45 +83,17 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         background = [asyncio.create_task(processor.run(), name="inbox-processor")]
         if settings.pbx_command_poll_seconds:
             background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            finalize_stale_calls,
-            "interval",
-            seconds=settings.sweep_interval_seconds,
-            kwargs={"db": db, "settings": settings, "policy": policy},
-            id="finalize-stale-calls",
-            max_instances=1,
-            coalesce=True,
+        scheduler = scheduler_for(
+            [
+                *calls_scheduled.jobs(db=db, settings=settings, policy=policy),
+                *dispatch_scheduled.jobs(db=db, settings=settings),
+                *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
+                *crm_scheduled.jobs(db=db, settings=settings),
+                *reconciler.jobs(),
+            ]
         )
-        scheduler.add_job(
-            run_dispatch_tick,
-            "interval",
-            seconds=settings.dispatch_interval_seconds,
-            kwargs={"db": db},
-            id="dispatch-tick",
-            max_instances=1,
-            coalesce=True,
-        )
-        _add_realtime_jobs(scheduler, app, settings)
-        scheduler.add_job(
-            crm_scheduled.run_tick,
-            "interval",
-            seconds=settings.funnel_interval_seconds,
-            kwargs={"db": db, "cadence_days": settings.cadence_days},
-            id="funnel-tick",
-            max_instances=1,
-            coalesce=True,
-        )
-        if reconciler.sources:
-            scheduler.add_job(
-                reconciler.tick,
-                "interval",
-                seconds=settings.reconcile_check_seconds,
-                id="reconciliation",
-                max_instances=1,
-                coalesce=True,
-            )
         scheduler.start()
+        app.state.scheduler = scheduler
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
         if settings.zadarma_secret and not settings.pbx_allowed_ips.get("zadarma"):
             log.warning(
@@ -177,32 +148,6 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         return {"status": "ok"}
 
     return app
-
-
-def _add_realtime_jobs(scheduler: AsyncIOScheduler, app: FastAPI, settings: Settings) -> None:
-    db = app.state.db
-    every = {"trigger": "interval", "max_instances": 1, "coalesce": True}
-    scheduler.add_job(
-        realtime_scheduled.run_tick,
-        seconds=settings.realtime_interval_seconds,
-        kwargs={"db": db, "grace_seconds": settings.panel_grace_seconds},
-        id="realtime-tick",
-        **every,
-    )
-    scheduler.add_job(
-        db.run,
-        seconds=settings.panel_refresh_seconds,
-        args=[lambda s: presence.refresh(session=s, process_id=app.state.process_id, now=utcnow())],
-        id="panel-refresh",
-        **every,
-    )
-    scheduler.add_job(
-        realtime_scheduled.run_prune,
-        seconds=3600,
-        kwargs={"db": db, "keep_days": settings.event_retention_days},
-        id="event-retention",
-        **every,
-    )
 
 
 app = create_app()

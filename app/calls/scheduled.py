@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from app.calls import service as calls_service
 from app.database import Database, utcnow
+from app.jobs import Job
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,3 +33,14 @@ async def finalize_stale_calls(
         total += len(calls)
         if len(calls) < SWEEP_BATCH:
             return total
+
+
+def jobs(*, db: Database, settings: Settings, policy: calls_service.CallPolicy) -> list[Job]:
+    return [
+        Job(
+            "finalize-stale-calls",
+            settings.sweep_interval_seconds,
+            finalize_stale_calls,
+            {"db": db, "settings": settings, "policy": policy},
+        )
+    ]

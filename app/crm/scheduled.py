@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.crm import tasks
 from app.database import Database, utcnow
+from app.jobs import Job
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,3 +25,8 @@ async def run_tick(*, db: Database, cadence_days: float) -> None:
     done = await db.run(lambda session: tick(session, cadence=timedelta(days=cadence_days)))
     if any(done.values()):
         log.info("funnel tick: %s", done)
+
+
+def jobs(*, db: Database, settings: Settings) -> list[Job]:
+    kwargs = {"db": db, "cadence_days": settings.cadence_days}
+    return [Job("funnel-tick", settings.funnel_interval_seconds, run_tick, kwargs)]

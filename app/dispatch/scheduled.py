@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.database import Database, utcnow
 from app.dispatch import offers, queueing
+from app.jobs import Job
 from app.operators import state as operator_state
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +34,7 @@ async def run_dispatch_tick(*, db: Database) -> None:
     done = await db.run(tick)
     if any(done.values()):
         log.info("dispatch tick: %s", done)
+
+
+def jobs(*, db: Database, settings: Settings) -> list[Job]:
+    return [Job("dispatch-tick", settings.dispatch_interval_seconds, run_dispatch_tick, {"db": db})]

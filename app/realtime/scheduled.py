@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 from app.callbacks.models import OPEN_STATUSES, Callback
 from app.callbacks.tracking import log_action
 from app.database import Database, utcnow
+from app.jobs import Job
 from app.realtime import presence, queue_stats
 from app.realtime.models import RealtimeEvent
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +58,20 @@ async def run_prune(*, db: Database, keep_days: float) -> None:
     pruned = await db.run(lambda session: prune(session, keep=timedelta(days=keep_days)))
     if pruned:
         log.info("pruned %s live-client events older than %s days", pruned, keep_days)
+
+
+async def refresh_panels(*, db: Database, process_id: str) -> None:
+    await db.run(lambda session: presence.refresh(session=session, process_id=process_id, now=utcnow()))
+
+
+def jobs(*, db: Database, settings: Settings, process_id: str) -> list[Job]:
+    return [
+        Job(
+            "realtime-tick",
+            settings.realtime_interval_seconds,
+            run_tick,
+            {"db": db, "grace_seconds": settings.panel_grace_seconds},
+        ),
+        Job("panel-refresh", settings.panel_refresh_seconds, refresh_panels, {"db": db, "process_id": process_id}),
+        Job("event-retention", 3600, run_prune, {"db": db, "keep_days": settings.event_retention_days}),
+    ]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.calls.service import CallPolicy
 from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.jobs import Job
 from app.reconcile import service
 from app.reconcile.models import Reconciliation
 from app.settings import Settings
@@ -44,6 +45,7 @@ class Reconciler:
         self._db = db
         self._policy = CallPolicy.from_settings(settings)
         self._interval = timedelta(seconds=settings.reconcile_interval_seconds)
+        self._check_seconds = settings.reconcile_check_seconds
         self._first_window = timedelta(seconds=settings.reconcile_first_window_seconds)
         self._clients: list[httpx.AsyncClient] = []
         self.sources: dict[str, History] = {}
@@ -72,6 +74,10 @@ class Reconciler:
         client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         self._clients.append(client)
         return client
+
+    def jobs(self) -> list[Job]:
+        """The periodic check, where some PBX's history can be read."""
+        return [Job("reconciliation", self._check_seconds, self.tick)] if self.sources else []
 
     def outage_seen(self) -> None:
         self._after_outage = True
