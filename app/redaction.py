@@ -17,10 +17,17 @@ def redact(text: str) -> str:
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        # Argument by argument first: formatters such as uvicorn's access formatter read the
+        # arguments themselves, so they must stay arguments.
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        if record.name != "uvicorn.access":  # (its arguments are text and numbers: done above)
+            message = record.getMessage()
+            cleaned = redact(message)
+            if cleaned != message:  # a secret inside some other kind of argument
+                record.msg, record.args = cleaned, None
         return True
 
 

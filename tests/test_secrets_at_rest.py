@@ -23,7 +23,9 @@ async def test_tokens_tickets_and_keys_in_urls_never_reach_the_log(database_url,
         async with connect(f"{ws}/ws/operator?ticket={ticket}") as panel:
             await panel.recv()
     log = (tmp_path / "server.log").read_text()
-    assert "/ws/operator?token=[redacted]" in log and "ticket=[redacted]" in log  # the lines are there...
+    assert "Logging error" not in log and "Traceback" not in log
+    assert '"GET /api/calls?token=[redacted]&key=[redacted] HTTP/1.1" 401' in log  # the access line is there...
+    assert "/ws/operator?token=[redacted]" in log and "/ws/operator?ticket=[redacted]" in log
     for secret in (token, ticket, "zadarma-key-value"):
         assert secret not in log  # ...without the secrets
 
