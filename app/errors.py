@@ -62,14 +62,19 @@ def install_error_handler(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _unfit(request: Request, exc: DataError) -> JSONResponse:
         """A value the database's column cannot hold (a number past an INTEGER on PostgreSQL) that the
-        checks before it missed: refused, nothing written."""
+        checks before it missed: refused, nothing written.  A webhook keeps its 500, so the PBX sends
+        it again rather than taking a 4xx as final."""
+        if not request.url.path.startswith("/api/"):
+            raise exc
         log.warning("%s %s: a value the database cannot hold: %s", request.method, request.url.path, exc.orig)
         return JSONResponse({"detail": "a value is out of the range the database can hold"}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         """A constraint the checks before it missed (two requests racing for one name): the
-        transaction is rolled back, nothing was written."""
+        transaction is rolled back, nothing was written.  Webhooks keep their 500 (see ``_unfit``)."""
+        if not request.url.path.startswith("/api/"):
+            raise exc
         log.info("%s %s: refused by a constraint: %s", request.method, request.url.path, exc.orig)
         return JSONResponse(
             {"detail": "this conflicts with what is stored (a duplicate or a missing reference)"}, status_code=409

@@ -35,7 +35,7 @@ class InputGuard:
         if not _is_json(scope):
             await self.app(scope, receive, send)
             return
-        body, last = await _read_body(receive)
+        body, message = await _read_body(receive)
         if body is None:
             too_large = JSONResponse({"detail": f"a JSON body is limited to {MAX_JSON_BYTES} bytes"}, status_code=413)
             await too_large(scope, receive, send)
@@ -46,7 +46,7 @@ class InputGuard:
             except UnreadableJson as exc:
                 await validation_response(("body",), str(exc))(scope, receive, send)
                 return
-        await self.app(scope, _replay(body, last, receive), send)
+        await self.app(scope, _replay(message, receive), send)
 
 
 def _unreadable_target(scope: Scope) -> tuple[tuple, str] | None:
@@ -81,7 +81,8 @@ def _is_json(scope: Scope) -> bool:
 
 
 async def _read_body(receive: Receive) -> tuple[bytes | None, Message]:
-    """The whole body (None past ``MAX_JSON_BYTES``) and the message to hand on in its place."""
+    """The whole body (None past ``MAX_JSON_BYTES``) and the one message to hand on in its place:
+    the body in one piece, or the disconnect that cut it short."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -95,14 +96,14 @@ async def _read_body(receive: Receive) -> tuple[bytes | None, Message]:
             return b"".join(chunks), {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
 
-def _replay(body: bytes, last: Message, receive: Receive) -> Receive:
+def _replay(message: Message, receive: Receive) -> Receive:
     sent = False
 
     async def replayed() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return last if last["type"] != "http.request" else {"type": "http.request", "body": body}
+            return message
         return await receive()
 
     return replayed
