@@ -15,6 +15,7 @@ from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegS
 from schemas.routing import RouteAction, RouteDecision
 from telephony import PayloadError
 from telephony.fields import MAX_SEQ, content_hash, json_object, model_errors_as_payload_errors, text
+from telephony.vendor import Answer, Endpoint, Incoming, Reading, Refused, Routing, Vendor, Webhook
 
 VENDOR = "generic"
 SIGNATURE_HEADER = "X-Callfunnel-Signature"
@@ -175,3 +176,67 @@ def _text(payload: dict[str, Any], key: str, *, required: bool = False) -> str |
     if value is not None and len(value) > 128:
         raise PayloadError(f"{key} is longer than 128 characters")
     return value
+
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["event", "call_id"],
+                    "properties": {"event": {"type": "string", "enum": list(EVENTS)}, "call_id": {"type": "string"}},
+                }
+            }
+        },
+    }
+}
+
+
+class Generic(Vendor):
+    """callfunnel's own protocol at the seam: ``incoming`` and ``waiting`` wait for the route."""
+
+    name = VENDOR
+    title = "the generic protocol"
+    endpoints = (
+        Endpoint(
+            "events",
+            "/pbx/generic/events",
+            ("POST",),
+            'callfunnel\'s own protocol (README, "Generic PBX protocol"), signed in the X-Callfunnel-Signature header.',
+            _BODY,
+        ),
+    )
+    routing = Routing.reply
+    asks_again = True
+
+    def configured(self) -> bool:
+        return bool(self.settings.generic_secret)
+
+    def unconfigured_reason(self) -> str:
+        return "generic PBX webhooks are not configured (CALLFUNNEL_GENERIC_SECRET)"
+
+    def verify(self, request: Incoming) -> Webhook:
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise Refused(400, f"missing {SIGNATURE_HEADER} header")
+        if not signature_valid(signature, request.body.encode(), secret=self.settings.generic_secret):
+            raise Refused(401, f"wrong {SIGNATURE_HEADER}")
+        return Webhook("events", request.body)
+
+    def read(self, webhook: Webhook, *, received_at: datetime) -> Reading:
+        payload = load_payload(webhook.body.encode())
+        return Reading(
+            key=dedup_key(payload),
+            events=parse(payload, received_at=received_at),
+            sent_at=sent_at(payload),
+            asks_route=payload.get("event") in SYNC_EVENTS,
+        )
+
+    def render_route(self, decision: RouteDecision) -> str:
+        return reply(decision)
+
+    def routed(self, *, inbox_id: int, duplicate: bool, reply: str) -> Answer:
+        status = "duplicate" if duplicate else "accepted"
+        return Answer.json({"status": status, "inbox_id": inbox_id, "route": json.loads(reply)})

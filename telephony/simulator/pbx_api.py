@@ -19,8 +19,11 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from telephony import mango, mango_stats, zadarma, zadarma_api
+from telephony.mango import stats as mango_stats
+from telephony.mango import webhooks as mango
 from telephony.simulator.history import PbxHistory
+from telephony.zadarma import api as zadarma_api
+from telephony.zadarma import webhooks as zadarma
 
 ROUTE_INTERVAL = 2.0  # MANGO: route 1 request per 2 s per product
 RATE_LIMITED = {"name": "Service Unavailable", "message": "Rate limit exceeded.", "code": 0, "status": 429}

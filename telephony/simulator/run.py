@@ -20,13 +20,15 @@ from datetime import UTC, datetime
 import httpx
 import uvicorn
 
-from telephony import generic, mango, zadarma
+from telephony import generic
+from telephony.mango import webhooks as mango
 from telephony.simulator.history import PbxHistory
 from telephony.simulator.operators import Behaviour, SimOperator
 from telephony.simulator.pbx import Callers, VirtualPbx
 from telephony.simulator.pbx_api import PbxApi
 from telephony.simulator.tally import Tally
 from telephony.simulator.wire import GenericWire, MangoWire, Wire, ZadarmaWire
+from telephony.zadarma import webhooks as zadarma
 
 log = logging.getLogger(__name__)
 VENDORS = (generic.VENDOR, mango.VENDOR, zadarma.VENDOR)

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from telephony import generic, mango, zadarma
-from telephony.mango_script import InboundCall
+from telephony import generic
+from telephony.mango import webhooks as mango
+from telephony.mango.script import InboundCall
+from telephony.zadarma import webhooks as zadarma
 
 
 @dataclass

@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 import pytest
 
 from schemas.pbx_events import CallFinished, CommandResult, LegUpdate
-from telephony import PayloadError, mango
-from tests.conftest import MANGO_KEY, MANGO_SALT, mango_scenario
+from telephony import PayloadError
+from telephony.mango import webhooks as mango
+from tests.support.app import MANGO_KEY, MANGO_SALT, mango_scenario
 
 LEG = {
     "entry_id": "E1",

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from telephony import PayloadError, zadarma
-from tests.conftest import ZADARMA_SECRET, zadarma_scenario
+from telephony import PayloadError
+from telephony.zadarma import webhooks as zadarma
+from tests.support.app import ZADARMA_SECRET, zadarma_scenario
 
 START = {"event": "NOTIFY_START", "call_start": "2026-12-03 13:00:00", "pbx_call_id": "in_1"}
 START |= {"caller_id": "79001112233", "called_did": "74951234567"}

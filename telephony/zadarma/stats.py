@@ -14,8 +14,8 @@ import httpx
 
 from schemas.pbx_events import CallFinished, Direction, EndReason
 from telephony import PayloadError
-from telephony.zadarma import DISPOSITIONS
-from telephony.zadarma_api import signature
+from telephony.zadarma.api import signature
+from telephony.zadarma.webhooks import DISPOSITIONS
 
 PATH = "/v1/statistics/pbx/"
 PAGE = 1000

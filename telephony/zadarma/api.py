@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from telephony.mango_api import Reply
+from telephony.vendor import Command, Reply
 
 
 def signature(*, secret: str, path: str, params: dict[str, str]) -> str:
@@ -34,6 +34,11 @@ class ZadarmaClient:
     ) -> None:
         self._key, self._secret = api_key, secret
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
+
+    async def send(self, command: Command) -> Reply:
+        if command.kind != "callback":
+            return Reply(ok=False, retry=False, detail=f"Zadarma takes no {command.kind} command")
+        return await self.callback(from_=command.target, to=command.to_number)
 
     async def callback(self, *, from_: str, to: str) -> Reply:
         """The PBX rings ``from_`` (the operator's extension) first, then ``to`` (the client)."""

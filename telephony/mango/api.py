@@ -4,21 +4,10 @@ The HTTP reply only acknowledges the command (``{"result": 1000}``); its outcome
 on ``/result/<command>`` with the same ``command_id``.
 """
 
-from dataclasses import dataclass
-
 import httpx
 
-from telephony.mango import RESULT_OK, signed_form
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the PBX answered: ``retry`` is True only when sending again with the same id is safe."""
-
-    ok: bool
-    retry: bool
-    detail: str
-    final: bool = False  # True: no result webhook follows, this reply is the outcome
+from telephony.mango.webhooks import RESULT_OK, signed_form
+from telephony.vendor import Command, Reply
 
 
 class MangoClient:
@@ -28,11 +17,23 @@ class MangoClient:
         base_url: str,
         api_key: str,
         salt: str,
+        line_number: str = "",
         timeout: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._api_key, self._salt = api_key, salt
+        self._line_number = line_number  # the caller-ID line for click-to-call; "": the employee's default
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", timeout=timeout, transport=transport)
+
+    async def send(self, command: Command) -> Reply:
+        if command.kind == "route":
+            return await self.route(command_id=command.command_id, call_id=command.leg_key, to_number=command.target)
+        return await self.callback(
+            command_id=command.command_id,
+            extension=command.target,
+            to_number=command.to_number,
+            line_number=self._line_number,
+        )
 
     async def route(self, *, command_id: str, call_id: str, to_number: str) -> Reply:
         """Moves a call waiting in the IVR or a queue (the leg ``call_id``) to an extension or group."""

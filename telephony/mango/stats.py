@@ -19,7 +19,7 @@ import httpx
 
 from schemas.pbx_events import CallFinished, Direction
 from telephony import PayloadError
-from telephony.mango import end_reason, signed_form
+from telephony.mango.webhooks import end_reason, signed_form
 
 FIELDS = (
     "entry_id",
