@@ -9,15 +9,17 @@ from sqlalchemy import select, update
 
 from app.auth import service as auth_service
 from app.auth.models import Role
-from app.calls.service import CallPolicy
 from app.database import Database
 from app.errors import AppError
+from app.flows.call_events import CallPolicy
 from app.inbox.models import InboxItem
 from app.inbox.processor import InboxProcessor
 from app.migrations import upgrade_to_head
+from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
 from app.settings import get_settings
 from schemas.operators import skills_from_text
+from telephony import registry
 
 cli = typer.Typer(help="callfunnel administration", no_args_is_help=True)
 user_cli = typer.Typer(help="users and their API tokens", no_args_is_help=True)
@@ -65,10 +67,9 @@ def user_add(
         raise typer.BadParameter("only operators have skills", param_hint="--skills")
 
     async def work(db: Database) -> str:
-        async with db.session() as session:
-            user, token = await auth_service.create(
-                session=session, name=name, role=role, extension=extension, skills=levels
-            )
+        user, token = await db.run(
+            lambda s: operators_service.create_user(session=s, name=name, role=role, extension=extension, skills=levels)
+        )
         typer.echo(f"created {role.value} {name!r} (id {user.id})" + (f", extension {extension}" if extension else ""))
         return token
 
@@ -80,8 +81,7 @@ def user_token(name: str) -> None:
     """Issues a new token for the user; the old one stops working."""
 
     async def work(db: Database) -> str:
-        async with db.session() as session:
-            return await auth_service.reissue_token(session=session, name=name)
+        return await db.run(lambda s: auth_service.reissue_token(session=s, name=name))
 
     typer.echo(_run(work))
 
@@ -91,8 +91,7 @@ def user_revoke(name: str) -> None:
     """Revokes the user's token."""
 
     async def work(db: Database) -> None:
-        async with db.session() as session:
-            await auth_service.revoke_token(session=session, name=name)
+        await db.run(lambda s: auth_service.revoke_token(session=s, name=name))
 
     _run(work)
     typer.echo(f"token of {name!r} revoked")
@@ -103,9 +102,8 @@ def inbox_failed() -> None:
     """Lists stored webhooks that could not be processed, with the reason."""
 
     async def work(db: Database) -> list[InboxItem]:
-        async with db.read_session() as session:
-            query = select(InboxItem).where(InboxItem.error.is_not(None)).order_by(InboxItem.id)
-            return list((await session.execute(query)).scalars())
+        query = select(InboxItem).where(InboxItem.error.is_not(None)).order_by(InboxItem.id)
+        return await db.read(lambda s: list(s.execute(query).scalars()))
 
     for item in _run(work):
         typer.echo(f"{item.id}\t{item.vendor}\t{item.path}\t{item.received_at:%Y-%m-%d %H:%M:%S}\t{item.error}")
@@ -118,12 +116,13 @@ def inbox_replay(
     """Processes failed webhooks again (after a fix), and anything still pending."""
 
     async def work(db: Database) -> int:
-        async with db.session() as session:
-            query = update(InboxItem).where(InboxItem.error.is_not(None), InboxItem.handled_at.is_(None))
-            if item_id:
-                query = query.where(InboxItem.id.in_(item_id))
-            await session.execute(query.values(error=None))
-        return await InboxProcessor(db, inbox_handler(CallPolicy.from_settings(get_settings()))).drain()
+        query = update(InboxItem).where(InboxItem.error.is_not(None), InboxItem.handled_at.is_(None))
+        if item_id:
+            query = query.where(InboxItem.id.in_(item_id))
+        await db.run(lambda s: s.execute(query.values(error=None)))
+        settings = get_settings()
+        handler = inbox_handler(CallPolicy.from_settings(settings), registry.vendors(settings))
+        return await InboxProcessor(db, handler).drain()
 
     typer.echo(f"processed {_run(work)} webhook(s)")
 

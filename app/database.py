@@ -119,7 +119,7 @@ def is_transient(exc: Exception) -> bool:
 
 
 class Database:
-    """The application's engines; ``session()`` writes, ``read_session()`` only reads."""
+    """The application's engines and its two ways in: ``run`` writes, ``read`` only reads."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -161,7 +161,7 @@ class Database:
             self.on_events_committed(events)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def _session(self) -> AsyncIterator[AsyncSession]:
         """A writing unit of work: commits on success, rolls back on error."""
         async with self._sessions() as session:
             async with session.begin():
@@ -177,7 +177,7 @@ class Database:
             return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_here, work)
         for attempt in range(1, _RUN_ATTEMPTS + 1):
             try:
-                async with self.session() as session:
+                async with self._session() as session:
                     return await session.run_sync(work)
             except DBAPIError as exc:
                 if attempt == _RUN_ATTEMPTS or not is_transient(exc):
@@ -194,7 +194,7 @@ class Database:
         (instead of one per statement), on PostgreSQL through the greenlet bridge."""
         if self.is_sqlite:
             return await asyncio.get_running_loop().run_in_executor(self._readers, self._read_here, work)
-        async with self.read_session() as session:
+        async with self._read_session() as session:
             return await session.run_sync(work)
 
     def _read_here(self, work: Callable[[Session], T]) -> T:
@@ -202,7 +202,7 @@ class Database:
             return work(session)
 
     @asynccontextmanager
-    async def read_session(self) -> AsyncIterator[AsyncSession]:
+    async def _read_session(self) -> AsyncIterator[AsyncSession]:
         async with self._read_sessions() as session:
             async with session.begin():
                 yield session

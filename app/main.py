@@ -10,39 +10,39 @@ import httpx
 from fastapi import FastAPI
 
 from app import openapi, redaction
-from app.auth.views import router as auth_router
-from app.callbacks.views import router as callbacks_router
-from app.calls import scheduled as calls_scheduled
-from app.calls import service as calls_service
-from app.calls.views import router as calls_router
-from app.commands.sender import CommandSender
-from app.contacts.views import router as contacts_router
+from app.api.activity import router as activity_router
+from app.api.callbacks import router as callbacks_router
+from app.api.calls import router as calls_router
+from app.api.contacts import router as contacts_router
+from app.api.funnel import router as crm_router
+from app.api.offers import router as dispatch_router
+from app.api.operators import router as operators_router
+from app.api.queues import router as queues_router
+from app.api.reconciliation import router as reconcile_router
+from app.api.reports import router as reports_router
+from app.api.tickets import router as auth_router
 from app.crm import scheduled as crm_scheduled
-from app.crm.activity_views import router as activity_router
-from app.crm.views import router as crm_router
 from app.database import Database
 from app.dispatch import scheduled as dispatch_scheduled
-from app.dispatch.views import router as dispatch_router
 from app.errors import install_error_handler, install_outage_handler
+from app.flows import call_events
+from app.flows import scheduled as flows_scheduled
+from app.flows.command_sender import CommandSender
 from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
 from app.jobs import scheduler_for
 from app.migrations import upgrade_to_head_async
-from app.operators.views import router as operators_router
 from app.pbx.events import inbox_handler
-from app.pbx.views import router as pbx_router
-from app.pbx.zadarma_webhook import router as zadarma_router
-from app.queues.views import router as queues_router
+from app.pbx.webhooks import webhook_router
 from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
 from app.realtime.supervisor_feed import router as supervisor_feed_router
 from app.reconcile.runner import Reconciler
-from app.reconcile.views import router as reconcile_router
-from app.reports.views import router as reports_router
 from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
+from telephony import registry
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +63,22 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     """The app; ``pbx_transport`` replaces the network under the PBX API clients (tests' fake PBXs)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    vendors = registry.vendors(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_to_head_async(settings.database_url)
         db = Database(settings.database_url)
-        policy = calls_service.CallPolicy.from_settings(settings)
-        processor = InboxProcessor(db, inbox_handler(policy))
+        policy = call_events.CallPolicy.from_settings(settings)
+        processor = InboxProcessor(db, inbox_handler(policy, vendors))
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
+        app.state.vendors = vendors
         app.state.call_policy = policy
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
         app.state.command_sender = CommandSender(
-            db, settings, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
+            db, vendors, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
         )
-        app.state.reconciler = reconciler = Reconciler(db, settings, transport=pbx_transport)
+        app.state.reconciler = reconciler = Reconciler(db, settings, vendors, transport=pbx_transport)
         app.state.process_id = str(uuid.uuid4())
         app.state.event_bus = bus = EventBus(db, poll_seconds=settings.event_poll_seconds)
         await bus.start()
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
         scheduler = scheduler_for(
             [
-                *calls_scheduled.jobs(db=db, settings=settings, policy=policy),
+                *flows_scheduled.jobs(db=db, settings=settings, policy=policy),
                 *dispatch_scheduled.jobs(db=db, settings=settings),
                 *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
                 *crm_scheduled.jobs(db=db, settings=settings),
@@ -95,11 +97,9 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         scheduler.start()
         app.state.scheduler = scheduler
         log.info("callfunnel started on %s", db.engine.url.render_as_string(hide_password=True))
-        if settings.zadarma_secret and not settings.pbx_allowed_ips.get("zadarma"):
-            log.warning(
-                "Zadarma webhooks are accepted from any address: Zadarma signs only a few fields, so a captured "
-                "notification can be replayed with others changed; set CALLFUNNEL_PBX_ALLOWED_IPS for zadarma"
-            )
+        for vendor in vendors.values():
+            for warning in vendor.start_warnings():
+                log.warning("%s", warning)
         try:
             yield
         finally:
@@ -127,9 +127,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     openapi.install(app)
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
-    app.include_router(pbx_router)
+    app.include_router(webhook_router(vendors))
     app.include_router(auth_router)
-    app.include_router(zadarma_router)
     app.include_router(operators_router)
     app.include_router(queues_router)
     app.include_router(dispatch_router)

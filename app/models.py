@@ -7,10 +7,11 @@ from app.commands.models import PbxCommand, RateBudget
 from app.contacts.models import Contact
 from app.crm.models import Deal, DealStageMove, OwnershipChange, Pipeline, RefusalReason, Stage, Task, Touch
 from app.dispatch.models import Offer, QueueEntry
+from app.events.models import EventCounter, RealtimeEvent
 from app.inbox.models import InboxItem
 from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
-from app.realtime.models import EventCounter, Panel, PublishedQueueStats, RealtimeEvent
+from app.realtime.models import Panel, PublishedQueueStats
 from app.reconcile.models import Reconciliation
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from schemas.common import MAX_OFFSET, MAX_PAGE
 
@@ -31,10 +31,10 @@ async def page_params(
     return PageParams(limit=min(limit, MAX_PAGE), offset=offset)
 
 
-async def paginate(session: AsyncSession, query: Select, params: PageParams) -> dict:
+def paginate(session: Session, query: Select, params: PageParams) -> dict:
     counted = query.order_by(None).limit(COUNT_LIMIT + 1).subquery()
-    total = (await session.execute(select(func.count()).select_from(counted))).scalar_one()
-    items = list((await session.execute(query.limit(params.limit).offset(params.offset))).scalars())
+    total = (session.execute(select(func.count()).select_from(counted))).scalar_one()
+    items = list((session.execute(query.limit(params.limit).offset(params.offset))).scalars())
     return {
         "items": items,
         "total": total,

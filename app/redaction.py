@@ -7,8 +7,8 @@ import re
 SECRET_PARAMS = ("token", "ticket", "key")
 _SECRET_VALUE = re.compile(r"(?i)([?&;](?:%s)=)[^&\s\"';#]*" % "|".join(SECRET_PARAMS))
 REDACTED = "[redacted]"
-# Loggers whose lines can carry a URL: ours, and uvicorn's access and websocket lines.
-REDACTED_LOGGERS = ("app", "telephony", "uvicorn", "uvicorn.access", "uvicorn.error")
+# Loggers whose lines can carry a URL: ours, uvicorn's access and websocket lines, httpx's requests.
+REDACTED_LOGGERS = ("app", "telephony", "uvicorn", "uvicorn.access", "uvicorn.error", "httpx")
 
 
 def redact(text: str) -> str:

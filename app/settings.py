@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     zadarma_secret: str = ""
     zadarma_api_key: str = ""
     zadarma_api_url: str = "https://api.zadarma.com"
+    # Sipuni and UIS sign nothing: the secret in their URL's ``?key=`` (webhooks are refused while unset).
+    sipuni_secret: str = ""
+    uis_secret: str = ""
+    # The ``returned_code`` the UIS scenario step gets to wait (music, then ask again) or to go on
+    # with its own plan (a free operator's phone, voicemail).
+    uis_wait_code: int = 1
+    uis_fallback_code: int = 2
     # Our own signed JSON protocol for any other PBX.
     generic_secret: str = ""
     pbx_request_timeout_seconds: float = Field(default=5.0, gt=0)
@@ -38,7 +45,8 @@ class Settings(BaseSettings):
     callback_sla_minutes: int = Field(default=15, ge=0)
     # Unanswered dial attempts after which a callback is closed as unreachable (0: never).
     callback_max_attempts: int = Field(default=5, ge=0)
-    # Optional allow-list per vendor, JSON: {"mango": ["81.88.80.0/22"], "generic": ["10.0.0.5"]}.
+    # Optional allow-list per vendor, JSON: {"mango": ["81.88.80.0/22"], "generic": ["10.0.0.5"]};
+    # keys: mango, zadarma, sipuni, uis, generic.
     pbx_allowed_ips: dict[str, list[IPNetwork]] = Field(default_factory=dict)
     max_webhook_bytes: int = Field(default=1024 * 1024, gt=0)
     # A webhook dated longer ago than this is refused (409): a replayed capture, not a delivery.

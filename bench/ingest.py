@@ -23,8 +23,8 @@ from loadgen import Results, paced, post_request, saturate  # noqa: E402
 from results import record  # noqa: E402
 from server import free_port, rss_mib, start_server  # noqa: E402
 
-from telephony import mango  # noqa: E402
-from telephony.mango_script import InboundCall  # noqa: E402
+from telephony.mango import webhooks as mango  # noqa: E402
+from telephony.mango.script import InboundCall  # noqa: E402
 
 KEY, SALT = "bench-key", "bench-salt"
 

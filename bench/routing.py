@@ -32,7 +32,8 @@ from results import record  # noqa: E402
 from server import cli, free_port, rss_mib, start_server  # noqa: E402
 
 from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide  # noqa: E402
-from telephony import generic, zadarma  # noqa: E402
+from telephony import generic  # noqa: E402
+from telephony.zadarma import webhooks as zadarma  # noqa: E402
 
 GENERIC_SECRET, ZADARMA_SECRET = "bench-generic", "bench-zadarma"
 LINE = "+74951234567"

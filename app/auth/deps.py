@@ -7,13 +7,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
-from app.deps import ReadSessionDep
+from app.deps import DbDep
 
 _bearer = HTTPBearer(auto_error=False, description="The token printed by `callfunnel user add`.")
 
 
 async def current_user(
-    session: ReadSessionDep,
+    db: DbDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     unauthorized = HTTPException(
@@ -21,7 +21,8 @@ async def current_user(
     )
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise unauthorized
-    user = await auth_service.authenticate(session=session, token=credentials.credentials)
+    token = credentials.credentials
+    user = await db.read(lambda s: auth_service.authenticate(session=s, token=token))
     if user is None:
         raise unauthorized
     return user

@@ -1,7 +1,7 @@
 """Working the callback list: listing, claiming, completing and cancelling callbacks."""
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
@@ -28,30 +28,26 @@ def list_query(*, status: str | None, assignee_id: int | None, phone: str | None
     return query
 
 
-async def get(*, session: AsyncSession, callback_id: int, lock: bool = False) -> Callback:
+def get(*, session: Session, callback_id: int, lock: bool = False) -> Callback:
     """The callback, or NotFound."""
-    callback = await session.get(Callback, callback_id, with_for_update=lock)
+    callback = session.get(Callback, callback_id, with_for_update=lock)
     if callback is None:
         raise NotFound(f"no callback {callback_id}")
     return callback
 
 
-async def claim(
-    *, session: AsyncSession, callback_id: int, actor: User, takeover: Takeover, assignee_id: int | None
-) -> Callback:
+def claim(*, session: Session, callback_id: int, actor: User, takeover: Takeover, assignee_id: int | None) -> Callback:
     """Takes a callback into work: operators for themselves, supervisors for anyone."""
-    callback = await _open_for_work(session=session, callback_id=callback_id)
+    callback = _open_for_work(session=session, callback_id=callback_id)
     if actor.role == Role.operator:
         if assignee_id not in (None, actor.id):
             raise Conflict("operators claim callbacks for themselves; ask a supervisor to assign others")
-        await _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
+        _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
         target_id = actor.id
     else:
         target_id = assignee_id or actor.id
         if assignee_id is not None:
-            await session.run_sync(
-                lambda s: require_operator(session=s, user_id=target_id, as_what="a callback's assignee")
-            )
+            require_operator(session=session, user_id=target_id, as_what="a callback's assignee")
     previous = callback.assignee_id
     callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, utcnow()
     action = "takeover" if takeover.asked and previous not in (None, target_id) else "claimed"
@@ -66,11 +62,9 @@ async def claim(
     return callback
 
 
-async def complete(
-    *, session: AsyncSession, callback_id: int, actor: User, result: str, takeover: Takeover
-) -> Callback:
+def complete(*, session: Session, callback_id: int, actor: User, result: str, takeover: Takeover) -> Callback:
     """Closes a callback as done, with what came of it."""
-    return await _close(
+    return _close(
         session=session,
         callback_id=callback_id,
         actor=actor,
@@ -80,9 +74,9 @@ async def complete(
     )
 
 
-async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason: str, takeover: Takeover) -> Callback:
+def cancel(*, session: Session, callback_id: int, actor: User, reason: str, takeover: Takeover) -> Callback:
     """Closes a callback that should not be called back (spam, wrong number, ...)."""
-    return await _close(
+    return _close(
         session=session,
         callback_id=callback_id,
         actor=actor,
@@ -92,12 +86,12 @@ async def cancel(*, session: AsyncSession, callback_id: int, actor: User, reason
     )
 
 
-async def _close(
-    *, session: AsyncSession, callback_id: int, actor: User, takeover: Takeover, status: CallbackStatus, result: str
+def _close(
+    *, session: Session, callback_id: int, actor: User, takeover: Takeover, status: CallbackStatus, result: str
 ) -> Callback:
-    callback = await _open_for_work(session=session, callback_id=callback_id)
+    callback = _open_for_work(session=session, callback_id=callback_id)
     if actor.role == Role.operator:
-        await _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
+        _check_operator_may_work(session=session, callback=callback, actor=actor, takeover=takeover)
     now = utcnow()
     callback.status, callback.result, callback.closed_at, callback.updated_at = status, result, now, now
     callback.assignee_id = callback.assignee_id or actor.id
@@ -105,16 +99,14 @@ async def _close(
     return callback
 
 
-async def _open_for_work(*, session: AsyncSession, callback_id: int) -> Callback:
-    callback = await get(session=session, callback_id=callback_id, lock=True)
+def _open_for_work(*, session: Session, callback_id: int) -> Callback:
+    callback = get(session=session, callback_id=callback_id, lock=True)
     if callback.status not in OPEN_STATUSES:
         raise Conflict(f"callback {callback_id} is already {callback.status}")
     return callback
 
 
-async def _check_operator_may_work(
-    *, session: AsyncSession, callback: Callback, actor: User, takeover: Takeover
-) -> None:
+def _check_operator_may_work(*, session: Session, callback: Callback, actor: User, takeover: Takeover) -> None:
     """An operator works callbacks assigned to them, or unassigned ones of their own or ownerless clients;
     anything else is a takeover (``Takeover.permit``)."""
     if callback.assignee_id == actor.id:
@@ -123,34 +115,33 @@ async def _check_operator_may_work(
         takeover.permit(actor=actor, conflict="another operator is working on this callback")
         return
     if callback.contact_id is not None:
-        owner_id = (
-            await session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))
-        ).scalar_one()
+        owner_id = (session.execute(select(Contact.owner_id).where(Contact.id == callback.contact_id))).scalar_one()
         if owner_id not in (None, actor.id):
             takeover.permit(actor=actor, conflict="this client belongs to another manager")
 
 
-async def dial(*, session: AsyncSession, callback_id: int, actor: User, takeover: Takeover, vendor: str | None) -> str:
-    """Click-to-call: claims the callback for the operator and asks the PBX to ring their extension,
-    then the client.  Returns the command id; the call that results closes the callback if answered."""
+def dial(
+    *, session: Session, callback_id: int, actor: User, takeover: Takeover, vendor: str | None, no_vendor: str
+) -> str:
+    """Click-to-call: claims the callback for the operator and asks ``vendor``'s PBX to ring their
+    extension, then the client (``no_vendor``: why none can).  Returns the command id; the call
+    that results closes the callback if answered."""
     if not actor.extension:
         raise Conflict("you have no extension to ring; ask an admin to set one")
     if vendor is None:
-        raise Conflict("no PBX API is configured for click-to-call (MANGO or Zadarma keys)")
-    callback = await claim(session=session, callback_id=callback_id, actor=actor, takeover=takeover, assignee_id=None)
+        raise Conflict(no_vendor)
+    callback = claim(session=session, callback_id=callback_id, actor=actor, takeover=takeover, assignee_id=None)
     if callback.phone is None:
         raise Conflict("the caller's number is hidden: there is nobody to dial")
-    command = await session.run_sync(
-        lambda s: commands_service.request(
-            session=s,
-            vendor=vendor,
-            kind="callback",
-            target=actor.extension,
-            to_number=callback.phone.lstrip("+"),
-            callback_id=callback.id,
-            actor_id=actor.id,
-            now=utcnow(),
-        )
+    command = commands_service.request(
+        session=session,
+        vendor=vendor,
+        kind="callback",
+        target=actor.extension,
+        to_number=callback.phone.lstrip("+"),
+        callback_id=callback.id,
+        actor_id=actor.id,
+        now=utcnow(),
     )
     log_action(
         session=session,

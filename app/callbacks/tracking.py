@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
+from app.events import outbox
 from app.queues.models import Queue
-from app.realtime import outbox
 from routing.hours import BusinessHours
 from schemas.pbx_events import Direction
 

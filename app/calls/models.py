@@ -35,11 +35,15 @@ class Call(SQLModel, table=True):
         Index("ix_call_outcome_last_event_at", "outcome", "last_event_at"),
         Index("ix_call_started_at_id", "started_at", "id"),  # the newest calls first, without sorting them all
         Index("ix_call_number_raw", "number_raw"),
+        Index("ix_call_vendor_joined_id", "vendor", "joined_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     vendor: str = Field(max_length=32)
     external_id: str = Field(max_length=128)
+    # The same call's id in the vendor's other feed, when the two differ (UIS: the scenario step's
+    # ``cdr_id`` beside the notifications' ``call_session_id``); joined by caller and start time.
+    joined_id: str | None = Field(default=None, max_length=128)
     direction: str = Field(default="inbound", max_length=16)
     state: CallState = Field(default=CallState.new, sa_type=String(16))
     outcome: Outcome | None = Field(default=None, sa_type=String(16))

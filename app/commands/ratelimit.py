@@ -1,4 +1,4 @@
-"""A rate limit kept in the database, so every process spends one budget (MANGO: 1 route per 2 s)."""
+"""A rate limit kept in the database, so every process spends one budget (a vendor's ``route_budget``)."""
 
 from datetime import datetime, timedelta
 
@@ -8,14 +8,10 @@ from sqlalchemy.orm import Session
 from app.commands.models import RateBudget
 from app.database import insert_ignoring_duplicates
 
-LIMITS = {"mango:route": timedelta(seconds=2), "zadarma:api": timedelta(seconds=0.6)}
 
-
-def acquire(*, session: Session, key: str, now: datetime) -> bool:
-    """Takes one slot if the budget allows it now: one conditional UPDATE, checked by row count.
-
-    A key without a known limit is always allowed."""
-    interval = LIMITS.get(key)
+def acquire(*, session: Session, key: str, interval: timedelta | None, now: datetime) -> bool:
+    """Takes one slot under ``key`` (e.g. ``mango:route``) if the budget allows it now: one
+    conditional UPDATE, checked by row count.  Without an interval, always allowed."""
     if interval is None:
         return True
     session.execute(

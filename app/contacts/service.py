@@ -1,10 +1,41 @@
-"""Contacts: found by E.164 number, created on the first call from a new one."""
+"""Contacts: found by E.164 number, created on the first call from a new one or by hand."""
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
 from app.database import insert_ignoring_duplicates, utcnow
+from app.errors import Conflict, NotFound, Unprocessable
+
+
+def list_query(*, by_phone: bool, phone: str | None) -> Select:
+    """Contacts, newest first; ``by_phone``: the one with ``phone`` (E.164; None, not a number: nobody)."""
+    query = select(Contact).order_by(Contact.id.desc())
+    return query.where(Contact.phone == phone) if by_phone else query
+
+
+def get(*, session: Session, contact_id: int, lock: bool = False) -> Contact:
+    contact = session.get(Contact, contact_id, with_for_update=lock)
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    return contact
+
+
+def create(
+    *, session: Session, phone: str | None, written: str, name: str | None, company: str | None, now: datetime
+) -> Contact:
+    """A client entered by hand: 409 when the number is known, 422 when ``written`` is not a phone
+    number (``phone``, its E.164 form, None)."""
+    if phone is None:
+        raise Unprocessable(f"{written!r} is not a phone number")
+    if session.execute(select(Contact.id).where(Contact.phone == phone)).first():
+        raise Conflict(f"a contact with {phone} exists")
+    contact = Contact(phone=phone, phone_raw=written, name=name, company=company, created_at=now, updated_at=now)
+    session.add(contact)
+    session.flush()
+    return contact
 
 
 def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> dict[str, int]:

@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.errors import AppError
-from app.operators.models import Operator
 from app.spreadsheet import csv_text, unescape_cell
 
 COLUMNS = ("phone", "name", "company", "owner")  # owner: the manager's user name
@@ -43,7 +42,7 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
         raise ImportRejected(
             [{"line": 1, "error": f"the header needs a 'phone' column (columns: {', '.join(COLUMNS)})"}]
         )
-    owners = dict(session.execute(select(User.name, User.id).join(Operator, Operator.user_id == User.id)).all())
+    owners = dict(session.execute(select(User.name, User.id).where(User.role == Role.operator)).all())
     rows: dict[str, dict] = {}
     errors = []
     for line, row in _rows(reader):

@@ -4,7 +4,7 @@ snapshot every call records.  Synchronous, for ``Database.run``."""
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
@@ -15,7 +15,6 @@ from app.crm.models import Deal, DealStageMove, DealStatus, RefusalReason, Stage
 from app.crm.takeover import Takeover
 from app.errors import Conflict, NotFound, Unprocessable
 from app.operators.lookup import require_operator
-from app.queues.models import Queue
 
 
 def create(
@@ -118,13 +117,11 @@ def snapshot_stage(*, session: Session, calls: Iterable[Call]) -> None:
                     call.deal_id, call.deal_stage_id = deal_id, stage_id
 
 
-def start_for_new_client(*, session: Session, call: Call, now: datetime) -> None:
-    """A new client answered from a queue that starts deals: a deal in the queue's pipeline's first
-    stage, owned by the manager who answered (who becomes the client's owner), and the call is about it."""
-    if call.queue_id is None or call.contact_id is None or call.operator_id is None or call.deal_id is not None:
-        return
-    pipeline_id = session.execute(select(Queue.deal_pipeline_id).where(Queue.id == call.queue_id)).scalar()
-    if pipeline_id is None:
+def start_for_new_client(*, session: Session, call: Call, pipeline_id: int | None, now: datetime) -> None:
+    """A new client answered from a queue that starts deals (in ``pipeline_id``): a deal in the
+    pipeline's first stage, owned by the manager who answered (who becomes the client's owner),
+    and the call is about it."""
+    if pipeline_id is None or call.contact_id is None or call.operator_id is None or call.deal_id is not None:
         return
     contact = session.get(Contact, call.contact_id, with_for_update=True)
     known = session.execute(select(Deal.id).where(Deal.contact_id == contact.id).limit(1)).first()
@@ -190,3 +187,28 @@ def _enter(*, session: Session, deal: Deal, stage: Stage, by: int | None, now: d
         DealStageMove(deal_id=deal.id, from_stage_id=deal.stage_id, to_stage_id=stage.id, by_user_id=by, at=now)
     )
     deal.stage_id, deal.updated_at = stage.id, now
+
+
+def with_moves(*, session: Session, deal_id: int) -> tuple[Deal, list[DealStageMove]]:
+    """A deal and every stage move it made, oldest first; NotFound."""
+    deal = session.get(Deal, deal_id)
+    if deal is None:
+        raise NotFound(f"no deal {deal_id}")
+    query = select(DealStageMove).where(DealStageMove.deal_id == deal_id).order_by(DealStageMove.id)
+    return deal, list(session.execute(query).scalars())
+
+
+def list_query(
+    *, contact_id: int | None, owner_id: int | None, pipeline_id: int | None, status: DealStatus | None
+) -> Select:
+    """Deals, the most recently worked on first."""
+    query = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
+    for column, value in (
+        (Deal.contact_id, contact_id),
+        (Deal.owner_id, owner_id),
+        (Deal.pipeline_id, pipeline_id),
+        (Deal.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query

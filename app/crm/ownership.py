@@ -3,11 +3,57 @@ every change of owner is logged (claimed, takeover, reassigned, answered)."""
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.auth.models import Role, User
+from app.contacts import service as contacts_service
 from app.contacts.models import Contact
 from app.crm.models import Deal, DealStatus, OwnershipChange
+from app.errors import Forbidden
+from app.operators.lookup import require_operator
+
+
+def update_contact(*, session: Session, contact_id: int, changes: dict, actor: User, now: datetime) -> Contact:
+    """Names the client (its owner, anyone for a client nobody owns, supervisors); supervisors also
+    set the personal manager (``owner_id``, an operator) and the VIP flag."""
+    contact = contacts_service.get(session=session, contact_id=contact_id, lock=True)
+    changes = dict(changes)
+    if changes.get("vip") is None:
+        changes.pop("vip", None)
+    elif actor.role == Role.operator:
+        raise Forbidden("only supervisors mark VIP clients")
+    if "owner_id" in changes:
+        if actor.role == Role.operator:
+            raise Forbidden("only supervisors assign a client's personal manager")
+        if (owner_id := changes["owner_id"]) is not None:
+            require_operator(session=session, user_id=owner_id, as_what="a client's manager")
+    if (
+        {"name", "company"} & changes.keys()
+        and actor.role == Role.operator
+        and contact.owner_id not in (None, actor.id)
+    ):
+        raise Forbidden(f"contact {contact_id} is another manager's client: its owner or a supervisor renames it")
+    if "owner_id" in changes:
+        change_owner(
+            session=session,
+            contact=contact,
+            owner_id=changes.pop("owner_id"),
+            by=actor.id,
+            reason="reassigned",
+            now=now,
+        )
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    contact.updated_at = now
+    return contact
+
+
+def history(*, session: Session, contact_id: int) -> list[OwnershipChange]:
+    """Who owned the client when, oldest first."""
+    contacts_service.get(session=session, contact_id=contact_id)
+    query = select(OwnershipChange).where(OwnershipChange.contact_id == contact_id).order_by(OwnershipChange.id)
+    return list(session.execute(query).scalars())
 
 
 def change_owner(

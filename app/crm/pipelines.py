@@ -42,3 +42,8 @@ def get(*, session: Session, pipeline_id: int | None) -> Pipeline:
 def out(*, session: Session, pipeline: Pipeline) -> dict:
     stages = stages_of(session=session, pipeline_id=pipeline.id)
     return {"id": pipeline.id, "name": pipeline.name, "stages": stages}
+
+
+def listed(*, session: Session) -> list[dict]:
+    """Every pipeline with its stages, in the order they were made."""
+    return [out(session=session, pipeline=p) for p in session.execute(select(Pipeline).order_by(Pipeline.id)).scalars()]

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.calls import timeline
 from app.calls.models import Call, CallLeg, CallState, Outcome
 from app.dispatch import offers as dispatch_offers
-from app.dispatch import queueing, timeline
+from app.dispatch import queueing
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
+from app.events import outbox
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
-from app.realtime import outbox
 from schemas.pbx_events import Direction, EndReason, LegKind, LegState
 
 log = logging.getLogger(__name__)

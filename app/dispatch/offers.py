@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
+from app.calls import timeline
 from app.calls.models import Call
 from app.commands import service as commands_service
 from app.database import utcnow
-from app.dispatch import timeline
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
+from app.events import outbox
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
 from app.queues.models import Queue, QueueMember, QueueMode
-from app.realtime import outbox
 from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
 
 log = logging.getLogger(__name__)

@@ -11,15 +11,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.calls import timeline
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
-from app.dispatch import timeline
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry, whole_seconds
 from app.dispatch.offers import dispatch, revoke_all
 from app.operators.models import Operator, OperatorState
 from app.queues.models import Queue, QueueMember, QueueMode
 from routing.hours import BusinessHours
+from telephony import registry
+from telephony.vendor import Routing
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +70,12 @@ def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> Queue
         leave(session=session, entry=entry, reason="after_hours", now=now)
     elif not _anyone_logged_in(session=session, queue=queue, entry=entry):
         leave(session=session, entry=entry, reason="no_operators", now=now)
-    elif queue.mode == QueueMode.sync:
+    elif queue.mode == QueueMode.sync or registry.kind_of(call.vendor).routing == Routing.none:
         # A sync PBX hears of offers only in a webhook's reply, so they are made when it asks
         # (``decide_for_pbx``).  Until then its own plan has the call: a call that reached us
         # another way (its routing webhook failed and was answered ``proceed``) is not offered
-        # behind its back, to operators the PBX will never ring.
+        # behind its back, to operators the PBX will never ring.  A PBX that takes neither a
+        # reply nor a command distributes its calls itself, whatever the queue's mode: observed.
         entry.handed_to_pbx = True
     else:  # (in an observed queue, only the sticky step is ours)
         dispatch(session=session, entry=entry, queue=queue, now=now)

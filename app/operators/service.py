@@ -1,26 +1,32 @@
-"""Operators as the API sees them, and state changes that move calls along."""
-
-from datetime import datetime
+"""Operators as the API sees them: creating, listing, settings."""
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
-from app.dispatch import offers as dispatch_offers
-from app.dispatch import queueing
-from app.dispatch.models import Offer, OfferStatus
-from app.errors import Conflict, NotFound
-from app.operators import state as operator_state
-from app.operators.models import Operator, OperatorState
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.errors import NotFound
+from app.operators.models import Operator
+
+
+def create_user(
+    *, session: Session, name: str, role: Role, extension: str | None = None, skills: dict | None = None
+) -> tuple[User, str]:
+    """A new user with a fresh token (returned once); an operator starts ``offline`` with the
+    skills given (``{"sales": 8}``)."""
+    user, token = auth_service.create(session=session, name=name, role=role, extension=extension)
+    if role == Role.operator:
+        session.add(Operator(user_id=user.id, skills=skills or {}))
+        session.flush()
+    return user, token
 
 
 def list_query() -> Select:
     return select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name)
 
 
-async def get(*, session: AsyncSession, operator_id: int) -> tuple[User, Operator]:
-    row = (await session.execute(list_query().where(User.id == operator_id))).first()
+def get(*, session: Session, operator_id: int) -> tuple[User, Operator]:
+    row = (session.execute(list_query().where(User.id == operator_id))).first()
     if row is None:
         raise NotFound(f"no operator {operator_id}")
     return row[0], row[1]
@@ -33,53 +39,6 @@ def out(user: User, operator: Operator) -> dict:
         "extension": user.extension,
         **operator.model_dump(exclude={"user_id"}, warnings=False),
     }
-
-
-def change_state(*, session: Session, operator_id: int, state: OperatorState, now: datetime) -> None:
-    """Sets an operator's own state; a ringing offer is handed on, a call in progress refuses (409)."""
-    current = session.execute(select(Operator.state).where(Operator.user_id == operator_id)).scalar()
-    if current is None:
-        raise NotFound(f"no operator {operator_id}")
-    if current == OperatorState.on_call:
-        raise Conflict("the operator is on a call; change the state after it")
-    if current == OperatorState.ringing and state == OperatorState.available:
-        return
-    ringing = lock_ringing_offers(session=session, operator_id=operator_id)
-    # The state moves first, so the call the operator leaves is offered to someone else, not back to them.
-    if not operator_state.set_state(session=session, operator_id=operator_id, state=state, expected=current, now=now):
-        raise Conflict("the operator's state changed meanwhile; try again")
-    hand_on(session=session, offers=ringing, reason="operator_left", now=now)
-    if state == OperatorState.available:
-        queueing.serve_waiting(
-            session=session, now=now, queue_ids=queueing.queues_of(session=session, operator_id=operator_id)
-        )
-
-
-def finish_wrap_up(*, session: Session, operator_id: int, now: datetime) -> None:
-    """The operator is done with the last call's paperwork: available at once (409 when not in wrap-up)."""
-    if not operator_state.finish_wrap_up(session=session, operator_id=operator_id, now=now):
-        raise Conflict("the operator is not in wrap-up")
-    queueing.serve_waiting(
-        session=session, now=now, queue_ids=queueing.queues_of(session=session, operator_id=operator_id)
-    )
-
-
-def lock_ringing_offers(*, session: Session, operator_id: int) -> list[Offer]:
-    """The operator's ringing offers, their queue entries locked (entries before operators: the lock order)."""
-    ringing = list(
-        session.execute(
-            select(Offer).where(Offer.operator_id == operator_id, Offer.status == OfferStatus.ringing)
-        ).scalars()
-    )
-    for offer in sorted(ringing, key=lambda o: o.entry_id):
-        dispatch_offers.lock_entry(session=session, entry_id=offer.entry_id)
-    return ringing
-
-
-def hand_on(*, session: Session, offers: list[Offer], reason: str, now: datetime) -> None:
-    """Withdraws the offers; each call goes to its next candidate."""
-    for offer in offers:
-        dispatch_offers.end_offer(session=session, offer=offer, status=OfferStatus.revoked, reason=reason, now=now)
 
 
 def update(*, session: Session, operator_id: int, skills: dict | None, wrap_up_seconds: int | None) -> None:

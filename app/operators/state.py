@@ -10,11 +10,41 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from app.auth.models import User
 from app.calls.models import Call
+from app.events import outbox
 from app.operators.models import Operator, OperatorState
-from app.realtime import outbox
 
 log = logging.getLogger(__name__)
+
+
+def operator_changed(session: Session, operator_id: int) -> None:
+    """The operator's state moved: their panels and the supervisors' board hear where it ended
+    (one event per transaction, however many steps it took)."""
+    outbox.changed(session, "operator", operator_id)
+
+
+def operator_state_payload(user: User, operator: Operator) -> dict:
+    return {
+        "operator_id": user.id,
+        "name": user.name,
+        "state": operator.state,
+        "since": operator.state_since.isoformat(),
+        "call_id": operator.call_id,
+        "offer_id": operator.offer_id,
+        "panel_connected": operator.panel_lost_at is None,
+    }
+
+
+@outbox.announcer("operator")
+def _announce_operators(session: Session, operator_ids: dict[int, list[str]]) -> None:
+    rows = session.execute(
+        select(User, Operator).join(Operator, Operator.user_id == User.id).where(User.id.in_(sorted(operator_ids)))
+    ).all()
+    for user, operator in rows:
+        payload = operator_state_payload(user, operator)
+        outbox.publish(session, "state", payload, operator_id=user.id)
+        outbox.publish(session, "operator_state", payload)
 
 
 def _move(session: Session, operator_id: int, *, where, **values) -> bool:
@@ -26,7 +56,7 @@ def _move(session: Session, operator_id: int, *, where, **values) -> bool:
     )
     moved = session.execute(statement).rowcount == 1
     if moved and "state" in values:
-        outbox.operator_changed(session, operator_id)
+        operator_changed(session, operator_id)
     return moved
 
 

@@ -82,8 +82,8 @@ def remote_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None) -> dict:
-    """Commits the raw webhook to the inbox; 422 (after storing it) when it could not be read."""
+async def store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None = None) -> Stored:
+    """Commits the raw webhook to the inbox (or finds the earlier delivery); ``error``: kept unreadable."""
     stored: Stored = await request.app.state.inbox_writer.store(
         vendor=vendor,
         path=path,
@@ -95,10 +95,7 @@ async def store(request: Request, *, vendor: str, path: str, key: str, body: str
     )
     if error is not None:
         log.warning("inbox item %s kept but unreadable: %s", stored.id, error)
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{error} (kept as inbox item {stored.id} for replay)"
-        )
-    return {"status": "duplicate" if stored.duplicate else "accepted", "inbox_id": stored.id}
+    return stored
 
 
 def unreadable_key(body: str) -> str:

@@ -7,45 +7,34 @@ PBX is told to go on with its own plan: the call is recorded either way.
 """
 
 import logging
-from collections.abc import Callable, Sequence
 
 from fastapi import Request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.calls import service as calls_service
 from app.database import insert_ignoring_duplicates, utcnow
 from app.dispatch.decision import decide_for_pbx
+from app.flows import call_events
 from app.inbox.models import InboxItem, body_columns
 from app.inbox.writer import Stored
 from app.pbx.intake import kept_headers, remote_addr
-from schemas.pbx_events import CallEvent
 from schemas.routing import RouteAction, RouteDecision
+from telephony.vendor import Reading, Vendor, Webhook
 
 log = logging.getLogger(__name__)
 
-Render = Callable[[RouteDecision], str]
-
 
 async def store_and_route(
-    request: Request,
-    *,
-    vendor: str,
-    path: str,
-    key: str,
-    body: str,
-    events: Sequence[CallEvent],
-    render: Render,
-    max_targets: int | None = None,
-    asks_again: bool = False,
+    request: Request, *, vendor: Vendor, webhook: Webhook, reading: Reading
 ) -> tuple[Stored, str]:
     """Returns the stored row and the reply body for the PBX."""
     state = request.app.state
+    key = reading.key
     row = {
-        "vendor": vendor,
-        "path": path,
+        "vendor": vendor.name,
+        "path": webhook.path,
         "dedup_key": key,
-        **body_columns(body),
+        **body_columns(webhook.body),
         "headers": kept_headers(request),
         "remote_addr": remote_addr(request),
         "received_at": utcnow(),
@@ -57,15 +46,17 @@ async def store_and_route(
         row_id = session.execute(insert.returning(InboxItem.id), [row]).scalar()
         if row_id is None:
             earlier_id, reply = session.execute(
-                select(InboxItem.id, InboxItem.reply).where(InboxItem.vendor == vendor, InboxItem.dedup_key == key)
+                select(InboxItem.id, InboxItem.reply).where(InboxItem.vendor == vendor.name, InboxItem.dedup_key == key)
             ).one()
-            return Stored(earlier_id, duplicate=True), reply if reply is not None else _proceed(render)
+            return Stored(earlier_id, duplicate=True), reply if reply is not None else _proceed(vendor)
         now = utcnow()
-        calls = calls_service.apply_events(session=session, vendor=vendor, events=events, policy=state.call_policy)
-        decision = decide_for_pbx(
-            session=session, call=calls[0], now=now, max_targets=max_targets, asks_again=asks_again
+        calls = call_events.apply_events(
+            session=session, vendor=vendor.name, events=reading.events, policy=state.call_policy
         )
-        reply = render(decision)
+        decision = decide_for_pbx(
+            session=session, call=calls[0], now=now, max_targets=vendor.max_targets, asks_again=vendor.asks_again
+        )
+        reply = vendor.render_route(decision)
         session.execute(update(InboxItem).where(InboxItem.id == row_id).values(handled_at=now, reply=reply))
         log.info("call %s (%s): %s", calls[0].id, calls[0].external_id, decision.model_dump(exclude_none=True))
         return Stored(row_id, duplicate=False), reply
@@ -73,12 +64,12 @@ async def store_and_route(
     try:
         return await state.db.run(work)
     except Exception:
-        log.exception("%s webhook %s: routing failed; stored for the inbox processor", vendor, key)
+        log.exception("%s webhook %s: routing failed; stored for the inbox processor", vendor.name, key)
         stored = await state.inbox_writer.store(
-            **{k: row[k] for k in ("vendor", "path", "headers", "remote_addr")}, body=body, dedup_key=key
+            **{k: row[k] for k in ("vendor", "path", "headers", "remote_addr")}, body=webhook.body, dedup_key=key
         )
-        return stored, _proceed(render)
+        return stored, _proceed(vendor)
 
 
-def _proceed(render: Render) -> str:
-    return render(RouteDecision(action=RouteAction.proceed))
+def _proceed(vendor: Vendor) -> str:
+    return vendor.render_route(RouteDecision(action=RouteAction.proceed))

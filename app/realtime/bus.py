@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.database import Database
-from app.realtime.models import OPERATOR, SESSIONS, SUPERVISORS, EventCounter, RealtimeEvent
-from app.realtime.outbox import CHANNEL
+from app.events.models import OPERATOR, SESSIONS, SUPERVISORS, EventCounter, RealtimeEvent
+from app.events.outbox import CHANNEL
 
 log = logging.getLogger(__name__)
 

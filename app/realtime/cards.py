@@ -13,9 +13,9 @@ from app.contacts.models import Contact
 from app.crm.models import Deal, Pipeline, Stage
 from app.dispatch.models import Offer, OfferStatus, QueueEntry
 from app.operators.models import Operator
+from app.operators.state import operator_state_payload
 from app.queues.models import Queue
 from app.realtime import queue_stats
-from app.realtime.outbox import operator_state_payload
 
 RECENT_CALLS = 5
 

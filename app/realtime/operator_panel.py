@@ -14,10 +14,10 @@ import uuid
 from fastapi import APIRouter, WebSocket
 
 from app.auth.models import Role, User
-from app.calls import disposition as calls_disposition
 from app.database import utcnow
+from app.dispatch import availability
 from app.dispatch import offers as dispatch_offers
-from app.operators import service as operators_service
+from app.flows import disposition as dispositions
 from app.operators.models import OperatorState
 from app.realtime import cards, presence
 from app.realtime.bus import Event, Subscriber
@@ -78,9 +78,7 @@ async def _handle(db, user: User, frame) -> dict | None:
     match frame.type:
         case "set_state":
             state = OperatorState(frame.state)
-            await db.run(
-                lambda s: operators_service.change_state(session=s, operator_id=user.id, state=state, now=utcnow())
-            )
+            await db.run(lambda s: availability.change_state(session=s, operator_id=user.id, state=state, now=utcnow()))
             return {"state": frame.state}
         case "accept":
             offer = await db.run(
@@ -93,12 +91,12 @@ async def _handle(db, user: User, frame) -> dict | None:
             )
             return {"offer_id": offer.id, "status": offer.status}
         case "wrap_up_done":
-            await db.run(lambda s: operators_service.finish_wrap_up(session=s, operator_id=user.id, now=utcnow()))
+            await db.run(lambda s: availability.finish_wrap_up(session=s, operator_id=user.id, now=utcnow()))
             return {"state": OperatorState.available.value}
         case "disposition":
             fields = frame.model_dump(exclude={"type", "v", "id", "call_id"})
             disposition = await db.run(
-                lambda s: calls_disposition.record(session=s, call_id=frame.call_id, actor=user, now=utcnow(), **fields)
+                lambda s: dispositions.record(session=s, call_id=frame.call_id, actor=user, now=utcnow(), **fields)
             )
             return {"disposition_id": disposition.id}
     raise AssertionError(f"unhandled frame {frame.type}")

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from app.operators import service as operators_service
+from app.dispatch import availability
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
-from app.realtime import outbox
 from app.realtime.models import Panel
 
 # Logged out after the grace period without a panel (ringing and on_call settle with their call).
@@ -33,7 +32,7 @@ def panel_opened(*, session: Session, panel_id: str, operator_id: int, process_i
         .execution_options(synchronize_session=False)
     ).rowcount
     if lost:
-        outbox.operator_changed(session, operator_id)
+        operator_state.operator_changed(session, operator_id)
 
 
 def panel_closed(*, session: Session, panel_id: str, operator_id: int, now: datetime) -> None:
@@ -70,7 +69,7 @@ def sweep(*, session: Session, now: datetime, grace: timedelta) -> dict[str, int
 
 
 def _lose(*, session: Session, operator_id: int, now: datetime) -> None:
-    ringing = operators_service.lock_ringing_offers(session=session, operator_id=operator_id)
+    ringing = availability.lock_ringing_offers(session=session, operator_id=operator_id)
     marked = session.execute(
         update(Operator)
         .where(Operator.user_id == operator_id, Operator.panel_lost_at.is_(None))
@@ -79,8 +78,8 @@ def _lose(*, session: Session, operator_id: int, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if marked:
-        outbox.operator_changed(session, operator_id)
-        operators_service.hand_on(session=session, offers=ringing, reason="panel_lost", now=now)
+        operator_state.operator_changed(session, operator_id)
+        availability.hand_on(session=session, offers=ringing, reason="panel_lost", now=now)
 
 
 def _forget_loss(*, session: Session, operator_id: int) -> None:

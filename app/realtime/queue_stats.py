@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry
+from app.events import outbox
 from app.queues.models import Queue
-from app.realtime import outbox
 from app.realtime.models import PublishedQueueStats
 
 SERVICE_LEVEL_SECONDS = 20

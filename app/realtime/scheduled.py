@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from app.callbacks.models import OPEN_STATUSES, Callback
 from app.callbacks.tracking import log_action
 from app.database import Database, utcnow
+from app.events.models import RealtimeEvent
 from app.jobs import Job
 from app.realtime import presence, queue_stats
-from app.realtime.models import RealtimeEvent
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

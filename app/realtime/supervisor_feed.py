@@ -9,9 +9,9 @@ from fastapi import APIRouter, WebSocket
 
 from app.auth.models import Role
 from app.database import utcnow
+from app.events.models import SUPERVISORS
 from app.realtime import cards
 from app.realtime.bus import EventBus, Subscriber
-from app.realtime.models import SUPERVISORS
 from app.realtime.sockets import Socket, authenticate, on_the_bus, serve
 from schemas.realtime import VERSION, SupervisorClientFrame
 

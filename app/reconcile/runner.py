@@ -12,7 +12,6 @@ been read ``RECONCILE_CONFIRM_GRACE_SECONDS`` past its end; each run reads that 
 """
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -22,18 +21,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from app.calls.service import CallPolicy
 from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.flows.call_events import CallPolicy
 from app.jobs import Job
 from app.reconcile import service
 from app.reconcile.models import Reconciliation
 from app.settings import Settings
 from schemas.pbx_events import CallFinished
-from telephony import mango, mango_stats, zadarma, zadarma_stats
+from telephony.vendor import HistoryReader, Vendor
 
 log = logging.getLogger(__name__)
 
-History = Callable[..., Awaitable[list[CallFinished]]]  # (since=, until=) -> the calls the PBX finished
 RETRY_SECONDS = 300
 CLAIM_SECONDS = 600  # a run that takes longer (a dead process) is taken over
 OVERLAP = timedelta(minutes=15)
@@ -41,39 +39,26 @@ LONGEST_WINDOW = timedelta(days=30)  # both PBXs give at most a month at a time
 
 
 class Reconciler:
-    def __init__(self, db: Database, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        vendors: dict[str, Vendor],
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._db = db
         self._policy = CallPolicy.from_settings(settings)
         self._interval = timedelta(seconds=settings.reconcile_interval_seconds)
         self._check_seconds = settings.reconcile_check_seconds
         self._first_window = timedelta(seconds=settings.reconcile_first_window_seconds)
-        self._clients: list[httpx.AsyncClient] = []
-        self.sources: dict[str, History] = {}
-        timeout = max(settings.pbx_request_timeout_seconds, 30.0)
-        if settings.mango_api_key and settings.mango_api_salt:
-            self.sources[mango.VENDOR] = partial(
-                mango_stats.fetch,
-                self._client(settings.mango_api_url.rstrip("/") + "/", timeout, transport),
-                api_key=settings.mango_api_key,
-                salt=settings.mango_api_salt,
-            )
-        if settings.zadarma_api_key and settings.zadarma_secret:
-            self.sources[zadarma.VENDOR] = partial(
-                zadarma_stats.fetch,
-                self._client(settings.zadarma_api_url.rstrip("/"), timeout, transport),
-                api_key=settings.zadarma_api_key,
-                secret=settings.zadarma_secret,
-                timezone=settings.timezone,
-            )
+        self.sources: dict[str, HistoryReader] = {
+            name: reader for name, vendor in vendors.items() if (reader := vendor.history(transport))
+        }
         self._after_outage = True  # this process just started: the one before may have died
         # Vendors whose webhooks sign too little to stand without the history's confirmation.
-        self._confirming = {zadarma.VENDOR} & set(self.sources)
+        self._confirming = {name for name in self.sources if vendors[name].confirmed_by_history}
         self._grace = timedelta(seconds=settings.reconcile_confirm_grace_seconds)
-
-    def _client(self, base_url: str, timeout: float, transport) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
-        self._clients.append(client)
-        return client
 
     def jobs(self) -> list[Job]:
         """The periodic check, where some PBX's history can be read."""
@@ -163,5 +148,5 @@ class Reconciler:
         return session.get(Reconciliation, vendor, populate_existing=True)
 
     async def close(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        for reader in self.sources.values():
+            await reader.close()

@@ -19,9 +19,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.calls import service as calls_service
+from app.calls import timeline
 from app.calls.models import Call, Outcome
-from app.dispatch import timeline
+from app.flows import call_events
 from schemas.pbx_events import CallFinished
 
 _BATCH = 200
@@ -42,7 +42,7 @@ def reconcile(
     session: Session,
     vendor: str,
     history: Sequence[CallFinished],
-    policy: calls_service.CallPolicy,
+    policy: call_events.CallPolicy,
     now: datetime,
     correct: bool = False,
 ) -> Counts:
@@ -64,7 +64,7 @@ def reconcile(
             if correct and event.call_key in finished and _contradicts(event, finished[event.call_key])
         }
         todo = [event for event in batch if event.call_key not in finished or event.call_key in contradicted]
-        for call in calls_service.apply_events(session=session, vendor=vendor, events=todo, policy=policy):
+        for call in call_events.apply_events(session=session, vendor=vendor, events=todo, policy=policy):
             source = f"{vendor} call history"
             if call.external_id in contradicted:
                 counts.corrected += 1

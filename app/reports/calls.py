@@ -31,8 +31,8 @@ DEFINITIONS = {
     "left it answered, missed or abandoned (whole seconds, the PBXs' resolution)",
     "average_speed_of_answer": "mean seconds in the queue of the calls answered from it",
     "abandonment_rate": "hung up by the caller while queued / queued",
-    "unconfirmed": "calls the PBX's call history does not know (Zadarma: possibly forged webhooks); "
-    "counted here only, not in the other figures",
+    "unconfirmed": "calls the PBX's call history does not know (possibly forged webhooks from a PBX that "
+    "signs few fields); counted here only, not in the other figures",
 }
 
 

@@ -2,20 +2,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from app.auth.deps import CallCenterUser, Supervisor
-from app.auth.models import Role
-from app.calls.models import Call
-from app.contacts import merge, transfer
-from app.contacts.models import Contact
+from app.calls import queries as calls_queries
+from app.contacts import service as contacts_service
+from app.contacts import transfer
 from app.contacts.phone import to_e164
 from app.crm import ownership
-from app.crm.models import OwnershipChange
 from app.database import utcnow
-from app.deps import DbDep, ReadSessionDep, SessionDep, SettingsDep
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.operators.lookup import require_operator
+from app.deps import DbDep, SettingsDep
+from app.errors import Unprocessable
+from app.flows import contact_merge
 from app.pagination import PageDep, paginate
 from app.spreadsheet import CSV_RESPONSE
 from schemas.calls import CallOut
@@ -30,17 +27,16 @@ MAX_IMPORT_BYTES = 50_000_000
 
 @router.get("", response_model=Page[ContactOut])
 async def list_contacts(
-    session: ReadSessionDep,
+    db: DbDep,
     settings: SettingsDep,
     _user: CallCenterUser,
     page: PageDep,
     phone: Annotated[str | None, Query(description="a number in any notation")] = None,
 ):
     """Contacts, newest first; ``phone`` finds the one with that number."""
-    query = select(Contact).order_by(Contact.id.desc())
-    if phone is not None:
-        query = query.where(Contact.phone == to_e164(phone, region=settings.default_region))
-    return await paginate(session, query, page)
+    e164 = to_e164(phone, region=settings.default_region) if phone is not None else None
+    query = contacts_service.list_query(by_phone=phone is not None, phone=e164)
+    return await db.read(lambda s: paginate(s, query, page))
 
 
 @router.post("/import")
@@ -70,62 +66,39 @@ async def export_contacts(db: DbDep, _user: Supervisor) -> Response:
 
 
 @router.post("", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
-async def create_contact(body: ContactIn, session: SessionDep, settings: SettingsDep, _user: CallCenterUser):
+async def create_contact(body: ContactIn, db: DbDep, settings: SettingsDep, _user: CallCenterUser):
     """A client entered by hand (a call from a new number creates one by itself); 409 when the
     number is known, 422 when it is not a phone number."""
     phone = to_e164(body.phone, region=settings.default_region)
-    if phone is None:
-        raise Unprocessable(f"{body.phone!r} is not a phone number")
-    if (await session.execute(select(Contact.id).where(Contact.phone == phone))).first():
-        raise Conflict(f"a contact with {phone} exists")
-    contact = Contact(phone=phone, phone_raw=body.phone, name=body.name, company=body.company)
-    session.add(contact)
-    await session.flush()
-    return contact
+    return await db.run(
+        lambda s: contacts_service.create(
+            session=s, phone=phone, written=body.phone, name=body.name, company=body.company, now=utcnow()
+        )
+    )
 
 
 @router.get("/{contact_id:id}", response_model=ContactDetail)
-async def get_contact(contact_id: Id, session: ReadSessionDep, _user: CallCenterUser):
+async def get_contact(contact_id: Id, db: DbDep, _user: CallCenterUser):
     """One contact with their latest calls."""
-    contact = await _get(session, contact_id)
-    query = (
-        select(Call).where(Call.contact_id == contact_id).order_by(Call.started_at.desc()).limit(CONTACT_CALLS_SHOWN)
-    )
-    calls = [CallOut.model_validate(call) for call in (await session.execute(query)).scalars()]
-    return ContactDetail(**ContactOut.model_validate(contact).model_dump(), calls=calls)
+
+    def read(session):
+        contact = contacts_service.get(session=session, contact_id=contact_id)
+        calls = calls_queries.of_contact(session=session, contact_id=contact_id, limit=CONTACT_CALLS_SHOWN)
+        return ContactDetail(
+            **ContactOut.model_validate(contact).model_dump(), calls=[CallOut.model_validate(c) for c in calls]
+        )
+
+    return await db.read(read)
 
 
 @router.patch("/{contact_id:id}", response_model=ContactOut)
-async def update_contact(contact_id: Id, body: ContactUpdate, session: SessionDep, user: CallCenterUser):
+async def update_contact(contact_id: Id, body: ContactUpdate, db: DbDep, user: CallCenterUser):
     """Names the client (its owner, anyone for a client nobody owns, supervisors); supervisors also set
     the personal manager (``owner_id``, an operator) and the VIP flag."""
-    contact = await _get(session, contact_id)
     changes = body.model_dump(exclude_unset=True)
-    if changes.get("vip") is None:
-        changes.pop("vip", None)
-    elif user.role == Role.operator:
-        raise Forbidden("only supervisors mark VIP clients")
-    if "owner_id" in changes:
-        if user.role == Role.operator:
-            raise Forbidden("only supervisors assign a client's personal manager")
-        if (owner_id := changes["owner_id"]) is not None:
-            await session.run_sync(
-                lambda s: require_operator(session=s, user_id=owner_id, as_what="a client's manager")
-            )
-    if {"name", "company"} & changes.keys() and user.role == Role.operator and contact.owner_id not in (None, user.id):
-        raise Forbidden(f"contact {contact_id} is another manager's client: its owner or a supervisor renames it")
-    now = utcnow()
-    if "owner_id" in changes:
-        owner_id = changes.pop("owner_id")
-        await session.run_sync(
-            lambda s: ownership.change_owner(
-                session=s, contact=contact, owner_id=owner_id, by=user.id, reason="reassigned", now=now
-            )
-        )
-    for name, value in changes.items():
-        setattr(contact, name, value)
-    contact.updated_at = now
-    return contact
+    return await db.run(
+        lambda s: ownership.update_contact(session=s, contact_id=contact_id, changes=changes, actor=user, now=utcnow())
+    )
 
 
 @router.post("/{contact_id:id}/merge")
@@ -134,22 +107,16 @@ async def merge_contacts(contact_id: Id, body: MergeIn, db: DbDep, _user: Superv
     tasks move here and it is deleted (its number is no longer looked up: calls from it start a new contact)."""
 
     def write(session):
-        survivor, moved = merge.merge(session=session, survivor_id=contact_id, other_id=body.other_id, now=utcnow())
+        survivor, moved = contact_merge.merge(
+            session=session, survivor_id=contact_id, other_id=body.other_id, now=utcnow()
+        )
         return {"contact": ContactOut.model_validate(survivor).model_dump(), "moved": moved}
 
     return await db.run(write)
 
 
 @router.get("/{contact_id:id}/owners")
-async def ownership_history(contact_id: Id, session: ReadSessionDep, _user: CallCenterUser) -> list[dict]:
+async def ownership_history(contact_id: Id, db: DbDep, _user: CallCenterUser) -> list[dict]:
     """Who owned the client when: every takeover and reassignment, oldest first."""
-    await _get(session, contact_id)
-    query = select(OwnershipChange).where(OwnershipChange.contact_id == contact_id).order_by(OwnershipChange.id)
-    return [change.model_dump() for change in (await session.execute(query)).scalars()]
-
-
-async def _get(session, contact_id: int) -> Contact:
-    contact = await session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"no contact {contact_id}")
-    return contact
+    changes = await db.read(lambda s: ownership.history(session=s, contact_id=contact_id))
+    return [change.model_dump() for change in changes]

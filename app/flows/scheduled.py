@@ -3,8 +3,8 @@
 import logging
 from datetime import datetime, timedelta
 
-from app.calls import service as calls_service
 from app.database import Database, utcnow
+from app.flows import call_events
 from app.jobs import Job
 from app.settings import Settings
 
@@ -14,14 +14,14 @@ SWEEP_BATCH = 100
 
 
 async def finalize_stale_calls(
-    *, db: Database, settings: Settings, policy: calls_service.CallPolicy, now: datetime | None = None
+    *, db: Database, settings: Settings, policy: call_events.CallPolicy, now: datetime | None = None
 ) -> int:
     """Finalizes, in small transactions, every call past its deadline; returns how many."""
     now = now or utcnow()
     total = 0
     while True:
         calls = await db.run(
-            lambda session: calls_service.finalize_stale(
+            lambda session: call_events.finalize_stale(
                 session=session,
                 policy=policy,
                 now=now,
@@ -35,7 +35,7 @@ async def finalize_stale_calls(
             return total
 
 
-def jobs(*, db: Database, settings: Settings, policy: calls_service.CallPolicy) -> list[Job]:
+def jobs(*, db: Database, settings: Settings, policy: call_events.CallPolicy) -> list[Job]:
     return [
         Job(
             "finalize-stale-calls",

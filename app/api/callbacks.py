@@ -6,9 +6,8 @@ from app.auth.deps import CallCenterUser
 from app.callbacks import service as callbacks_service
 from app.contacts.phone import to_e164
 from app.crm.takeover import Takeover
-from app.deps import ReadSessionDep, SessionDep, SettingsDep
+from app.deps import DbDep, SettingsDep
 from app.pagination import PageDep, paginate
-from app.settings import Settings
 from schemas.callbacks import CallbackOut, CancelRequest, ClaimRequest, CompleteRequest, DialOut
 from schemas.common import Id, Page
 
@@ -19,7 +18,7 @@ StatusFilter = Literal["open", "in_progress", "done", "canceled"]
 
 @router.get("", response_model=Page[CallbackOut])
 async def list_callbacks(
-    session: ReadSessionDep,
+    db: DbDep,
     settings: SettingsDep,
     _user: CallCenterUser,
     page: PageDep,
@@ -30,18 +29,18 @@ async def list_callbacks(
     """The callback list, soonest due first."""
     e164 = to_e164(phone, region=settings.default_region) if phone else None
     query = callbacks_service.list_query(status=status, assignee_id=assignee_id, phone=e164 or phone)
-    return await paginate(session, query, page)
+    return await db.read(lambda s: paginate(s, query, page))
 
 
 @router.get("/{callback_id:id}", response_model=CallbackOut)
-async def get_callback(callback_id: Id, session: ReadSessionDep, _user: CallCenterUser):
-    return await callbacks_service.get(session=session, callback_id=callback_id)
+async def get_callback(callback_id: Id, db: DbDep, _user: CallCenterUser):
+    return await db.read(lambda s: callbacks_service.get(session=s, callback_id=callback_id))
 
 
 @router.post("/{callback_id:id}/claim", response_model=CallbackOut)
 async def claim_callback(
     callback_id: Id,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CallCenterUser,
     body: Annotated[ClaimRequest | None, Body()] = None,
@@ -49,12 +48,14 @@ async def claim_callback(
 ):
     """Takes the callback into work (409 if the client is another manager's and ``takeover`` is not set)."""
     body = body or ClaimRequest()
-    return await callbacks_service.claim(
-        session=session,
-        callback_id=callback_id,
-        actor=user,
-        takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
-        assignee_id=body.assignee_id,
+    return await db.run(
+        lambda s: callbacks_service.claim(
+            session=s,
+            callback_id=callback_id,
+            actor=user,
+            takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
+            assignee_id=body.assignee_id,
+        )
     )
 
 
@@ -62,24 +63,26 @@ async def claim_callback(
 async def complete_callback(
     callback_id: Id,
     body: CompleteRequest,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CallCenterUser,
     takeover: Annotated[bool, Query()] = False,
 ):
-    return await callbacks_service.complete(
-        session=session,
-        callback_id=callback_id,
-        actor=user,
-        result=body.result,
-        takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
+    return await db.run(
+        lambda s: callbacks_service.complete(
+            session=s,
+            callback_id=callback_id,
+            actor=user,
+            result=body.result,
+            takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
+        )
     )
 
 
 @router.post("/{callback_id:id}/cancel", response_model=CallbackOut)
 async def cancel_callback(
     callback_id: Id,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CallCenterUser,
     body: Annotated[CancelRequest | None, Body()] = None,
@@ -87,12 +90,14 @@ async def cancel_callback(
 ):
     """Takes the number off the list without calling (spam, wrong number); the reason is optional."""
     body = body or CancelRequest()
-    return await callbacks_service.cancel(
-        session=session,
-        callback_id=callback_id,
-        actor=user,
-        reason=body.reason,
-        takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
+    return await db.run(
+        lambda s: callbacks_service.cancel(
+            session=s,
+            callback_id=callback_id,
+            actor=user,
+            reason=body.reason,
+            takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
+        )
     )
 
 
@@ -100,28 +105,29 @@ async def cancel_callback(
 async def dial_callback(
     callback_id: Id,
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CallCenterUser,
     takeover: Annotated[bool, Query()] = False,
 ):
-    """Click-to-call: the PBX rings your extension, then the client (MANGO ``commands/callback``,
-    Zadarma ``request/callback``); the call closes the callback when the client answers."""
-    command_id = await callbacks_service.dial(
-        session=session,
-        callback_id=callback_id,
-        actor=user,
-        takeover=Takeover(takeover, settings.takeover_policy),
-        vendor=click_to_call_vendor(settings),
-    )
-    request.app.state.command_sender.wake()
-    callback = await callbacks_service.get(session=session, callback_id=callback_id)
-    return {"command_id": command_id, "callback": CallbackOut.model_validate(callback)}
+    """Click-to-call: the PBX rings your extension, then the client; the call closes the callback
+    when the client answers."""
+    sender = request.app.state.command_sender
 
+    def dial(session):
+        command_id = callbacks_service.dial(
+            session=session,
+            callback_id=callback_id,
+            actor=user,
+            takeover=Takeover(takeover, settings.takeover_policy),
+            vendor=sender.click_to_call_vendor(),
+            no_vendor=sender.no_click_to_call,
+        )
+        return {
+            "command_id": command_id,
+            "callback": CallbackOut.model_validate(callbacks_service.get(session=session, callback_id=callback_id)),
+        }
 
-def click_to_call_vendor(settings: Settings) -> str | None:
-    if settings.mango_api_key and settings.mango_api_salt:
-        return "mango"
-    if settings.zadarma_api_key and settings.zadarma_secret:
-        return "zadarma"
-    return None
+    dialled = await db.run(dial)
+    sender.wake()  # committed: the sender finds the command
+    return dialled

@@ -4,7 +4,8 @@ from app.auth import service as auth_service
 from app.auth.deps import CallCenterUser, Supervisor
 from app.auth.models import Role
 from app.database import utcnow
-from app.deps import DbDep, ReadSessionDep, SessionDep
+from app.deps import DbDep
+from app.dispatch import availability
 from app.errors import Forbidden
 from app.operators import service as operators_service
 from app.operators.models import OperatorState
@@ -15,26 +16,30 @@ router = APIRouter(prefix="/api/operators", tags=["operators"])
 
 
 @router.get("", response_model=list[OperatorOut])
-async def list_operators(session: ReadSessionDep, _user: CallCenterUser):
+async def list_operators(db: DbDep, _user: CallCenterUser):
     """Every operator with their live state (the agent board)."""
-    rows = (await session.execute(operators_service.list_query())).all()
+    rows = await db.read(lambda s: s.execute(operators_service.list_query()).all())
     return [operators_service.out(user, operator) for user, operator in rows]
 
 
 @router.post("", response_model=OperatorCreated, status_code=status.HTTP_201_CREATED)
-async def create_operator(body: OperatorCreate, session: SessionDep, _user: Supervisor):
+async def create_operator(body: OperatorCreate, db: DbDep, _user: Supervisor):
     """Creates an operator (a user with role operator); the token is shown once."""
-    user, token = await auth_service.create(
-        session=session, name=body.name, role=Role.operator, extension=body.extension, skills=body.skills
-    )
-    user, operator = await operators_service.get(session=session, operator_id=user.id)
-    operator.wrap_up_seconds = body.wrap_up_seconds
-    return {**operators_service.out(user, operator), "token": token}
+
+    def write(session):
+        user, token = operators_service.create_user(
+            session=session, name=body.name, role=Role.operator, extension=body.extension, skills=body.skills
+        )
+        user, operator = operators_service.get(session=session, operator_id=user.id)
+        operator.wrap_up_seconds = body.wrap_up_seconds
+        return {**operators_service.out(user, operator), "token": token}
+
+    return await db.run(write)
 
 
 @router.get("/{operator_id:id}", response_model=OperatorOut)
-async def get_operator(operator_id: Id, session: ReadSessionDep, _user: CallCenterUser):
-    return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
+async def get_operator(operator_id: Id, db: DbDep, _user: CallCenterUser):
+    return await _fresh(db, operator_id)
 
 
 @router.patch("/{operator_id:id}", response_model=OperatorOut)
@@ -49,11 +54,15 @@ async def update_operator(operator_id: Id, body: OperatorPatch, db: DbDep, _user
 
 
 @router.post("/{operator_id:id}/token", response_model=OperatorCreated)
-async def reissue_token(operator_id: Id, session: SessionDep, _user: Supervisor):
+async def reissue_token(operator_id: Id, db: DbDep, _user: Supervisor):
     """A new token for an operator who lost theirs (shown once); the old one stops working at once."""
-    user, operator = await operators_service.get(session=session, operator_id=operator_id)
-    token = await auth_service.reissue_token(session=session, name=user.name)
-    return {**operators_service.out(user, operator), "token": token}
+
+    def write(session):
+        user, operator = operators_service.get(session=session, operator_id=operator_id)
+        token = auth_service.reissue_token(session=session, name=user.name)
+        return {**operators_service.out(user, operator), "token": token}
+
+    return await db.run(write)
 
 
 @router.post("/me/state", response_model=OperatorOut)
@@ -72,13 +81,10 @@ async def set_state(operator_id: Id, body: StateChange, db: DbDep, _user: Superv
 
 async def _set_state(operator_id: int, body: StateChange, db) -> dict:
     state = OperatorState(body.state)
-    await db.run(
-        lambda s: operators_service.change_state(session=s, operator_id=operator_id, state=state, now=utcnow())
-    )
+    await db.run(lambda s: availability.change_state(session=s, operator_id=operator_id, state=state, now=utcnow()))
     return await _fresh(db, operator_id)
 
 
 async def _fresh(db, operator_id: int) -> dict:
-    """Reads after the write committed (a request's read session may have started before it)."""
-    async with db.read_session() as session:
-        return operators_service.out(*await operators_service.get(session=session, operator_id=operator_id))
+    """The operator as they are now (after the request's write committed)."""
+    return await db.read(lambda s: operators_service.out(*operators_service.get(session=s, operator_id=operator_id)))

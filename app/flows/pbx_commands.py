@@ -4,7 +4,7 @@ distribution, so it still ends answered or on the callback list."""
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from app.commands.models import CommandStatus, PbxCommand
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
 from schemas.pbx_events import CommandResult, LegKind, LegState
-from telephony.mango_api import Reply
+from telephony.vendor import Reply
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ class Outgoing:
     to_number: str | None = None  # callback: the client
 
 
-def claim_due(*, session: Session, now: datetime) -> list[Outgoing]:
-    """Marks due commands as sent (checking each is still wanted and within the rate limit)."""
+def claim_due(*, session: Session, now: datetime, route_budgets: dict[str, timedelta]) -> list[Outgoing]:
+    """Marks due commands as sent (checking each is still wanted and within its vendor's route budget)."""
     outgoing = []
     for command in commands_service.take_due(session=session, now=now):
         leg_key = None
@@ -48,7 +48,8 @@ def claim_due(*, session: Session, now: datetime) -> list[Outgoing]:
             if obsolete:
                 commands_service.settle(command=command, status=CommandStatus.canceled, result=obsolete, now=now)
                 continue
-            if not ratelimit.acquire(session=session, key=f"{command.vendor}:route", now=now):
+            budget = route_budgets.get(command.vendor)
+            if not ratelimit.acquire(session=session, key=f"{command.vendor}:route", interval=budget, now=now):
                 commands_service.settle(command=command, status=CommandStatus.refused, result="rate limited", now=now)
                 dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="rate_limited", now=now)
                 continue

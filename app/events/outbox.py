@@ -14,10 +14,8 @@ from datetime import datetime
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
 from app.database import utcnow
-from app.operators.models import Operator
-from app.realtime.models import OPERATOR, SESSIONS, SUPERVISORS, EventCounter, RealtimeEvent
+from app.events.models import OPERATOR, SESSIONS, SUPERVISORS, EventCounter, RealtimeEvent
 
 CHANNEL = "callfunnel_events"
 _PENDING = "realtime.pending"
@@ -59,11 +57,6 @@ def announcer(kind: str):
     return register
 
 
-def operator_changed(session: Session, operator_id: int) -> None:
-    """The operator's state moved: their panels and the supervisors' board hear where it ended."""
-    changed(session, "operator", operator_id)
-
-
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """``begin_nested`` whose events go with it when it rolls back."""
@@ -75,29 +68,6 @@ def savepoint(session: Session) -> Iterator[None]:
     except Exception:
         session.info[_PENDING], session.info[_CHANGED] = pending, changes
         raise
-
-
-def operator_state_payload(user: User, operator: Operator) -> dict:
-    return {
-        "operator_id": user.id,
-        "name": user.name,
-        "state": operator.state,
-        "since": operator.state_since.isoformat(),
-        "call_id": operator.call_id,
-        "offer_id": operator.offer_id,
-        "panel_connected": operator.panel_lost_at is None,
-    }
-
-
-@announcer("operator")
-def _announce_operators(session: Session, operator_ids: dict[int, list[str]]) -> None:
-    rows = session.execute(
-        select(User, Operator).join(Operator, Operator.user_id == User.id).where(User.id.in_(sorted(operator_ids)))
-    ).all()
-    for user, operator in rows:
-        payload = operator_state_payload(user, operator)
-        publish(session, "state", payload, operator_id=user.id)
-        publish(session, "operator_state", payload)
 
 
 def _write(session: Session) -> None:

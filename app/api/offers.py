@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.auth.deps import CallCenterUser
 from app.database import utcnow
-from app.deps import DbDep, ReadSessionDep
+from app.deps import DbDep
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import Offer, OfferStatus
 from schemas.common import Id
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/offers", tags=["offers"])
 
 @router.get("", response_model=list[OfferOut])
 async def my_offers(
-    session: ReadSessionDep,
+    db: DbDep,
     user: CallCenterUser,
     status: Annotated[
         OfferStatus, Query(description="ringing, accepted, rejected, no_answer or revoked")
@@ -24,7 +24,7 @@ async def my_offers(
 ):
     """The calls offered to me (ringing now, by default), newest first."""
     query = select(Offer).where(Offer.operator_id == user.id, Offer.status == status).order_by(Offer.id.desc())
-    return (await session.execute(query.limit(50))).scalars().all()
+    return await db.read(lambda s: s.execute(query.limit(50)).scalars().all())
 
 
 @router.post("/{offer_id:id}/accept", response_model=OfferOut)

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.calls import timeline
 from app.calls.models import Call, CallDisposition
 from app.crm import deals, tasks
 from app.crm.models import TaskKind
-from app.dispatch import timeline
 from app.dispatch.models import Offer
 from app.errors import Forbidden, NotFound, Unprocessable
 

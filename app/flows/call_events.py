@@ -1,4 +1,6 @@
-"""Calls: applying normalized PBX events and finalizing what the PBX never finished.
+"""A call's events across the domains: its state, its contact and operator, its queue entry and
+offers (``dispatch.follow``), its callback and its deal's touch; and finalizing what the PBX
+never finished.
 
 The write path: synchronous units of work for ``Database.run`` (see app.database).
 """
@@ -20,10 +22,14 @@ from app.contacts.phone import to_e164
 from app.crm import deals, touches
 from app.database import insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
+from app.queues.models import Queue
 from app.settings import Settings
 from schemas.pbx_events import CallEvent, Direction
+from telephony import registry
 
 log = logging.getLogger(__name__)
+
+JOIN_WITHIN = timedelta(seconds=5)  # how far apart two feeds may date one call's start
 
 
 class CallPolicy:
@@ -52,9 +58,10 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     if not events:
         return []
     now = utcnow()
-    calls = _lock_calls(session=session, vendor=vendor, events=events, now=now)
-    legs = _load_legs(session=session, calls=calls.values())
-    previous = {key: (call.outcome, call.number) for key, call in calls.items()}
+    calls = _lock_calls(session=session, vendor=vendor, events=events, now=now, region=policy.region)
+    touched = list({call.id: call for call in calls.values()}.values())  # one call may go by two keys
+    legs = _load_legs(session=session, calls=touched)
+    previous = {call.id: (call.outcome, call.number) for call in touched}
     timeline: list[dict] = []
     for event in events:
         call = calls[event.call_key]
@@ -65,11 +72,11 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
         timeline += _timeline_rows(call=call, transitions=transitions, now=now)
         call.last_event_at = now
     _record(session=session, rows=timeline)
-    _link_people(session=session, calls=calls.values(), region=policy.region)
-    dispatch_follow.follow(session=session, calls=calls.values(), legs=legs, region=policy.region, now=now)
-    for key, call in calls.items():
-        _follow_outcome(session=session, call=call, previous=previous[key], policy=policy, now=now)
-    return list(calls.values())
+    _link_people(session=session, calls=touched, region=policy.region)
+    dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
+    for call in touched:
+        _follow_outcome(session=session, call=call, previous=previous[call.id], policy=policy, now=now)
+    return touched
 
 
 def finalize_stale(
@@ -151,12 +158,15 @@ def _follow_outcome(
             now=now,
             max_attempts=policy.callback_max_attempts,
         )
-        if call.outcome == Outcome.answered:
-            deals.start_for_new_client(session=session, call=call, now=now)
+        if call.outcome == Outcome.answered and call.queue_id is not None:
+            pipeline_id = session.execute(select(Queue.deal_pipeline_id).where(Queue.id == call.queue_id)).scalar()
+            deals.start_for_new_client(session=session, call=call, pipeline_id=pipeline_id, now=now)
         touches.record_call(session=session, call=call)
 
 
-def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], now: datetime) -> dict[str, Call]:
+def _lock_calls(
+    *, session: Session, vendor: str, events: Sequence[CallEvent], now: datetime, region: str
+) -> dict[str, Call]:
     """The batch's calls, locked; the ones seen for the first time are created (safely against a racing process)."""
     first_seen: dict[str, datetime] = {}
     for event in events:
@@ -164,6 +174,9 @@ def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], n
         first_seen[event.call_key] = min(first_seen.get(event.call_key, at), at)
     calls = _select_calls(session=session, vendor=vendor, keys=list(first_seen))
     missing = [key for key in first_seen if key not in calls]
+    if missing and registry.kind_of(vendor).joins_calls_by_caller:
+        calls.update(_join_by_caller(session=session, vendor=vendor, events=events, keys=missing, region=region))
+        missing = [key for key in missing if key not in calls]
     if missing:
         insert = insert_ignoring_duplicates(session, Call.__table__, index_elements=["vendor", "external_id"])
         session.execute(
@@ -187,8 +200,51 @@ def _lock_calls(*, session: Session, vendor: str, events: Sequence[CallEvent], n
 
 
 def _select_calls(*, session: Session, vendor: str, keys: list[str]) -> dict[str, Call]:
-    query = select(Call).where(Call.vendor == vendor, Call.external_id.in_(keys)).order_by(Call.id).with_for_update()
-    return {call.external_id: call for call in session.execute(query).scalars()}
+    """The calls known by these keys; for a vendor with two feeds, by either of their ids."""
+    known = Call.external_id.in_(keys)
+    if registry.kind_of(vendor).joins_calls_by_caller:
+        known = or_(known, Call.joined_id.in_(keys))
+    query = select(Call).where(Call.vendor == vendor, known).order_by(Call.id).with_for_update()
+    wanted = set(keys)
+    return {
+        key: call
+        for call in session.execute(query).scalars()
+        for key in (call.external_id, call.joined_id)
+        if key in wanted
+    }
+
+
+def _join_by_caller(
+    *, session: Session, vendor: str, events: Sequence[CallEvent], keys: list[str], region: str
+) -> dict[str, Call]:
+    """Calls first seen under another id: the same caller, dialled number and start (within
+    ``JOIN_WITHIN``) make them one call, which keeps the new id as its ``joined_id``."""
+    joined: dict[str, Call] = {}
+    for key in keys:
+        first = next((e for e in events if e.call_key == key and getattr(e, "client_number", None)), None)
+        if first is None:
+            continue
+        number = to_e164(first.client_number, region=region)
+        began = getattr(first, "started_at", None) or first.occurred_at
+        candidates = session.execute(
+            select(Call)
+            .where(Call.vendor == vendor, Call.joined_id.is_(None), Call.external_id != key)
+            .where(or_(Call.number == number, Call.number_raw == first.client_number))
+            .where(Call.started_at.between(began - JOIN_WITHIN, began + JOIN_WITHIN))
+            .order_by(Call.id)
+            .with_for_update()
+        ).scalars()
+        line = _digits(first.line_number)
+        call = next((c for c in candidates if not (line and c.line_number) or _digits(c.line_number) == line), None)
+        if call is not None:
+            call.joined_id = key
+            joined[key] = call
+            log.info("call %s (%s %s) is also %s: joined by caller and start", call.id, vendor, call.external_id, key)
+    return joined
+
+
+def _digits(number: str | None) -> str:
+    return "".join(ch for ch in number or "" if ch.isdigit())
 
 
 def _load_legs(*, session: Session, calls) -> dict[int, dict[str, CallLeg]]:

@@ -1,15 +1,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import select
 
 from app.auth.deps import Admin, CallCenterUser
-from app.crm import deals, pipelines
-from app.crm.models import Deal, DealStageMove, DealStatus, Pipeline, RefusalReason
+from app.crm import deals, pipelines, refusal_reasons
+from app.crm.models import DealStatus
 from app.crm.takeover import Takeover
 from app.database import utcnow
-from app.deps import DbDep, ReadSessionDep, SettingsDep
-from app.errors import Conflict, NotFound
+from app.deps import DbDep, SettingsDep
 from app.pagination import PageDep, paginate
 from schemas.common import Id, Page
 from schemas.crm import DealIn, DealOut, Loss, PipelineIn, PipelineOut, RefusalReasonIn, RefusalReasonOut, StageMove
@@ -21,11 +19,7 @@ router = APIRouter(prefix="/api", tags=["funnel"])
 async def list_pipelines(db: DbDep, _user: CallCenterUser):
     """Every pipeline with its stages in funnel order and their target conversion rates."""
 
-    def read(session):
-        rows = session.execute(select(Pipeline).order_by(Pipeline.id)).scalars()
-        return [pipelines.out(session=session, pipeline=p) for p in rows]
-
-    return await db.read(read)
+    return await db.read(lambda s: pipelines.listed(session=s))
 
 
 @router.post("/pipelines", response_model=PipelineOut, status_code=status.HTTP_201_CREATED)
@@ -42,47 +36,30 @@ async def create_pipeline(body: PipelineIn, db: DbDep, _admin: Admin):
 
 
 @router.get("/refusal-reasons", response_model=list[RefusalReasonOut])
-async def list_reasons(session: ReadSessionDep, _user: CallCenterUser):
-    return (await session.execute(select(RefusalReason).order_by(RefusalReason.id))).scalars().all()
+async def list_reasons(db: DbDep, _user: CallCenterUser):
+    return await db.read(lambda s: refusal_reasons.listed(session=s))
 
 
 @router.post("/refusal-reasons", response_model=RefusalReasonOut, status_code=status.HTTP_201_CREATED)
 async def create_reason(body: RefusalReasonIn, db: DbDep, _admin: Admin):
-    def write(session):
-        if session.execute(select(RefusalReason.id).where(RefusalReason.name == body.name)).first():
-            raise Conflict(f"refusal reason {body.name!r} already exists")
-        reason = RefusalReason(**body.model_dump())
-        session.add(reason)
-        session.flush()
-        return RefusalReasonOut.model_validate(reason)
-
-    return await db.run(write)
+    return await db.run(
+        lambda s: RefusalReasonOut.model_validate(refusal_reasons.create(session=s, **body.model_dump()))
+    )
 
 
 @router.put("/refusal-reasons/{reason_id:id}", response_model=RefusalReasonOut)
 async def update_reason(reason_id: Id, body: RefusalReasonIn, db: DbDep, _admin: Admin):
     """Admins: rename a reason or change its reopen delay (``null``: never reopens)."""
-
-    def write(session):
-        reason = session.get(RefusalReason, reason_id)
-        if reason is None:
-            raise NotFound(f"no refusal reason {reason_id}")
-        taken = select(RefusalReason.id).where(RefusalReason.name == body.name, RefusalReason.id != reason_id)
-        if session.execute(taken).first():
-            raise Conflict(f"refusal reason {body.name!r} already exists")
-        reason.name, reason.reopen_after_days, reason.reopen_as_new_deal = (
-            body.name,
-            body.reopen_after_days,
-            body.reopen_as_new_deal,
+    return await db.run(
+        lambda s: RefusalReasonOut.model_validate(
+            refusal_reasons.update(session=s, reason_id=reason_id, **body.model_dump())
         )
-        return RefusalReasonOut.model_validate(reason)
-
-    return await db.run(write)
+    )
 
 
 @router.get("/deals", response_model=Page[DealOut])
 async def list_deals(
-    session: ReadSessionDep,
+    db: DbDep,
     _user: CallCenterUser,
     page: PageDep,
     contact_id: Id | None = None,
@@ -90,16 +67,8 @@ async def list_deals(
     pipeline_id: Id | None = None,
     status_: Annotated[DealStatus | None, Query(alias="status", description="open, won or lost")] = None,
 ):
-    query = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
-    for column, value in (
-        (Deal.contact_id, contact_id),
-        (Deal.owner_id, owner_id),
-        (Deal.pipeline_id, pipeline_id),
-        (Deal.status, status_),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    return await paginate(session, query, page)
+    query = deals.list_query(contact_id=contact_id, owner_id=owner_id, pipeline_id=pipeline_id, status=status_)
+    return await db.read(lambda s: paginate(s, query, page))
 
 
 @router.post("/deals", response_model=DealOut, status_code=status.HTTP_201_CREATED)
@@ -115,14 +84,9 @@ async def create_deal(body: DealIn, db: DbDep, settings: SettingsDep, user: Call
 
 
 @router.get("/deals/{deal_id:id}")
-async def get_deal(deal_id: Id, session: ReadSessionDep, _user: CallCenterUser) -> dict:
+async def get_deal(deal_id: Id, db: DbDep, _user: CallCenterUser) -> dict:
     """A deal with every stage move (who, when)."""
-    deal = await session.get(Deal, deal_id)
-    if deal is None:
-        raise NotFound(f"no deal {deal_id}")
-    moves = (
-        await session.execute(select(DealStageMove).where(DealStageMove.deal_id == deal_id).order_by(DealStageMove.id))
-    ).scalars()
+    deal, moves = await db.read(lambda s: deals.with_moves(session=s, deal_id=deal_id))
     return {**DealOut.model_validate(deal).model_dump(), "moves": [m.model_dump() for m in moves]}
 
 
