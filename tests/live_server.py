@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from app.auth import service as auth_service
 from app.auth.models import Role
 from app.database import Database
-from tests.conftest import GENERIC_SECRET, MANGO_KEY, MANGO_SALT
+from app.operators import service as operators_service
+from tests.support.app import GENERIC_SECRET, MANGO_KEY, MANGO_SALT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,8 +102,8 @@ async def user_token(database_url: str, role: Role = Role.admin, **fields) -> st
     """A new user's bearer token, written straight into the server's database."""
     db = Database(database_url)
     try:
-        async with db.session() as session:
-            _, token = await auth_service.create(session=session, name=f"{role}-{time.time_ns()}", role=role, **fields)
+        name = f"{role}-{time.time_ns()}"
+        _, token = await db.run(lambda s: operators_service.create_user(session=s, name=name, role=role, **fields))
         return token
     finally:
         await db.dispose()

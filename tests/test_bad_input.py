@@ -5,16 +5,9 @@ import json
 
 import pytest
 
-from app.auth.models import Role
-
 TOO_BIG = str(2**63)
 PAST_INTEGER = str(2**31)  # ids are INTEGER columns on PostgreSQL
 HUGE = "1998824569201793663580202174775296"
-
-
-@pytest.fixture
-async def admin(cf) -> dict:
-    return await cf.user("root", Role.admin)
 
 
 def reasons(response) -> str:

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.settings import get_settings
-from tests.conftest import running
+from tests.support.app import running
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Every package's periodic jobs are scheduled when the app starts, each on its configured interval."""
 
-from tests.conftest import running
+from tests.support.app import running
 
 
 async def test_the_app_runs_every_packages_jobs(settings):

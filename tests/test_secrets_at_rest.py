@@ -7,8 +7,8 @@ import httpx
 from websockets.asyncio.client import connect
 
 from app.auth.models import Role
-from tests.conftest import running, settings_for
 from tests.live_server import server, user_token
+from tests.support.app import running, settings_for
 
 
 async def test_tokens_tickets_and_keys_in_urls_never_reach_the_log(database_url, tmp_path):

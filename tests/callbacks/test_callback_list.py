@@ -5,7 +5,7 @@ import json
 
 from app.auth.models import Role
 from telephony import generic
-from tests.conftest import GENERIC_SECRET
+from tests.support.app import GENERIC_SECRET
 from tests.support.calls import E164, NUMBER, T, answered, call_id, callbacks, missed, play
 
 

@@ -4,11 +4,11 @@ PBX APIs speak MANGO's and Zadarma's wire formats."""
 import pytest
 
 from app.auth.models import Role
-from telephony import mango
-from telephony.mango_script import InboundCall
-from tests.conftest import mango_scenario, running
-from tests.dispatch.helpers import Desk, pbx_commands
-from tests.fakes.pbx_api import ZADARMA_KEY
+from telephony.mango import webhooks as mango
+from telephony.mango.script import InboundCall
+from tests.support.app import mango_scenario, running
+from tests.support.desk import Desk, pbx_commands
+from tests.support.pbx_api import ZADARMA_KEY
 from tests.support.zadarma import inbound, notify
 
 

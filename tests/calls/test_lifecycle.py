@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from app.calls import lifecycle
 from app.calls.models import Call, CallLeg, Outcome
 from schemas.pbx_events import CallFinished, Direction, EndReason, LegKind, LegState, LegUpdate
-from telephony import mango
-from telephony.mango_script import InboundCall
+from telephony.mango import webhooks as mango
+from telephony.mango.script import InboundCall
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

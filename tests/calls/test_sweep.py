@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from app.calls.scheduled import finalize_stale_calls
-from app.calls.service import CallPolicy
 from app.database import utcnow
-from telephony.mango_script import InboundCall
-from tests.conftest import signed_mango
+from app.flows.call_events import CallPolicy
+from app.flows.scheduled import finalize_stale_calls
+from telephony.mango.script import InboundCall
+from tests.support.app import signed_mango
 from tests.support.calls import answered, callbacks, play
 
 T = 1750000000

@@ -4,8 +4,8 @@ import csv
 import io
 
 from app.auth.models import Role
-from tests.dispatch.helpers import Desk
 from tests.support.contacts import import_contacts, list_contacts
+from tests.support.desk import Desk
 
 
 async def test_an_import_with_bad_rows_names_them_and_imports_nothing(cf, supervisor):

@@ -2,18 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from app.auth.models import Role
 from app.crm.scheduled import tick
 from app.database import utcnow
-from tests.dispatch.helpers import Desk
 from tests.support.crm import new_contact
-
-
-@pytest.fixture
-async def admin(cf) -> dict:
-    return await cf.user("ada", Role.admin)
+from tests.support.desk import Desk
 
 
 async def _later(cf, days: float) -> dict:

@@ -1,114 +1,9 @@
 """The sales funnel through the API: deals, stage moves, refusal reasons, ownership, the call's
-stage snapshot, and the method's two worked examples reproduced by the weekly report."""
-
-import csv
-import io
-
-import pytest
+stage snapshot."""
 
 from app.auth.models import Role
-from tests.dispatch.helpers import Desk
-from tests.support.crm import new_contact
-
-
-@pytest.fixture
-async def admin(cf) -> dict:
-    return await cf.user("ada", Role.admin)
-
-
-async def _pipeline(cf, headers: dict, name: str | None = None) -> dict:
-    pipelines = (await cf.http.get("/api/pipelines", headers=headers)).json()
-    return next(p for p in pipelines if p["name"] == (name or "sales"))
-
-
-async def _play_manager(cf, manager: dict, pipeline: dict, counts: list[int]) -> None:
-    """``counts[0]`` deals on the list, ``counts[k]`` of them reaching stage k, entered through the API."""
-    stages = [s["id"] for s in pipeline["stages"]]
-    for n in range(counts[0]):
-        contact_id = await new_contact(cf, manager["headers"])
-        response = await cf.http.post(
-            "/api/deals", json={"contact_id": contact_id, "pipeline_id": pipeline["id"]}, headers=manager["headers"]
-        )
-        assert response.status_code == 201, response.text
-        deal_id = response.json()["id"]
-        for stage_index, reached in enumerate(counts[1:]):
-            if n >= reached:
-                break
-            moved = await cf.http.post(
-                f"/api/deals/{deal_id}/stage", json={"stage_id": stages[stage_index]}, headers=manager["headers"]
-            )
-            assert moved.status_code == 200, moved.text
-
-
-async def test_the_methods_two_manager_example(cf, admin):
-    ivanov = await cf.user("Ivanov", Role.operator)
-    sidorov = await cf.user("Sidorov", Role.operator)
-    pipeline = await _pipeline(cf, admin["headers"])
-    assert [(s["name"], s["target_rate"]) for s in pipeline["stages"]] == [
-        ("first contact", 100),
-        ("presentation", 80),
-        ("contract", 80),
-        ("payment", 95),
-    ]
-    # Whole-number counts for 80/70/85/96 % and 96/90/70/80 %.
-    await _play_manager(cf, ivanov, pipeline, [59, 47, 33, 28, 27])
-    await _play_manager(cf, sidorov, pipeline, [50, 48, 43, 30, 24])
-
-    response = await cf.http.get(
-        "/api/reports/funnel", params={"pipeline_id": pipeline["id"], "by": "manager"}, headers=admin["headers"]
-    )
-    assert response.status_code == 200, response.text
-    report = response.json()
-    by_name = {m["manager"]: m for m in report["managers"]}
-    expected = {"Ivanov": [80, 70, 85, 96], "Sidorov": [96, 90, 70, 80]}
-    for name, rates in expected.items():
-        rows = by_name[name]["stages"]
-        assert [r["conversion"] for r in rows] == pytest.approx(rates, abs=0.5)
-    below = {name: [r["stage"] for r in by_name[name]["stages"] if r["below_target"]] for name in expected}
-    assert below == {
-        "Ivanov": ["first contact", "presentation"],
-        "Sidorov": ["first contact", "contract", "payment"],
-    }
-    pairs = sorted((p["manager"], p["stage"], p["coach"]) for p in report["coaching"])
-    assert pairs == [
-        ("Ivanov", "first contact", "Sidorov"),
-        ("Ivanov", "presentation", "Sidorov"),
-        ("Sidorov", "contract", "Ivanov"),
-        ("Sidorov", "payment", "Ivanov"),
-    ]  # (Sidorov's first contact, 96 %, is the best of the two: nobody to learn from)
-    assert by_name["Ivanov"]["stages"][1]["entered"] == 33 and by_name["Ivanov"]["stages"][1]["advanced"] == 28
-
-    as_csv = await cf.http.get(
-        "/api/reports/funnel",
-        params={"pipeline_id": pipeline["id"], "by": "manager"},
-        headers={**admin["headers"], "Accept": "text/csv"},
-    )
-    assert as_csv.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert ["Sidorov", "contract", "30", "24", "69.8", "80.0", "True"] in rows
-
-
-async def test_the_cold_call_example_end_to_end(cf, admin):
-    created = await cf.http.post(
-        "/api/pipelines",
-        json={
-            "name": "cold",
-            "stages": [
-                {"name": "cold call", "target_rate": 100},
-                {"name": "meeting", "target_rate": 10},
-                {"name": "deal", "target_rate": 80},
-            ],
-        },
-        headers=admin["headers"],
-    )
-    assert created.status_code == 201, created.text
-    manager = await cf.user("Petrov", Role.operator)
-    await _play_manager(cf, manager, created.json(), [200, 200, 22, 18])
-    report = (
-        await cf.http.get("/api/reports/funnel", params={"pipeline_id": created.json()["id"]}, headers=admin["headers"])
-    ).json()
-    assert [r["conversion"] for r in report["team"]["stages"]] == [100.0, 11.0, 81.8]
-    assert report["team"]["end_to_end"] == 9.0
+from tests.support.crm import new_contact, pipeline_named
+from tests.support.desk import Desk
 
 
 async def test_another_managers_client_needs_a_logged_takeover(cf, admin):
@@ -170,7 +65,7 @@ async def test_a_call_keeps_the_stage_its_deal_was_in_when_it_came(cf, admin, su
     manager = desk.operators["101"]
     contact_id = await new_contact(cf, manager["headers"])
     phone = (await cf.http.get(f"/api/contacts/{contact_id}", headers=admin["headers"])).json()["phone"]
-    pipeline = await _pipeline(cf, admin["headers"])
+    pipeline = await pipeline_named(cf, admin["headers"])
     deal = (
         await cf.http.post(
             "/api/deals",
@@ -194,7 +89,7 @@ async def test_a_call_keeps_the_stage_its_deal_was_in_when_it_came(cf, admin, su
 async def test_a_new_client_answered_from_a_deal_queue_starts_a_deal(cf, admin, supervisor):
     desk = Desk(cf, supervisor)
     await desk.operator("101")
-    pipeline = await _pipeline(cf, admin["headers"])
+    pipeline = await pipeline_named(cf, admin["headers"])
     await desk.queue(["101"], deal_pipeline_id=pipeline["id"])
     await desk.incoming("new1", caller="+79007770001")
     await desk.answer("new1", "101")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.auth.models import Role
-from tests.conftest import running
+from tests.support.app import running
 from tests.support.calls import E164, T, callbacks, missed, play
 
 

@@ -11,8 +11,8 @@ from app.operators import state as operator_state
 from app.operators.models import OperatorState
 from app.pbx import routed
 from routing.hours import DAYS
-from tests.conftest import running
-from tests.dispatch.helpers import Desk, rung
+from tests.support.app import running
+from tests.support.desk import Desk, rung
 
 
 @pytest.fixture

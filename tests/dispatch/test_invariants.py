@@ -22,8 +22,8 @@ from app.dispatch.models import Offer, OfferStatus
 from app.operators.models import Operator, OperatorState
 from routing import Strategy
 from schemas.pbx_events import LegKind, LegState
-from tests.conftest import DatabaseCopies, running, settings_for
-from tests.dispatch.helpers import Desk
+from tests.support.app import DatabaseCopies, running, settings_for
+from tests.support.desk import Desk
 
 EXTENSIONS = ("101", "102", "103")
 CALLS = 6
@@ -141,14 +141,12 @@ class _World:
 
     async def _ringing_call(self, extension: str) -> int | None:
         """The call (by its index) ringing or connected on this operator, if any."""
-        async with self.desk.cf.db.read_session() as session:
-            external = (
-                await session.execute(
-                    select(Call.external_id)
-                    .join(Operator, Operator.call_id == Call.id)
-                    .where(Operator.user_id == self.desk.operators[extension]["id"])
-                )
-            ).scalar()
+        query = (
+            select(Call.external_id)
+            .join(Operator, Operator.call_id == Call.id)
+            .where(Operator.user_id == self.desk.operators[extension]["id"])
+        )
+        external = await self.desk.cf.db.read(lambda s: s.execute(query).scalar())
         return int(external[1:]) if external else None
 
     async def finish(self) -> None:
@@ -157,23 +155,22 @@ class _World:
         await self.desk.tick(after_seconds=self.clock + 3600)
 
     async def check_operators(self) -> None:
-        async with self.desk.cf.db.read_session() as session:
-            ringing = (
-                await session.execute(
-                    select(Offer.operator_id, Offer.call_id, Operator.state, Operator.call_id)
-                    .join(Operator, Operator.user_id == Offer.operator_id)
-                    .where(Offer.status == OfferStatus.ringing)
-                )
+        def read(session):
+            ringing = session.execute(
+                select(Offer.operator_id, Offer.call_id, Operator.state, Operator.call_id)
+                .join(Operator, Operator.user_id == Offer.operator_id)
+                .where(Offer.status == OfferStatus.ringing)
             ).all()
-            connected = (
-                await session.execute(
-                    select(CallLeg.extension, func.count())
-                    .join(Call, Call.id == CallLeg.call_id)
-                    .where(CallLeg.kind == LegKind.operator, CallLeg.state.in_([LegState.connected, LegState.on_hold]))
-                    .where(Call.state != CallState.ended)
-                    .group_by(CallLeg.extension)
-                )
+            connected = session.execute(
+                select(CallLeg.extension, func.count())
+                .join(Call, Call.id == CallLeg.call_id)
+                .where(CallLeg.kind == LegKind.operator, CallLeg.state.in_([LegState.connected, LegState.on_hold]))
+                .where(Call.state != CallState.ended)
+                .group_by(CallLeg.extension)
             ).all()
+            return ringing, connected
+
+        ringing, connected = await self.desk.cf.db.read(read)
         operators = [operator_id for operator_id, *_ in ringing]
         assert len(operators) == len(set(operators)), f"an operator holds two offers: {ringing}"
         for _, call_id, state, busy_with in ringing:
@@ -181,11 +178,11 @@ class _World:
         assert all(n == 1 for _, n in connected), f"an operator is connected to two calls: {connected}"
 
     async def check_calls(self) -> None:
-        async with self.desk.cf.db.read_session() as session:
-            calls = (await session.execute(select(Call))).scalars().all()
-            open_numbers = set(
-                (await session.execute(select(Callback.phone).where(Callback.status == "open"))).scalars()
-            )
+        def read(session):
+            calls = session.execute(select(Call)).scalars().all()
+            return calls, set(session.execute(select(Callback.phone).where(Callback.status == "open")).scalars())
+
+        calls, open_numbers = await self.desk.cf.db.read(read)
         assert len(calls) == len(self.arrived)
         for call in calls:
             assert call.outcome is not None, f"call {call.external_id} has no outcome"

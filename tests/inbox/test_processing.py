@@ -7,40 +7,39 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.auth.models import Role
-from app.calls import service as calls_service
 from app.cli import cli
 from app.database import Database
+from app.flows import call_events
 from app.inbox.models import InboxItem
 from app.inbox.writer import InboxWriter
 from app.settings import get_settings
-from telephony import mango
-from tests.conftest import running, signed_mango
+from telephony.mango import webhooks as mango
+from tests.support.app import running, signed_mango
 from tests.support.calls import missed, play
 
 T = 1750000000
 
 
 async def rows(db) -> list[InboxItem]:
-    async with db.read_session() as session:
-        return list((await session.execute(select(InboxItem).order_by(InboxItem.id))).scalars())
+    return await db.read(lambda s: list(s.execute(select(InboxItem).order_by(InboxItem.id)).scalars()))
 
 
 async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(cf, supervisor, monkeypatch):
-    real_apply = calls_service.apply_events
+    real_apply = call_events.apply_events
 
     def buggy(*, session, vendor, events, policy):
         if any(event.call_key == "boom" for event in events):
             raise RuntimeError("simulated bug")
         return real_apply(session=session, vendor=vendor, events=events, policy=policy)
 
-    monkeypatch.setattr(calls_service, "apply_events", buggy)
+    monkeypatch.setattr(call_events, "apply_events", buggy)
     await play(cf, missed("boom", T), missed("fine", T + 60, "79161112233"))
     calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
     assert [c["external_id"] for c in calls] == ["fine"]
     failed = [row for row in await rows(cf.db) if row.error]
     assert failed and all("simulated bug" in row.error and row.handled_at is None for row in failed)
 
-    monkeypatch.setattr(calls_service, "apply_events", real_apply)  # the fix is deployed
+    monkeypatch.setattr(call_events, "apply_events", real_apply)  # the fix is deployed
     monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", cf.app.state.settings.database_url)
     get_settings.cache_clear()
     try:

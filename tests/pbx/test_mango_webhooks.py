@@ -5,7 +5,7 @@ import random
 import pytest
 
 from app.auth.models import Role
-from tests.conftest import mango_scenario, running
+from tests.support.app import mango_scenario, running
 from tests.support.calls import final_state
 
 CALLER = "+79001234567"

@@ -5,8 +5,8 @@ import asyncio
 import random
 
 from app.auth.models import Role
-from telephony.mango_script import InboundCall
-from tests.conftest import running, signed_mango
+from telephony.mango.script import InboundCall
+from tests.support.app import running, signed_mango
 from tests.support.calls import final_state
 
 T = 1750000000

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from telephony import generic, mango
-from tests.conftest import GENERIC_SECRET, MANGO_KEY, MANGO_SALT, mango_scenario, running, signed_mango
+from telephony import generic
+from telephony.mango import webhooks as mango
+from tests.support.app import GENERIC_SECRET, MANGO_KEY, MANGO_SALT, mango_scenario, running, signed_mango
 from tests.support.inbox import call_count, inbox_rows
 
 

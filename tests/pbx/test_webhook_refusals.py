@@ -3,8 +3,8 @@
 import pytest
 
 from app.settings import Settings
-from telephony import mango
-from tests.conftest import MANGO_KEY, MANGO_SALT, mango_scenario, running
+from telephony.mango import webhooks as mango
+from tests.support.app import MANGO_KEY, MANGO_SALT, mango_scenario, running
 from tests.support.inbox import assert_nothing_changed, call_count, inbox_rows
 
 GOOD = mango_scenario("inbound_missed_no_answer_queue_timeout")[0]

@@ -7,15 +7,14 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.inbox.models import InboxItem
 from app.settings import Settings
-from telephony import zadarma
-from tests.conftest import ZADARMA_SECRET, running, zadarma_scenario
-from tests.dispatch.helpers import Desk
+from telephony.zadarma import webhooks as zadarma
+from tests.support.app import ZADARMA_SECRET, running, zadarma_scenario
+from tests.support.desk import Desk
 from tests.support.zadarma import inbound, notify
 
 
 async def stored_count(cf) -> int:
-    async with cf.db.read_session() as session:
-        return (await session.execute(select(func.count()).select_from(InboxItem))).scalar_one()
+    return await cf.db.read(lambda s: s.execute(select(func.count()).select_from(InboxItem)).scalar_one())
 
 
 async def test_url_check_echoes_zd_echo(cf):

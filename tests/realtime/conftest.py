@@ -1,8 +1,8 @@
 import pytest
 
 from app.auth.models import Role
-from tests.dispatch.helpers import Desk
 from tests.realtime.live import serving
+from tests.support.desk import Desk
 
 
 @pytest.fixture

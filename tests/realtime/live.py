@@ -14,7 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from app.main import create_app
 from app.settings import Settings
 from bench.server import free_port
-from tests.conftest import Callfunnel
+from tests.support.app import Callfunnel
 
 _ids = itertools.count(1)
 

@@ -50,8 +50,7 @@ async def test_a_ticket_from_an_operator_does_not_open_the_supervisor_feed(live)
 async def test_a_ticket_is_refused_once_its_token_is_revoked(live):
     olga = await live.cf.user("olga", Role.operator, extension="101")
     issued = await ticket(live, olga["headers"])
-    async with live.cf.db.session() as session:
-        await auth_service.revoke_token(session=session, name="olga")
+    await live.cf.db.run(lambda s: auth_service.revoke_token(session=s, name="olga"))
     panel = await Client.open(f"{live.ws_base}/ws/operator?ticket={issued['ticket']}")
     assert await closed_with(panel) == 4401
 
@@ -70,9 +69,12 @@ async def test_revoking_a_token_closes_its_panel_and_feed_within_two_seconds(liv
     feed = await Client.open(f"{live.ws_base}/ws/supervisor?{await credential(sam['headers'])}")
     await panel.next("snapshot")
     await feed.next("snapshot")
-    async with live.cf.db.session() as session:
-        await auth_service.revoke_token(session=session, name="olga")
-        await auth_service.reissue_token(session=session, name="sam")
+
+    def revoke_and_reissue(session):
+        auth_service.revoke_token(session=session, name="olga")
+        auth_service.reissue_token(session=session, name="sam")
+
+    await live.cf.db.run(revoke_and_reissue)
     assert await closed_with(panel) == 4401
     assert await closed_with(feed) == 4401
     assert (await live.cf.http.get("/api/offers", headers=olga["headers"])).status_code == 401

@@ -8,11 +8,11 @@ from websockets.exceptions import ConnectionClosed
 
 from app.auth.models import Role
 from app.database import utcnow
-from app.realtime import outbox
+from app.events import outbox
 from app.realtime.scheduled import prune, tick
 from schemas.realtime import SupervisorServerFrame
-from tests.dispatch.helpers import Desk
 from tests.realtime.live import serving
+from tests.support.desk import Desk
 
 
 async def _miss(desk: Desk, call_id: str, caller: str) -> None:

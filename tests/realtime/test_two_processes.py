@@ -14,15 +14,15 @@ import pytest
 from sqlalchemy.engine import make_url
 from websockets.exceptions import ConnectionClosed
 
-from app.auth import service as auth_service
 from app.auth.models import Role
 from app.database import Database
+from app.operators import service as operators_service
 from app.realtime.bus import LISTENER_NAME
 from bench.server import free_port, start_server
 from telephony import generic
-from tests.conftest import GENERIC_SECRET
-from tests.dispatch.helpers import LINE
 from tests.realtime.live import Client
+from tests.support.app import GENERIC_SECRET
+from tests.support.desk import LINE
 
 _events = count(1)
 
@@ -55,9 +55,10 @@ async def two_processes(settings):
 async def _users(url: str) -> tuple[str, str]:
     db = Database(url)
     try:
-        async with db.session() as session:
-            _, sup = await auth_service.create(session=session, name="sam", role=Role.supervisor)
-            _, op = await auth_service.create(session=session, name="olga", role=Role.operator, extension="101")
+        _, sup = await db.run(lambda s: operators_service.create_user(session=s, name="sam", role=Role.supervisor))
+        _, op = await db.run(
+            lambda s: operators_service.create_user(session=s, name="olga", role=Role.operator, extension="101")
+        )
         return sup, op
     finally:
         await db.dispose()

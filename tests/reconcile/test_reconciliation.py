@@ -6,10 +6,10 @@ import httpx
 import pytest
 
 from app.auth.models import Role
-from telephony.mango_script import InboundCall
+from telephony.mango.script import InboundCall
 from telephony.simulator.history import FinishedCall, PbxHistory
 from telephony.simulator.pbx_api import PbxApi
-from tests.conftest import running
+from tests.support.app import running
 from tests.support.history import LINE, calls_by_key, reconcile, with_history
 
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from telephony import zadarma
 from telephony.simulator.history import FinishedCall, PbxHistory
-from tests.conftest import ZADARMA_SECRET
+from telephony.zadarma import webhooks as zadarma
+from tests.support.app import ZADARMA_SECRET
 from tests.support.history import LINE, calls_by_key, reconcile, with_history
 
 CALLER = "79001230001"

@@ -12,8 +12,8 @@ import pytest
 from telephony.simulator.history import PbxHistory
 from telephony.simulator.pbx_api import PbxApi
 from telephony.simulator.run import serving
-from tests.conftest import MANGO_KEY, MANGO_SALT, POSTGRES_URL
 from tests.live_server import free_port
+from tests.support.app import MANGO_KEY, MANGO_SALT, POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_CLUSTER = os.environ.get("CALLFUNNEL_TEST_PG_CLUSTER")  # scripts/run-tests.sh: the cluster's directory

@@ -15,11 +15,11 @@ from collections import Counter
 import httpx
 
 from telephony import generic
-from telephony.mango_script import InboundCall
+from telephony.mango.script import InboundCall
 from telephony.simulator.history import FinishedCall
-from tests.conftest import GENERIC_SECRET, signed_mango
 from tests.live_server import Server, admin_token
 from tests.resilience.conftest import all_pages
+from tests.support.app import GENERIC_SECRET, signed_mango
 
 CALLS = 120
 LINE = "74951234567"

@@ -6,11 +6,11 @@ import time
 
 import httpx
 
-from telephony.mango_script import InboundCall
+from telephony.mango.script import InboundCall
 from telephony.simulator.history import FinishedCall
-from tests.conftest import signed_mango
 from tests.live_server import admin_token, server
 from tests.resilience.conftest import all_pages, needs_postgres_cluster, pg_cluster
+from tests.support.app import signed_mango
 
 LINE = "74951234567"
 

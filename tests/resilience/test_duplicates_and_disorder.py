@@ -6,9 +6,9 @@ import re
 
 from app.auth.models import Role
 from telephony import generic
-from telephony.mango_script import InboundCall
-from tests.conftest import GENERIC_SECRET, running, settings_for, signed_mango
+from telephony.mango.script import InboundCall
 from tests.resilience.conftest import all_pages
+from tests.support.app import GENERIC_SECRET, running, settings_for, signed_mango
 from tests.support.generic import call_events
 
 T0 = 1764000000

@@ -9,7 +9,6 @@ from telephony.simulator.operators import Behaviour
 from telephony.simulator.pbx import Callers
 from telephony.simulator.run import lines_of, set_up_floor, virtual_pbx
 from telephony.simulator.wire import GenericWire
-from tests.conftest import GENERIC_SECRET
 from tests.live_server import admin_token, server
 from tests.resilience.checks import (
     FeedRecorder,
@@ -17,6 +16,7 @@ from tests.resilience.checks import (
     assert_nobody_had_two_calls,
     settled_calls,
 )
+from tests.support.app import GENERIC_SECRET
 
 CALLS = 500
 QUICK = Behaviour(answer_delay=(0.1, 0.8), reject_share=0.05, ring_out_share=0.05, break_share=0.02,

@@ -10,9 +10,9 @@ from telephony.simulator.operators import Behaviour
 from telephony.simulator.pbx import Callers
 from telephony.simulator.run import PBX_GROUP, lines_of, set_up_floor, virtual_pbx
 from telephony.simulator.wire import MangoWire
-from tests.conftest import MANGO_KEY, MANGO_SALT
 from tests.live_server import admin_token, server
 from tests.resilience.checks import assert_missed_numbers_are_on_the_callback_list, settled_calls
+from tests.support.app import MANGO_KEY, MANGO_SALT
 
 SOON = Behaviour(answer_delay=(0.2, 1.0), reject_share=0.0, ring_out_share=0.05, break_share=0.0)
 

@@ -1,7 +1,7 @@
 """Scripted MANGO calls played through the webhook endpoint, and the callback list they leave."""
 
-from telephony.mango_script import InboundCall
-from tests.conftest import signed_mango
+from telephony.mango.script import InboundCall
+from tests.support.app import signed_mango
 
 NUMBER, E164 = "79001234567", "+79001234567"
 T = 1750000000  # 2025-06-15 15:06:40 UTC

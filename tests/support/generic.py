@@ -3,7 +3,7 @@
 import json
 
 from telephony import generic
-from tests.conftest import GENERIC_SECRET
+from tests.support.app import GENERIC_SECRET
 
 
 async def send(cf, payload: dict, *, secret: str = GENERIC_SECRET):

@@ -6,7 +6,7 @@ import httpx
 
 from telephony.simulator.history import PbxHistory
 from telephony.simulator.pbx_api import PbxApi
-from tests.conftest import MANGO_KEY, MANGO_SALT, ZADARMA_SECRET, running
+from tests.support.app import MANGO_KEY, MANGO_SALT, ZADARMA_SECRET, running
 
 ZADARMA_KEY = "test-zadarma-key"
 LINE = "74951234567"

@@ -7,13 +7,11 @@ from app.inbox.models import InboxItem
 
 
 async def inbox_rows(cf) -> list[InboxItem]:
-    async with cf.db.read_session() as session:
-        return list((await session.execute(select(InboxItem).order_by(InboxItem.id))).scalars())
+    return await cf.db.read(lambda s: list(s.execute(select(InboxItem).order_by(InboxItem.id)).scalars()))
 
 
 async def call_count(cf) -> int:
-    async with cf.db.read_session() as session:
-        return (await session.execute(select(func.count()).select_from(Call))).scalar_one()
+    return await cf.db.read(lambda s: s.execute(select(func.count()).select_from(Call)).scalar_one())
 
 
 async def assert_nothing_changed(cf) -> None:

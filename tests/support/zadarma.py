@@ -1,7 +1,7 @@
 """Signed Zadarma notifications, shaped like the sample files."""
 
-from telephony import zadarma
-from tests.conftest import ZADARMA_SECRET
+from telephony.zadarma import webhooks as zadarma
+from tests.support.app import ZADARMA_SECRET
 
 CALL_START = "2025-06-15 18:06:40"
 

@@ -4,7 +4,7 @@ import csv
 import io
 
 from app.auth.models import Role
-from tests.dispatch.helpers import Desk
+from tests.support.desk import Desk
 
 
 async def test_calls_report_per_queue_and_operator(cf, supervisor):

@@ -10,9 +10,10 @@ from app.auth.models import Role
 from app.commands import ratelimit
 from app.commands.models import PbxCommand
 from app.database import utcnow
-from telephony.mango_script import InboundCall
-from tests.conftest import running
-from tests.dispatch.helpers import Desk, pbx_commands
+from telephony.mango.script import InboundCall
+from telephony.mango.vendor import Mango
+from tests.support.app import running
+from tests.support.desk import Desk, pbx_commands
 
 
 @pytest.fixture
@@ -69,8 +70,12 @@ async def test_two_processes_share_one_rate_budget(settings, mango_cf):
     async with running(settings) as other:
         now = utcnow()
         granted = [
-            await mango_cf.db.run(lambda s: ratelimit.acquire(session=s, key="mango:route", now=now)),
-            await other.db.run(lambda s: ratelimit.acquire(session=s, key="mango:route", now=now)),
+            await mango_cf.db.run(
+                lambda s: ratelimit.acquire(session=s, key="mango:route", interval=Mango.route_budget, now=now)
+            ),
+            await other.db.run(
+                lambda s: ratelimit.acquire(session=s, key="mango:route", interval=Mango.route_budget, now=now)
+            ),
         ]
     assert granted == [True, False]
 
@@ -79,7 +84,9 @@ async def test_safe_failures_are_retried_with_the_same_command_id(desk, mango_cf
     await desk.operator("101")
     await desk.queue(["101"], mode="command")
     await mango_cf.play_mango(InboundCall(entry_id="rt-1", caller="79001230004", start=1760000000).answered()[:1])
-    monkeypatch.setitem(ratelimit.LIMITS, "mango:route", timedelta(0))  # retries, not the budget, under test
+    monkeypatch.setitem(
+        mango_cf.app.state.command_sender.route_budgets, "mango", timedelta(0)
+    )  # retries, not the budget, under test
     fake_pbx.answer_next((503, {"error": "busy"}), httpx.ConnectError("connection refused"))
     sender = mango_cf.app.state.command_sender
     await sender.send_due()

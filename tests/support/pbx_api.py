@@ -12,8 +12,9 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from telephony import mango, zadarma_api
-from tests.conftest import MANGO_KEY, MANGO_SALT, ZADARMA_SECRET
+from telephony.mango import webhooks as mango
+from telephony.zadarma import api as zadarma_api
+from tests.support.app import MANGO_KEY, MANGO_SALT, ZADARMA_SECRET
 
 ZADARMA_KEY = "test-zadarma-key"
 

@@ -12,7 +12,7 @@ from app.commands.models import PbxCommand
 from app.database import utcnow
 from app.dispatch.scheduled import tick
 from telephony import generic
-from tests.conftest import GENERIC_SECRET, Callfunnel
+from tests.support.app import GENERIC_SECRET, Callfunnel
 
 LINE = "+74951234567"
 _event_ids = count(1)
@@ -110,8 +110,7 @@ class Desk:
 
 
 async def pbx_commands(cf: Callfunnel) -> list[PbxCommand]:
-    async with cf.db.read_session() as session:
-        return list((await session.execute(select(PbxCommand).order_by(PbxCommand.id))).scalars())
+    return await cf.db.read(lambda s: list(s.execute(select(PbxCommand).order_by(PbxCommand.id)).scalars()))
 
 
 def rung(route: dict) -> list[str]:
