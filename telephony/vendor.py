@@ -146,8 +146,9 @@ class HistoryReader:
         await self.client.aclose()
 
 
-def history_reader(fetch: Callable[..., Awaitable[list[CallFinished]]], *, base_url: str, timeout: float,
-                   transport: httpx.AsyncBaseTransport | None, **credentials: Any) -> HistoryReader:  # fmt: skip
+def history_reader(
+    fetch: History, *, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None, **credentials: Any
+) -> HistoryReader:
     """A reader whose ``fetch(client, since=, until=, **credentials)`` gets its own HTTP client;
     a history report can take a while, so the timeout is at least 30 s."""
     client = httpx.AsyncClient(base_url=base_url, timeout=max(timeout, 30.0), transport=transport)
