@@ -2,10 +2,14 @@
 and callbacks its samples leave, and what a PBX that takes no routing answer means for a queue."""
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.auth.models import Role
+from app.database import utcnow
+from app.flows.call_events import CallPolicy
+from app.flows.scheduled import finalize_stale_calls
 from app.inbox.models import InboxItem
 from tests.support.app import SIPUNI_SECRET, running, scenario
 from tests.support.desk import Desk
@@ -104,3 +108,16 @@ async def test_nothing_is_stored_twice_for_a_redelivery(cf):
     await play(cf, items + items)
     keys = await cf.db.read(lambda s: list(s.execute(select(InboxItem.dedup_key)).scalars()))
     assert len(keys) == len(set(keys)) == 3
+
+
+async def test_a_call_whose_final_event_never_came_is_finished_by_the_sweep(cf, supervisor):
+    ringing = scenario("sipuni", "inbound_missed")[:2]  # both phones rang; event=2 was lost
+    await play(cf, ringing)
+    settings = cf.app.state.settings
+    policy = CallPolicy.from_settings(settings)
+    swept = await finalize_stale_calls(db=cf.db, settings=settings, policy=policy, now=utcnow() + timedelta(hours=3))
+    assert swept == 1
+    call = (await calls(cf, supervisor))["1750000100.100002"]
+    assert (call["outcome"], call["finalized_by"]) == ("missed", "sweep")
+    [callback] = (await cf.http.get("/api/callbacks", headers=supervisor["headers"])).json()["items"]
+    assert callback["phone"] == "+79001234568"
