@@ -1,15 +1,17 @@
 """The ``callfunnel`` command: users and tokens, the inbox, the database."""
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy import select, update
 
+from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.models import Role
-from app.database import Database
+from app.database import Database, utcnow
 from app.errors import AppError
 from app.flows.call_events import CallPolicy
 from app.inbox.models import InboxItem
@@ -57,6 +59,7 @@ def user_add(
     role: Annotated[Role, typer.Option(help="admin, supervisor or operator")],
     extension: Annotated[str | None, typer.Option(help="the operator's PBX extension, e.g. 101")] = None,
     skills: Annotated[str, typer.Option(help="an operator's skills with levels 0-10, e.g. sales:8,english:5")] = "",
+    password_stdin: Annotated[bool, typer.Option(help="read a password to sign in with from standard input")] = False,
 ) -> None:
     """Creates a user; the last line printed is their bearer token (shown once, stored only as a digest)."""
     try:
@@ -65,10 +68,14 @@ def user_add(
         raise typer.BadParameter(str(exc), param_hint="--skills") from None
     if levels and role != Role.operator:
         raise typer.BadParameter("only operators have skills", param_hint="--skills")
+    password = _password_from_stdin() if password_stdin else None
 
     async def work(db: Database) -> str:
+        password_hash = await passwords.hashed(password) if password is not None else None
         user, token = await db.run(
-            lambda s: operators_service.create_user(session=s, name=name, role=role, extension=extension, skills=levels)
+            lambda s: operators_service.create_user(
+                session=s, name=name, role=role, extension=extension, skills=levels, password_hash=password_hash
+            )
         )
         typer.echo(f"created {role.value} {name!r} (id {user.id})" + (f", extension {extension}" if extension else ""))
         return token
@@ -88,13 +95,38 @@ def user_token(name: str) -> None:
 
 @user_cli.command("revoke")
 def user_revoke(name: str) -> None:
-    """Revokes the user's token."""
+    """Revokes the user's token and ends their sign-ins."""
 
     async def work(db: Database) -> None:
-        await db.run(lambda s: auth_service.revoke_token(session=s, name=name))
+        await db.run(lambda s: auth_service.revoke_token(session=s, name=name, now=utcnow()))
 
     _run(work)
     typer.echo(f"token of {name!r} revoked")
+
+
+@user_cli.command("password")
+def user_password(name: str) -> None:
+    """Sets the user's password, read from standard input; their sign-ins end (the token stays)."""
+    password = _password_from_stdin()
+
+    async def work(db: Database) -> None:
+        password_hash = await passwords.hashed(password)
+
+        def write(session):
+            user = auth_service.get_by_name(session=session, name=name)
+            auth_service.set_password(
+                session=session, user=user, password_hash=password_hash, must_change=False, now=utcnow()
+            )
+
+        await db.run(write)
+
+    _run(work)
+    typer.echo(f"password of {name!r} set")
+
+
+def _password_from_stdin() -> str:
+    """One line from standard input; the newline that ends it is not part of the password."""
+    return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
 
 
 @inbox_cli.command("failed")

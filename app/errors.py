@@ -20,6 +20,7 @@ OUTAGE_RETRY_AFTER_SECONDS = 5
 class AppError(Exception):
     status_code = 400
     extra: dict = {}  # more fields for the response body (e.g. the rows an import rejected)
+    headers: dict = {}
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -38,6 +39,19 @@ class Conflict(AppError):
     status_code = 409
 
 
+class Unauthorized(AppError):
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class Unprocessable(AppError):
     """Well-formed input that cannot be used (a number that is not a phone number, a stage of another pipeline)."""
 
@@ -47,7 +61,7 @@ class Unprocessable(AppError):
 def install_error_handler(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _handle(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app import openapi, redaction
 from app.api.activity import router as activity_router
+from app.api.auth import router as sign_in_router
 from app.api.callbacks import router as callbacks_router
 from app.api.calls import router as calls_router
 from app.api.contacts import router as contacts_router
@@ -21,6 +22,8 @@ from app.api.queues import router as queues_router
 from app.api.reconciliation import router as reconcile_router
 from app.api.reports import router as reports_router
 from app.api.tickets import router as auth_router
+from app.auth import scheduled as auth_scheduled
+from app.auth.first_run import create_first_admin
 from app.crm import scheduled as crm_scheduled
 from app.database import Database
 from app.dispatch import scheduled as dispatch_scheduled
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_to_head_async(settings.database_url)
         db = Database(settings.database_url)
+        await create_first_admin(db, settings)
         policy = call_events.CallPolicy.from_settings(settings)
         processor = InboxProcessor(db, inbox_handler(policy, vendors))
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
         scheduler = scheduler_for(
             [
+                *auth_scheduled.jobs(db=db, settings=settings),
                 *flows_scheduled.jobs(db=db, settings=settings, policy=policy),
                 *dispatch_scheduled.jobs(db=db, settings=settings),
                 *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
@@ -129,6 +134,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.add_middleware(SecurityHeaders)
     app.include_router(webhook_router(vendors))
     app.include_router(auth_router)
+    app.include_router(sign_in_router)
     app.include_router(operators_router)
     app.include_router(queues_router)
     app.include_router(dispatch_router)

@@ -1,6 +1,6 @@
 """Every table, imported in one place for Alembic and the metadata."""
 
-from app.auth.models import User, WsTicket
+from app.auth.models import LoginFailure, LoginSession, User, WsTicket
 from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
@@ -26,6 +26,8 @@ __all__ = [
     "DealStageMove",
     "EventCounter",
     "InboxItem",
+    "LoginFailure",
+    "LoginSession",
     "Offer",
     "Panel",
     "PbxCommand",

@@ -19,6 +19,7 @@ _API_ERRORS = {
     "404": "no such thing",
     "409": "conflicts with the current state (taken, already done, a duplicate)",
     "413": "the JSON body is larger than 1 MiB",
+    "429": "too many failed sign-ins for this name; retry after Retry-After seconds",
     "422": "the input cannot be used",
     "503": "the database is unavailable; retry after Retry-After seconds",
 }

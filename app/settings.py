@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     # (close code 4008) and resumes with ``since``.
     ws_send_queue_frames: int = Field(default=2000, gt=0)
 
+    # A sign-in (POST /api/auth/login) lasts this long; the user's API token is not affected.
+    session_hours: float = Field(default=12.0, gt=0)
+    # Where the first start on an empty database writes the generated admin password (readable
+    # by its owner only).  None: beside the SQLite file, or in the working directory on
+    # PostgreSQL; "": no first admin (users come from ``callfunnel user add``).
+    admin_password_file: str | None = None
+
     # Who may take over another manager's client or callback: ``logged`` (operators, explicitly;
     # every takeover logged) or ``supervisor`` (operators get 403 and ask a supervisor).
     takeover_policy: Literal["logged", "supervisor"] = "logged"

@@ -22,6 +22,7 @@ class OperatorOut(BaseModel):
     id: int
     name: str
     extension: str | None
+    active: bool = True  # false: deactivated (DELETE /api/operators/{id}); history kept
     state: str
     state_since: datetime
     skills: dict[str, int]
@@ -37,6 +38,8 @@ class OperatorCreate(BaseModel):
     extension: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     skills: Skills = {}
     wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    # The first password to sign in with (8-128 characters); changed by the operator at first sign-in.
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
 
 
 class OperatorCreated(OperatorOut):
@@ -50,3 +53,7 @@ class OperatorPatch(BaseModel):
 
 class StateChange(BaseModel):
     state: Literal["available", "break", "offline"]
+
+
+class PasswordReset(BaseModel):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]  # changed at next sign-in

@@ -40,6 +40,7 @@ class Server:
             "CALLFUNNEL_MANGO_API_KEY": MANGO_KEY,
             "CALLFUNNEL_MANGO_API_SALT": MANGO_SALT,
             "CALLFUNNEL_LOG_LEVEL": "WARNING",
+            "CALLFUNNEL_ADMIN_PASSWORD_FILE": "",  # the tests make their own users
         }
         self.env |= {f"CALLFUNNEL_{name.upper()}": str(value) for name, value in settings.items()}
         self.process: subprocess.Popen | None = None

@@ -57,3 +57,28 @@ async def test_user_add_with_skills_makes_an_operator_the_router_can_choose(sett
 def test_unreadable_skills_are_refused(invoke):
     result = invoke("user", "add", "petr", "--role", "operator", "--skills", "sales:eleven")
     assert result.exit_code == 2 and "sales:eleven" in result.output
+
+
+async def test_passwords_come_from_standard_input_without_their_newline(settings, monkeypatch):
+    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        add = ["user", "add", "sam", "--role", "supervisor", "--password-stdin"]
+        added = await asyncio.to_thread(runner.invoke, cli, add, input="correct horse battery\n")
+        assert added.exit_code == 0, added.output
+        async with running(settings) as cf:
+            signed = await cf.http.post("/api/auth/login", json={"name": "sam", "password": "correct horse battery"})
+            assert signed.status_code == 200
+            session = {"Authorization": f"Bearer {signed.json()['token']}"}
+            changed = await asyncio.to_thread(
+                runner.invoke, cli, ["user", "password", "sam"], input="a new one, please\n"
+            )
+            assert changed.exit_code == 0, changed.output
+            assert (await cf.http.get("/api/callbacks", headers=session)).status_code == 401  # its sign-ins ended
+            login = {"name": "sam", "password": "a new one, please"}
+            assert (await cf.http.post("/api/auth/login", json=login)).status_code == 200
+        short = await asyncio.to_thread(runner.invoke, cli, ["user", "password", "sam"], input="short\n")
+        assert short.exit_code == 1 and "8 to 128 characters" in short.output
+    finally:
+        get_settings.cache_clear()

@@ -1,5 +1,6 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
+from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.deps import CallCenterUser, Supervisor
 from app.auth.models import Role
@@ -10,7 +11,14 @@ from app.errors import Forbidden
 from app.operators import service as operators_service
 from app.operators.models import OperatorState
 from schemas.common import Id
-from schemas.operators import OperatorCreate, OperatorCreated, OperatorOut, OperatorPatch, StateChange
+from schemas.operators import (
+    OperatorCreate,
+    OperatorCreated,
+    OperatorOut,
+    OperatorPatch,
+    PasswordReset,
+    StateChange,
+)
 
 router = APIRouter(prefix="/api/operators", tags=["operators"])
 
@@ -24,11 +32,19 @@ async def list_operators(db: DbDep, _user: CallCenterUser):
 
 @router.post("", response_model=OperatorCreated, status_code=status.HTTP_201_CREATED)
 async def create_operator(body: OperatorCreate, db: DbDep, _user: Supervisor):
-    """Creates an operator (a user with role operator); the token is shown once."""
+    """Creates an operator (a user with role operator); the token is shown once.  With ``password``
+    they can sign in (``POST /api/auth/login``) and choose their own at the first sign-in."""
+    password_hash = await passwords.hashed(body.password) if body.password is not None else None
 
     def write(session):
         user, token = operators_service.create_user(
-            session=session, name=body.name, role=Role.operator, extension=body.extension, skills=body.skills
+            session=session,
+            name=body.name,
+            role=Role.operator,
+            extension=body.extension,
+            skills=body.skills,
+            password_hash=password_hash,
+            must_change_password=password_hash is not None,
         )
         user, operator = operators_service.get(session=session, operator_id=user.id)
         operator.wrap_up_seconds = body.wrap_up_seconds
@@ -63,6 +79,37 @@ async def reissue_token(operator_id: Id, db: DbDep, _user: Supervisor):
         return {**operators_service.out(user, operator), "token": token}
 
     return await db.run(write)
+
+
+@router.post("/{operator_id:id}/password", status_code=status.HTTP_204_NO_CONTENT)
+async def reset_password(operator_id: Id, body: PasswordReset, db: DbDep, _user: Supervisor) -> Response:
+    """Supervisors: a new password for an operator who forgot theirs; their sign-ins end, and they
+    choose their own at the next one."""
+    password_hash = await passwords.hashed(body.password)
+
+    def write(session):
+        user, _ = operators_service.get(session=session, operator_id=operator_id)
+        auth_service.set_password(
+            session=session, user=user, password_hash=password_hash, must_change=True, now=utcnow()
+        )
+
+    await db.run(write)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/{operator_id:id}", status_code=status.HTTP_204_NO_CONTENT)
+async def deactivate_operator(operator_id: Id, db: DbDep, _user: Supervisor) -> Response:
+    """Supervisors: the operator goes offline and can no longer sign in or use their token (409
+    while on a call); their calls, deals and history stay."""
+
+    def write(session):
+        user, _ = operators_service.get(session=session, operator_id=operator_id)
+        now = utcnow()
+        availability.change_state(session=session, operator_id=operator_id, state=OperatorState.offline, now=now)
+        auth_service.deactivate(session=session, user=user, now=now)
+
+    await db.run(write)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/me/state", response_model=OperatorOut)

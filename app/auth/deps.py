@@ -2,17 +2,23 @@
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
+from app.database import utcnow
 from app.deps import DbDep
 
 _bearer = HTTPBearer(auto_error=False, description="The token printed by `callfunnel user add`.")
 
 
+# What an account whose password was set by someone else may do before choosing its own.
+_BEFORE_A_NEW_PASSWORD = ("/api/auth/password", "/api/auth/logout")
+
+
 async def current_user(
+    request: Request,
     db: DbDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
@@ -22,9 +28,11 @@ async def current_user(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise unauthorized
     token = credentials.credentials
-    user = await db.read(lambda s: auth_service.authenticate(session=s, token=token))
+    user = await db.read(lambda s: auth_service.authenticate(session=s, token=token, now=utcnow()))
     if user is None:
         raise unauthorized
+    if user.must_change_password and request.url.path not in _BEFORE_A_NEW_PASSWORD:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "change your password first (POST /api/auth/password)")
     return user
 
 

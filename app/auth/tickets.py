@@ -1,17 +1,18 @@
 """Websocket tickets: a browser opens a socket with ``?ticket=`` instead of putting its token in a URL.
 
 A ticket is single-use and valid for ``TICKET_SECONDS``; only its digest is stored, so any
-process can accept it.  It is bound to the token that asked for it: the socket it opens is
-closed when that token is revoked or reissued.
+process can accept it.  It is bound to the token (or sign-in) that asked for it: the socket it
+opens is closed when that token is revoked or reissued, or the sign-in ends.
 """
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from app.auth import service
 from app.auth.models import User, WsTicket
 
 TICKET_SECONDS = 30
@@ -42,7 +43,5 @@ def redeem(*, session: Session, ticket: str, now: datetime) -> tuple[User, str] 
     if claimed is None:
         return None
     user_id, token_digest = claimed
-    user = session.execute(
-        select(User).where(User.id == user_id, User.token_digest == token_digest)
-    ).scalar_one_or_none()
-    return (user, token_digest) if user is not None else None
+    user = service.holder(session=session, digest=token_digest, now=now)
+    return (user, token_digest) if user is not None and user.id == user_id else None

@@ -10,11 +10,25 @@ from app.operators.models import Operator
 
 
 def create_user(
-    *, session: Session, name: str, role: Role, extension: str | None = None, skills: dict | None = None
+    *,
+    session: Session,
+    name: str,
+    role: Role,
+    extension: str | None = None,
+    skills: dict | None = None,
+    password_hash: str | None = None,
+    must_change_password: bool = False,
 ) -> tuple[User, str]:
-    """A new user with a fresh token (returned once); an operator starts ``offline`` with the
-    skills given (``{"sales": 8}``)."""
-    user, token = auth_service.create(session=session, name=name, role=role, extension=extension)
+    """A new user with a fresh token (returned once) and, if given, a password to sign in with; an
+    operator starts ``offline`` with the skills given (``{"sales": 8}``)."""
+    user, token = auth_service.create(
+        session=session,
+        name=name,
+        role=role,
+        extension=extension,
+        password_hash=password_hash,
+        must_change_password=must_change_password,
+    )
     if role == Role.operator:
         session.add(Operator(user_id=user.id, skills=skills or {}))
         session.flush()
@@ -37,6 +51,7 @@ def out(user: User, operator: Operator) -> dict:
         "id": user.id,
         "name": user.name,
         "extension": user.extension,
+        "active": user.active,
         **operator.model_dump(exclude={"user_id"}, warnings=False),
     }
 

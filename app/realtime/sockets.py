@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
 from starlette.websockets import WebSocketState
 
 from app.auth import service as auth_service
@@ -75,7 +74,7 @@ async def _credentials(websocket: WebSocket, db: Database) -> Credentials | None
         token = header[7:].strip()
     if not token:
         return None
-    user = await db.read(lambda session: session.execute(auth_service.holder_of(token)).scalar_one_or_none())
+    user = await db.read(lambda session: auth_service.authenticate(session=session, token=token, now=utcnow()))
     return Credentials(user, auth_service.token_digest(token)) if user is not None else None
 
 
@@ -183,8 +182,10 @@ async def on_the_bus(
 
 
 async def _still_current(db: Database, credentials: Credentials) -> bool:
-    current = select(User.id).where(User.id == credentials.user.id, User.token_digest == credentials.token_digest)
-    return await db.read(lambda session: session.execute(current).first() is not None)
+    holder = await db.read(
+        lambda session: auth_service.holder(session=session, digest=credentials.token_digest, now=utcnow())
+    )
+    return holder is not None and holder.id == credentials.user.id
 
 
 async def serve(

@@ -3,6 +3,7 @@ revoked one stops at once, a ticket is not a token."""
 
 from app.auth import service as auth_service
 from app.auth.models import Role
+from app.database import utcnow
 
 
 async def test_no_token_or_an_unknown_one_is_401_with_a_challenge(cf):
@@ -14,7 +15,7 @@ async def test_no_token_or_an_unknown_one_is_401_with_a_challenge(cf):
 async def test_a_revoked_token_stops_working_and_the_user_stays(cf, supervisor):
     olga = await cf.user("olga", Role.operator, extension="101")
     assert (await cf.http.get("/api/offers", headers=olga["headers"])).status_code == 200
-    await cf.db.run(lambda s: auth_service.revoke_token(session=s, name="olga"))
+    await cf.db.run(lambda s: auth_service.revoke_token(session=s, name="olga", now=utcnow()))
     assert (await cf.http.get("/api/offers", headers=olga["headers"])).status_code == 401
     names = [o["name"] for o in (await cf.http.get("/api/operators", headers=supervisor["headers"])).json()]
     assert "olga" in names

@@ -7,8 +7,11 @@ import json
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.models import Role
+from app.database import utcnow
+from app.operators import service as operators_service
 from tests.realtime.live import Client, _token
 
 
@@ -50,7 +53,7 @@ async def test_a_ticket_from_an_operator_does_not_open_the_supervisor_feed(live)
 async def test_a_ticket_is_refused_once_its_token_is_revoked(live):
     olga = await live.cf.user("olga", Role.operator, extension="101")
     issued = await ticket(live, olga["headers"])
-    await live.cf.db.run(lambda s: auth_service.revoke_token(session=s, name="olga"))
+    await live.cf.db.run(lambda s: auth_service.revoke_token(session=s, name="olga", now=utcnow()))
     panel = await Client.open(f"{live.ws_base}/ws/operator?ticket={issued['ticket']}")
     assert await closed_with(panel) == 4401
 
@@ -71,7 +74,7 @@ async def test_revoking_a_token_closes_its_panel_and_feed_within_two_seconds(liv
     await feed.next("snapshot")
 
     def revoke_and_reissue(session):
-        auth_service.revoke_token(session=session, name="olga")
+        auth_service.revoke_token(session=session, name="olga", now=utcnow())
         auth_service.reissue_token(session=session, name="sam")
 
     await live.cf.db.run(revoke_and_reissue)
@@ -123,3 +126,20 @@ async def test_a_socket_without_credentials_is_refused(live):
     except InvalidStatus:  # (a server may refuse the handshake itself)
         return
     assert await closed_with(client) == 4401
+
+
+async def test_signing_out_closes_the_panel_that_sign_in_opened(live):
+    """A console's panel stands on its sign-in, not on the user's API token."""
+    await live.cf.user("sam", Role.supervisor)
+    password_hash = await passwords.hashed("olga's password")
+    await live.cf.db.run(
+        lambda s: operators_service.create_user(
+            session=s, name="olga", role=Role.operator, extension="101", password_hash=password_hash
+        )
+    )
+    signed = await live.cf.http.post("/api/auth/login", json={"name": "olga", "password": "olga's password"})
+    session = {"Authorization": f"Bearer {signed.json()['token']}"}
+    panel = await Client.open(f"{live.ws_base}/ws/operator?ticket={(await ticket(live, session))['ticket']}")
+    assert (await panel.next("snapshot"))["operator"]["name"] == "olga"
+    assert (await live.cf.http.post("/api/auth/logout", headers=session)).status_code == 204
+    assert await closed_with(panel) == 4401

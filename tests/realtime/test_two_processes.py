@@ -37,6 +37,7 @@ async def two_processes(settings):
         "CALLFUNNEL_GENERIC_SECRET": GENERIC_SECRET,
         "CALLFUNNEL_PBX_COMMAND_POLL_SECONDS": "0",
         "CALLFUNNEL_LOG_LEVEL": "WARNING",
+        "CALLFUNNEL_ADMIN_PASSWORD_FILE": "",
     }
     servers: list[subprocess.Popen] = []
     try:

@@ -1,0 +1,21 @@
+"""Sign-ins past their time are ended on the live clients' tick, so the sockets they opened close."""
+
+import logging
+
+from app.auth import service
+from app.database import Database, utcnow
+from app.jobs import Job
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def end_expired_sign_ins(*, db: Database) -> int:
+    ended = await db.run(lambda session: service.end_expired_sessions(session=session, now=utcnow()))
+    if ended:
+        log.info("%d sign-in(s) expired", ended)
+    return ended
+
+
+def jobs(*, db: Database, settings: Settings) -> list[Job]:
+    return [Job("end-expired-sign-ins", settings.realtime_interval_seconds, end_expired_sign_ins, {"db": db})]
