@@ -7,7 +7,7 @@ async def test_the_app_runs_every_packages_jobs(settings):
     async with running(settings) as cf:
         jobs = {job.id: job.trigger.interval.total_seconds() for job in cf.app.state.scheduler.get_jobs()}
     assert jobs == {
-        "end-expired-sign-ins": settings.realtime_interval_seconds,
+        "end-expired-sign-ins": 60,
         "finalize-stale-calls": settings.sweep_interval_seconds,
         "dispatch-tick": settings.dispatch_interval_seconds,
         "realtime-tick": settings.realtime_interval_seconds,
