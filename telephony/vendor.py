@@ -171,11 +171,12 @@ class Vendor:
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings
+        self.accepts_webhooks = self.configured()  # settings do not change while the app runs
 
     # Webhooks.
 
     def configured(self) -> bool:
-        """Whether its webhooks are accepted (a secret is set)."""
+        """Whether its webhooks are accepted (a secret is set); read once, as ``accepts_webhooks``."""
         raise NotImplementedError
 
     def unconfigured_reason(self) -> str:

@@ -172,9 +172,10 @@ def _lock_calls(
     for event in events:
         at = getattr(event, "started_at", None) or event.occurred_at  # a final event knows when the call began
         first_seen[event.call_key] = min(first_seen.get(event.call_key, at), at)
-    calls = _select_calls(session=session, vendor=vendor, keys=list(first_seen))
+    joins = registry.kind_of(vendor).joins_calls_by_caller
+    calls = _select_calls(session=session, vendor=vendor, keys=list(first_seen), joins=joins)
     missing = [key for key in first_seen if key not in calls]
-    if missing and registry.kind_of(vendor).joins_calls_by_caller:
+    if missing and joins:
         calls.update(_join_by_caller(session=session, vendor=vendor, events=events, keys=missing, region=region))
         missing = [key for key in missing if key not in calls]
     if missing:
@@ -195,14 +196,14 @@ def _lock_calls(
                 for key in missing
             ],
         )
-        calls.update(_select_calls(session=session, vendor=vendor, keys=missing))
+        calls.update(_select_calls(session=session, vendor=vendor, keys=missing, joins=joins))
     return calls
 
 
-def _select_calls(*, session: Session, vendor: str, keys: list[str]) -> dict[str, Call]:
-    """The calls known by these keys; for a vendor with two feeds, by either of their ids."""
+def _select_calls(*, session: Session, vendor: str, keys: list[str], joins: bool) -> dict[str, Call]:
+    """The calls known by these keys; for a vendor with two feeds (``joins``), by either of their ids."""
     known = Call.external_id.in_(keys)
-    if registry.kind_of(vendor).joins_calls_by_caller:
+    if joins:
         known = or_(known, Call.joined_id.in_(keys))
     query = select(Call).where(Call.vendor == vendor, known).order_by(Call.id).with_for_update()
     wanted = set(keys)

@@ -30,7 +30,7 @@ class CommandSender:
         }
         self.route_budgets = {name: vendor.route_budget for name, vendor in vendors.items() if vendor.route_budget}
         capable = [vendor.title for vendor in vendors.values() if vendor.places_calls]
-        unable = [vendor.title for vendor in vendors.values() if vendor.configured() and not vendor.places_calls]
+        unable = [vendor.title for vendor in vendors.values() if vendor.accepts_webhooks and not vendor.places_calls]
         self.no_click_to_call = "click-to-call needs a PBX whose call API is configured (" + ", ".join(capable) + ")"
         if unable:
             self.no_click_to_call += f"; {', '.join(unable)} cannot place calls from callfunnel"

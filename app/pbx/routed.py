@@ -17,7 +17,6 @@ from app.dispatch.decision import decide_for_pbx
 from app.flows import call_events
 from app.inbox.models import InboxItem, body_columns
 from app.inbox.writer import Stored
-from app.pbx.intake import kept_headers, remote_addr
 from schemas.routing import RouteAction, RouteDecision
 from telephony.vendor import Reading, Vendor, Webhook
 
@@ -25,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 async def store_and_route(
-    request: Request, *, vendor: Vendor, webhook: Webhook, reading: Reading
+    request: Request, *, vendor: Vendor, webhook: Webhook, reading: Reading, headers: dict, remote: str | None
 ) -> tuple[Stored, str]:
     """Returns the stored row and the reply body for the PBX."""
     state = request.app.state
@@ -35,8 +34,8 @@ async def store_and_route(
         "path": webhook.path,
         "dedup_key": key,
         **body_columns(webhook.body),
-        "headers": kept_headers(request),
-        "remote_addr": remote_addr(request),
+        "headers": headers,
+        "remote_addr": remote,
         "received_at": utcnow(),
         "attempts": 0,
     }

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from telephony import PayloadError
 from telephony.mango import stats, webhooks
 from telephony.mango.api import MangoClient
 from telephony.vendor import (
@@ -72,24 +71,14 @@ class Mango(Vendor):
         return "MANGO webhooks are not configured (CALLFUNNEL_MANGO_API_KEY/_SALT)"
 
     def verify(self, request: Incoming) -> Webhook:
-        try:
-            form = webhooks.parse_form(request.body)
-        except PayloadError as exc:
-            raise Refused(400, str(exc)) from None
-        if not webhooks.signature_valid(form, api_key=self.settings.mango_api_key, salt=self.settings.mango_api_salt):
-            raise Refused(401, "wrong vpbx_api_key or sign")
+        webhooks.check_signature(request.body, api_key=self.settings.mango_api_key, salt=self.settings.mango_api_salt)
         path = request.subpath.strip("/")
         if not path.startswith(("events/", "result/")):
             raise Refused(404, f"MANGO does not post to {path!r}")
         return Webhook(path, request.body)
 
     def read(self, webhook: Webhook, *, received_at: datetime) -> Reading:
-        payload = webhooks.load_payload(webhooks.parse_form(webhook.body)["json"])
-        return Reading(
-            key=webhooks.dedup_key(webhook.path, payload),
-            events=webhooks.parse(webhook.path, payload),
-            sent_at=webhooks.sent_at(payload),
-        )
+        return webhooks.reading(webhook.path, webhook.body)
 
     def command_client(self, transport: httpx.AsyncBaseTransport | None) -> MangoClient | None:
         if not self.configured():

@@ -25,6 +25,7 @@ from schemas.pbx_events import (
 from telephony import PayloadError
 from telephony.fields import MAX_INT, MAX_SEQ, content_hash, form_fields, json_object, model_errors_as_payload_errors
 from telephony.fields import text as _text
+from telephony.vendor import Reading, Refused
 
 VENDOR = "mango"
 FORM_FIELDS = ("vpbx_api_key", "sign", "json")
@@ -63,6 +64,22 @@ _CODES: dict[int, EndReason] = {
     1192: EndReason.after_hours,
     1193: EndReason.busy,
 }
+
+
+def check_signature(body: str, *, api_key: str, salt: str) -> None:
+    """Refused (nothing is stored) unless the form carries our key and a valid ``sign``."""
+    try:
+        form = parse_form(body)
+    except PayloadError as exc:
+        raise Refused(400, str(exc)) from None
+    if not signature_valid(form, api_key=api_key, salt=salt):
+        raise Refused(401, "wrong vpbx_api_key or sign")
+
+
+def reading(path: str, body: str) -> Reading:
+    """What a stored notification says (MANGO waits for no reply: routing is by command)."""
+    payload = load_payload(parse_form(body)["json"])
+    return Reading(key=dedup_key(path, payload), events=parse(path, payload), sent_at=sent_at(payload))
 
 
 def parse_form(body: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from telephony import PayloadError
 from telephony.vendor import (
     Answer,
     Endpoint,
@@ -75,25 +74,11 @@ class Zadarma(Vendor):
 
     def verify(self, request: Incoming) -> Webhook:
         signature = request.headers.get(webhooks.SIGNATURE_HEADER)
-        if not signature:
-            raise Refused(400, f"missing {webhooks.SIGNATURE_HEADER} header")
-        try:
-            form = webhooks.parse_form(request.body)
-        except PayloadError as exc:
-            raise Refused(400, str(exc)) from None
-        if not webhooks.signature_valid(signature, form, secret=self.settings.zadarma_secret):
-            raise Refused(401, f"wrong {webhooks.SIGNATURE_HEADER}")
+        webhooks.check_signature(request.body, signature, secret=self.settings.zadarma_secret)
         return Webhook("notify", request.body)
 
     def read(self, webhook: Webhook, *, received_at: datetime) -> Reading:
-        form = webhooks.parse_form(webhook.body)
-        timezone = self.settings.timezone
-        return Reading(
-            key=webhooks.dedup_key(form),
-            events=webhooks.parse(form, received_at=received_at, timezone=timezone),
-            sent_at=webhooks.sent_at(form, timezone=timezone),
-            asks_route=form["event"] in webhooks.SYNC_EVENTS,
-        )
+        return webhooks.reading(webhook.body, received_at=received_at, timezone=self.settings.timezone)
 
     def acknowledge(self, *, inbox_id: int, duplicate: bool) -> Answer:
         return Answer.text("duplicate" if duplicate else "ok")

@@ -27,6 +27,7 @@ from schemas.pbx_events import (
 from schemas.routing import RouteAction, RouteDecision
 from telephony import PayloadError
 from telephony.fields import content_hash, form_fields, model_errors_as_payload_errors
+from telephony.vendor import Reading, Refused
 
 VENDOR = "zadarma"
 SIGNATURE_HEADER = "Signature"
@@ -54,6 +55,29 @@ DISPOSITIONS = {
     "unallocated number": EndReason.unavailable,
 }  # the rest (no money, line limit, ...) are the account's limits: failed
 _CALLER_LEG = "caller"
+
+
+def check_signature(body: str, signature: str | None, *, secret: str) -> None:
+    """Refused (nothing is stored) unless the form is a notification signed with ``secret``."""
+    if not signature:
+        raise Refused(400, f"missing {SIGNATURE_HEADER} header")
+    try:
+        form = parse_form(body)
+    except PayloadError as exc:
+        raise Refused(400, str(exc)) from None
+    if not signature_valid(signature, form, secret=secret):
+        raise Refused(401, f"wrong {SIGNATURE_HEADER}")
+
+
+def reading(body: str, *, received_at: datetime, timezone: str) -> Reading:
+    """What a stored notification says; ``NOTIFY_START``/``NOTIFY_IVR`` wait for the route."""
+    form = parse_form(body)
+    return Reading(
+        key=dedup_key(form),
+        events=parse(form, received_at=received_at, timezone=timezone),
+        sent_at=sent_at(form, timezone=timezone),
+        asks_route=form["event"] in SYNC_EVENTS,
+    )
 
 
 def parse_form(body: str) -> dict[str, str]:
