@@ -11,6 +11,7 @@ from app.database import utcnow
 from app.flows.call_events import CallPolicy
 from app.flows.scheduled import finalize_stale_calls
 from app.inbox.models import InboxItem
+from app.settings import Settings
 from tests.support.app import SIPUNI_SECRET, running, scenario
 from tests.support.desk import Desk
 from tests.support.inbox import inbox_rows
@@ -121,3 +122,12 @@ async def test_a_call_whose_final_event_never_came_is_finished_by_the_sweep(cf, 
     assert (call["outcome"], call["finalized_by"]) == ("missed", "sweep")
     [callback] = (await cf.http.get("/api/callbacks", headers=supervisor["headers"])).json()["items"]
     assert callback["phone"] == "+79001234568"
+
+
+async def test_an_address_list_for_sipuni_refuses_others(settings):
+    listed = settings.model_copy(
+        update={"pbx_allowed_ips": Settings(pbx_allowed_ips={"sipuni": ["10.0.0.0/8"]}).pbx_allowed_ips}
+    )
+    async with running(listed) as cf:
+        refused = await cf.http.get("/pbx/sipuni", params={"key": SIPUNI_SECRET})
+        assert refused.status_code == 403 and "not an allowed sipuni address" in refused.json()["detail"]
