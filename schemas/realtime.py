@@ -216,6 +216,7 @@ class QueueStats(ServerFrame, QueueFigures):
 
 class OperatorSnapshot(ServerFrame):
     type: Literal["snapshot"]
+    reset: bool = False  # the ``since`` asked for is older than the events kept (or unknown): start over from this
     operator: OperatorStatus
     offer: Offer | None
     call: dict | None  # the call in progress: call_id, number, state, started_at, card

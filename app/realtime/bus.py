@@ -156,11 +156,16 @@ class EventBus:
     async def oldest_seq(self) -> int | None:
         return await self.db.read(lambda s: s.execute(select(func.min(RealtimeEvent.seq))).scalar_one())
 
-    async def read_after(self, seq: int, *, audience: str | None = None, limit: int = _PAGE) -> list[Event]:
+    async def read_after(
+        self, seq: int, *, audience: str | None = None, operator_id: int | None = None, limit: int = _PAGE
+    ) -> list[Event]:
+        """Kept events after ``seq`` in order: of one audience (and, for ``operator``, one operator's)."""
         table = RealtimeEvent.__table__
         query = select(table).where(table.c.seq > seq).order_by(table.c.seq).limit(limit)
         if audience is not None:
             query = query.where(table.c.audience == audience)
+        if operator_id is not None:
+            query = query.where(table.c.operator_id == operator_id)
         return await self.db.read(lambda s: [Event.from_row(row._mapping) for row in s.execute(query)])
 
     def _deliver(self, event: Event) -> None:

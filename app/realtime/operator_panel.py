@@ -1,6 +1,7 @@
-"""``/ws/operator``: the operator's softphone panel.
+"""``/ws/operator?since=<seq>``: the operator's softphone panel.
 
-On connect a ``snapshot``; then the operator's own events (``offer`` with the caller's card,
+On connect a ``snapshot`` (or, with ``since``, the operator's events after it: a panel that
+reconnects misses nothing, as on the supervisor feed); then the operator's own events (``offer`` with the caller's card,
 ``offer_revoked``, ``call_update``, ``state``).  The panel's ``accept``/``reject``/``set_state``
 go through the same services as REST, so a ring-all call accepted at once over a socket and
 over REST still has exactly one winner.
@@ -17,12 +18,13 @@ from app.auth.models import Role, User
 from app.database import utcnow
 from app.dispatch import availability
 from app.dispatch import offers as dispatch_offers
+from app.events.models import OPERATOR
 from app.flows import disposition as dispositions
 from app.operators.models import OperatorState
 from app.realtime import cards, presence
 from app.realtime.bus import Event, Subscriber
-from app.realtime.sockets import Socket, authenticate, on_the_bus, serve
-from schemas.realtime import VERSION, OperatorClientFrame
+from app.realtime.sockets import Socket, authenticate, catch_up, on_the_bus, serve, since_of
+from schemas.realtime import OperatorClientFrame
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +42,29 @@ async def operator_panel(websocket: WebSocket) -> None:
     socket = Socket(websocket, settings)
     subscriber = Subscriber(operator_id=user.id, limit=settings.ws_send_queue_frames)
     panel_id = str(uuid.uuid4())
+    since = since_of(websocket.query_params.get("since"))
+    enrich = _card_adder(db)
+
+    async def snapshot() -> dict:
+        return await db.read(lambda s: cards.operator_snapshot(session=s, operator_id=user.id, now=utcnow()))
+
     async with on_the_bus(bus, subscriber, socket, credentials):
-        seq = bus.last_seq
         try:
             await db.run(
                 lambda s: presence.panel_opened(
                     session=s, panel_id=panel_id, operator_id=user.id, process_id=app.state.process_id, now=utcnow()
                 )
             )
-            snapshot = await db.read(lambda s: cards.operator_snapshot(session=s, operator_id=user.id, now=utcnow()))
-            await socket.send({"type": "snapshot", "v": VERSION, "seq": seq, **snapshot})
+            sent = await catch_up(
+                socket, bus, since, audience=OPERATOR, operator_id=user.id, snapshot=snapshot, enrich=enrich
+            )
             await serve(
-                socket, subscriber, OperatorClientFrame, lambda frame: _handle(db, user, frame), enrich=_card_adder(db)
+                socket,
+                subscriber,
+                OperatorClientFrame,
+                lambda frame: _handle(db, user, frame),
+                after=sent,
+                enrich=enrich,
             )
         finally:
             await asyncio.shield(

@@ -241,3 +241,41 @@ async def _close(socket: Socket, code: int, reason: str) -> None:
         log.debug("closing a socket with %s failed", code, exc_info=True)
     finally:
         _closing.discard(asyncio.current_task())
+
+
+async def catch_up(
+    socket: Socket,
+    bus: EventBus,
+    since: int | None,
+    *,
+    audience: str,
+    snapshot: Callable[[], Awaitable[dict]],
+    operator_id: int | None = None,
+    enrich: Callable[[Event], Awaitable[str]] | None = None,
+) -> int:
+    """Replays the client's events after ``since`` when they are all still kept, else sends a
+    ``snapshot`` (``reset``: the ``since`` asked for could not be honoured); returns the last
+    ``seq`` the client now has, so live events are sent from there on, each once."""
+    newest = await bus.newest_seq()
+    oldest = await bus.oldest_seq()
+    kept_from = oldest if oldest is not None else newest + 1
+    if since is not None and kept_from - 1 <= since <= newest:
+        sent = since
+        while events := await bus.read_after(sent, audience=audience, operator_id=operator_id):
+            for event in events:
+                await socket.send(await enrich(event) if enrich is not None else event.text)
+                sent = event.seq
+        return max(sent, newest)
+    frame = await snapshot()
+    await socket.send({"type": "snapshot", "v": VERSION, "seq": newest, "reset": since is not None, **frame})
+    return newest
+
+
+def since_of(value: str | None) -> int | None:
+    """A client's ``?since=``: None without one; an unreadable one counts as unknown (-1): a snapshot."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return -1

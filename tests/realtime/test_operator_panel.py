@@ -12,6 +12,7 @@ from app.database import utcnow
 from app.realtime import presence
 from app.realtime.scheduled import tick
 from schemas.realtime import OperatorServerFrame
+from tests.realtime.live import Client, _token
 
 
 async def test_offer_reaches_the_panel_with_the_callers_crm_card(live, desk):
@@ -263,3 +264,31 @@ async def test_the_panel_follows_the_call_on_and_off_hold(live, desk):
     updates = [await panel.next("call_update") for _ in range(4)]
     assert [u["status"] for u in updates] == ["connected", "held", "talking", "ended"]
     assert updates[-1]["outcome"] in (None, "answered")
+
+
+async def test_a_panel_that_reconnects_with_since_misses_nothing_and_gets_nothing_twice(live, desk):
+    op = await desk.operator("101")
+    await desk.queue(["101"])
+    keeper = await live.panel(op["headers"])  # keeps the operator present while the other one drops
+    await keeper.next("snapshot")
+    dropped = await live.panel(op["headers"])
+    seq = (await dropped.next("snapshot"))["seq"]
+    await dropped.close()
+    await desk.incoming("while-away")
+    offer = await keeper.next("offer")
+    resumed = await Client.open(f"{live.ws_base}/ws/operator?token={_token(op['headers'])}&since={seq}")
+    missed = []
+    while not missed or missed[-1]["type"] != "offer":
+        missed.append(await resumed.next())
+    assert "snapshot" not in [f["type"] for f in missed]
+    assert [f["seq"] for f in missed] == sorted({f["seq"] for f in missed}) and missed[0]["seq"] > seq
+    assert missed[-1]["offer_id"] == offer["offer_id"] and missed[-1]["card"]["number"] == "+79001112233"
+    await desk.hang_up("while-away", reason="caller_hung_up")
+    revoked = await resumed.next("offer_revoked")
+    assert revoked["offer_id"] == offer["offer_id"]
+    assert [f["seq"] for f in resumed.received].count(revoked["seq"]) == 1
+    unknown = await Client.open(f"{live.ws_base}/ws/operator?token={_token(op['headers'])}&since=yesterday")
+    snapshot = await unknown.next()
+    assert (snapshot["type"], snapshot["reset"]) == ("snapshot", True)
+    for client in (keeper, resumed, unknown):
+        await client.close()
