@@ -2,6 +2,7 @@
 recommendation), checked off the event loop; only the hash is stored."""
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,8 +11,6 @@ from app.errors import Unprocessable
 
 MIN_LENGTH, MAX_LENGTH = 8, 128
 _hasher = PasswordHasher()
-# Checked against when the name is unknown, so a wrong name takes as long as a wrong password.
-_NOBODY = _hasher.hash("no user has this password")
 
 
 def checked(password: str) -> str:
@@ -31,7 +30,14 @@ async def hashed(password: str) -> str:
 async def matches(stored_hash: str | None, password: str) -> bool:
     """Whether ``password`` is the one hashed in ``stored_hash`` (None: nobody), in a worker thread:
     a check costs tens of milliseconds of CPU."""
-    return await asyncio.to_thread(_verify, stored_hash or _NOBODY, password, stored_hash is not None)
+    return await asyncio.to_thread(_verify, stored_hash or _nobody(), password, stored_hash is not None)
+
+
+@cache
+def _nobody() -> str:
+    """Checked against when the name is unknown, so a wrong name takes as long as a wrong password
+    (made on first use: a hash costs tens of milliseconds and 64 MiB for a moment)."""
+    return _hasher.hash("no user has this password")
 
 
 def _verify(stored_hash: str, password: str, real: bool) -> bool:
