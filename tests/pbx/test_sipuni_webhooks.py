@@ -131,3 +131,15 @@ async def test_an_address_list_for_sipuni_refuses_others(settings):
     async with running(listed) as cf:
         refused = await cf.http.get("/pbx/sipuni", params={"key": SIPUNI_SECRET})
         assert refused.status_code == 403 and "not an allowed sipuni address" in refused.json()["detail"]
+
+
+async def test_phones_the_pbx_rang_are_free_again_when_the_call_is_over(cf, supervisor):
+    """``last_called`` names only the last phone rung; the call's end frees every one."""
+    desk = Desk(cf, supervisor)
+    await desk.operator("201")
+    await desk.operator("202")
+    ringing = scenario("sipuni", "inbound_missed")
+    await play(cf, ringing[:2])
+    assert [await desk.state_of(ext) for ext in ("201", "202")] == ["ringing", "ringing"]
+    await play(cf, ringing[2:])
+    assert [await desk.state_of(ext) for ext in ("201", "202")] == ["available", "available"]
