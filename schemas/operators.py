@@ -47,6 +47,7 @@ class OperatorCreated(OperatorOut):
 
 
 class OperatorPatch(BaseModel):
+    extension: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
     skills: Skills | None = None
     wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
 

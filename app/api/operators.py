@@ -60,10 +60,14 @@ async def get_operator(operator_id: Id, db: DbDep, _user: CallCenterUser):
 
 @router.patch("/{operator_id:id}", response_model=OperatorOut)
 async def update_operator(operator_id: Id, body: OperatorPatch, db: DbDep, _user: Supervisor):
-    """Skills and wrap-up time (supervisors)."""
+    """Extension, skills and wrap-up time (supervisors); 409 for an extension another user has."""
     await db.run(
         lambda s: operators_service.update(
-            session=s, operator_id=operator_id, skills=body.skills, wrap_up_seconds=body.wrap_up_seconds
+            session=s,
+            operator_id=operator_id,
+            extension=body.extension,
+            skills=body.skills,
+            wrap_up_seconds=body.wrap_up_seconds,
         )
     )
     return await _fresh(db, operator_id)

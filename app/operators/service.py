@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.operators.models import Operator
 
 
@@ -56,10 +56,22 @@ def out(user: User, operator: Operator) -> dict:
     }
 
 
-def update(*, session: Session, operator_id: int, skills: dict | None, wrap_up_seconds: int | None) -> None:
+def update(
+    *,
+    session: Session,
+    operator_id: int,
+    extension: str | None = None,
+    skills: dict | None = None,
+    wrap_up_seconds: int | None = None,
+) -> None:
     operator = session.get(Operator, operator_id)
     if operator is None:
         raise NotFound(f"no operator {operator_id}")
+    if extension is not None:
+        taken = session.execute(select(User.id).where(User.extension == extension, User.id != operator_id)).first()
+        if taken:
+            raise Conflict(f"extension {extension} already belongs to another user")
+        session.get(User, operator_id).extension = extension
     if skills is not None:
         operator.skills = skills
     if wrap_up_seconds is not None:

@@ -67,3 +67,15 @@ async def test_a_reissued_token_replaces_the_old_one(cf, supervisor):
     assert (await cf.http.get("/api/offers", headers=olga["headers"])).status_code == 401
     fresh = {"Authorization": f"Bearer {reissued.json()['token']}"}
     assert (await cf.http.get("/api/offers", headers=fresh)).status_code == 200
+
+
+async def test_a_supervisor_moves_an_operator_to_another_extension_but_not_to_one_in_use(cf, supervisor):
+    olga = await cf.user("olga", Role.operator, extension="101")
+    await cf.user("ivan", Role.operator, extension="102")
+    path = f"/api/operators/{olga['id']}"
+    moved = await cf.http.patch(path, json={"extension": "105"}, headers=supervisor["headers"])
+    assert (moved.status_code, moved.json()["extension"]) == (200, "105")
+    taken = await cf.http.patch(path, json={"extension": "102"}, headers=supervisor["headers"])
+    assert taken.status_code == 409 and "102" in taken.json()["detail"]
+    unchanged = await cf.http.get(path, headers=supervisor["headers"])
+    assert unchanged.json()["extension"] == "105"
