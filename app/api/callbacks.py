@@ -6,6 +6,7 @@ from app.auth.deps import CallCenterUser
 from app.callbacks import service as callbacks_service
 from app.contacts.phone import to_e164
 from app.crm.takeover import Takeover
+from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.pagination import PageDep, paginate
 from schemas.callbacks import CallbackOut, CancelRequest, ClaimRequest, CompleteRequest, DialOut
@@ -25,10 +26,18 @@ async def list_callbacks(
     status: Annotated[StatusFilter | None, Query(description="open = open or in progress")] = None,
     assignee_id: Id | None = None,
     phone: str | None = None,
+    overdue: Annotated[bool, Query(description="only open callbacks past their due time")] = False,
+    queue_id: Annotated[Id | None, Query(description="callbacks for calls missed in this queue")] = None,
 ):
     """The callback list, soonest due first."""
     e164 = to_e164(phone, region=settings.default_region) if phone else None
-    query = callbacks_service.list_query(status=status, assignee_id=assignee_id, phone=e164 or phone)
+    query = callbacks_service.list_query(
+        status=status,
+        assignee_id=assignee_id,
+        phone=e164 or phone,
+        overdue_at=utcnow() if overdue else None,
+        queue_id=queue_id,
+    )
     return await db.read(lambda s: paginate(s, query, page))
 
 

@@ -1,11 +1,14 @@
 """Working the callback list: listing, claiming, completing and cancelling callbacks."""
 
-from sqlalchemy import Select, select
+from datetime import datetime
+
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
 from app.callbacks.tracking import log_action
+from app.calls.models import Call
 from app.commands import service as commands_service
 from app.contacts.models import Contact
 from app.crm.takeover import Takeover
@@ -14,9 +17,21 @@ from app.errors import Conflict, NotFound
 from app.operators.lookup import require_operator
 
 
-def list_query(*, status: str | None, assignee_id: int | None, phone: str | None) -> Select:
-    """Callbacks by due time; ``status=open`` means open or in progress."""
+def list_query(
+    *,
+    status: str | None,
+    assignee_id: int | None,
+    phone: str | None,
+    overdue_at: datetime | None = None,
+    queue_id: int | None = None,
+) -> Select:
+    """Callbacks by due time; ``status=open`` means open or in progress; ``overdue_at``: still open
+    and due before it; ``queue_id``: a missed call of the callback came through that queue."""
     query = select(Callback).order_by(Callback.due_at, Callback.id)
+    if overdue_at is not None:
+        query = query.where(Callback.status.in_(OPEN_STATUSES), Callback.due_at < overdue_at)
+    if queue_id is not None:
+        query = query.where(exists().where(Call.callback_id == Callback.id, Call.queue_id == queue_id))
     if status == CallbackStatus.open:
         query = query.where(Callback.status.in_(OPEN_STATUSES))
     elif status is not None:

@@ -7,6 +7,7 @@ from app.auth.models import Role
 from telephony import generic
 from tests.support.app import GENERIC_SECRET
 from tests.support.calls import E164, NUMBER, T, answered, call_id, callbacks, missed, play
+from tests.support.desk import LINE, Desk
 
 
 async def test_answered_call_after_a_miss_closes_the_callback(cf, supervisor):
@@ -138,3 +139,24 @@ async def test_cancel_needs_no_body(cf, supervisor):
         "canceled",
         "canceled",
     )
+
+
+async def test_the_list_narrows_to_overdue_callbacks_and_to_a_queues(cf, supervisor):
+    desk = Desk(cf, supervisor)
+    await desk.operator("101", state="offline")
+    sales = await desk.queue(["101"], name="sales")
+    service = await desk.queue(["101"], name="service", numbers=["+74950000002"])
+    for call, caller, line in (("s1", "+79001110001", LINE), ("v1", "+79001110002", "+74950000002")):
+        await desk.pbx("incoming", call, **{"from": caller, "to": line})
+        await desk.hang_up(call, "queue_timeout")
+    await play(cf, missed("old", T, "79001110003"))  # missed in 2025, through no queue: long overdue
+
+    async def phones(**params) -> list[str]:
+        page = await cf.http.get("/api/callbacks", params={"status": "open", **params}, headers=supervisor["headers"])
+        assert page.status_code == 200, page.text
+        return [callback["phone"] for callback in page.json()["items"]]
+
+    assert await phones(queue_id=sales["id"]) == ["+79001110001"]
+    assert await phones(queue_id=service["id"]) == ["+79001110002"]
+    assert await phones(overdue="true") == ["+79001110003"]
+    assert len(await phones()) == 3
