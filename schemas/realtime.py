@@ -133,7 +133,7 @@ class CallerCard(BaseModel):
 
     number: str | None
     contact: ContactCard | None
-    deal: dict | None  # the open deal the call is about: id, pipeline, stage, status, amount, touch_count
+    deal: dict | None  # the open deal: id, pipeline, pipeline_id, stage, stage_id, status, amount, touch_count
     recent_calls: list[RecentCall]  # the last 5, newest first
     open_callbacks: list[OpenCallback]
 

@@ -80,7 +80,9 @@ def _open_deal(session: Session, call: Call) -> dict | None:
     return {
         "id": deal.id,
         "pipeline": pipeline,
+        "pipeline_id": deal.pipeline_id,
         "stage": stage,
+        "stage_id": deal.stage_id,
         "status": deal.status,
         "amount": deal.amount,
         "touch_count": deal.touch_count,

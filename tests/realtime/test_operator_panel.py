@@ -51,6 +51,8 @@ async def test_offer_reaches_the_panel_with_the_callers_crm_card(live, desk):
     assert [(c["outcome"], c["direction"]) for c in card["recent_calls"]] == [("abandoned", "inbound")]
     assert [cb["reason"] for cb in card["open_callbacks"]] == ["abandoned"]
     assert (card["deal"]["stage"], card["deal"]["pipeline"]) == ("presentation", "sales")
+    assert (card["deal"]["id"], card["deal"]["stage_id"]) == (deal.json()["id"], 2)  # what a disposition moves
+    assert card["deal"]["pipeline_id"] == deal.json()["pipeline_id"]
     assert (await panel.next("state"))["state"] == "ringing"
 
     assert (await panel.request("accept", offer_id=offer["offer_id"]))["result"]["status"] == "accepted"
