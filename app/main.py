@@ -24,6 +24,7 @@ from app.api.reports import router as reports_router
 from app.api.tickets import router as auth_router
 from app.auth import scheduled as auth_scheduled
 from app.auth.first_run import create_first_admin
+from app.console import pages as console
 from app.crm import scheduled as crm_scheduled
 from app.database import Database
 from app.dispatch import scheduled as dispatch_scheduled
@@ -147,6 +148,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(reconcile_router)
     app.include_router(operator_panel_router)
     app.include_router(supervisor_feed_router)
+
+    console.install(app)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict:

@@ -31,6 +31,7 @@ LAYERS = (
     "reconcile",  # reconciliation with the PBXs' call histories
     "reports",  # weekly figures
     "api",  # the HTTP API: validate, call one service, shape the answer
+    "console",  # the web console's pages: a client of the API, like any other
 )
 # Modules of app/ itself: the assemblers may import anything; every other one is a foundation
 # every package may use, and imports no package.
