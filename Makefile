@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 0.0.0.0
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres bench demo install
+.PHONY: run test test-sqlite test-postgres bench demo install screenshots
 
 install: $(INSTALLED)
 
@@ -23,7 +23,13 @@ test: $(INSTALLED)
 	scripts/run-tests.sh
 
 test-sqlite: $(INSTALLED)
+	scripts/install-browser.sh
 	$(BIN)/pytest
+
+# The console's pictures in the README, taken by its browser tests (docs/screenshots/).
+screenshots: $(INSTALLED)
+	scripts/install-browser.sh
+	TZ=Europe/Moscow CALLFUNNEL_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/console
 
 test-postgres: $(INSTALLED)
 	scripts/run-tests.sh postgres
