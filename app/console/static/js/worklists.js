@@ -8,7 +8,7 @@ import { failed, notice, quietly } from "./notice.js";
 
 // Another manager's client (or a callback a colleague works on) needs takeover=true, which is
 // logged: the operator is asked, never assumed.
-export async function withTakeover(send) {
+async function withTakeover(send) {
   try {
     return await send(false);
   } catch (error) {
