@@ -9,7 +9,8 @@ rm -rf "$DIR" && mkdir -p "$DIR"
 export CALLFUNNEL_DATABASE_URL="sqlite+aiosqlite:///$DIR/demo.db"
 export CALLFUNNEL_GENERIC_SECRET="demo-generic-secret"
 "$BIN/callfunnel" db upgrade >/dev/null
-TOKEN=$("$BIN/callfunnel" user add demo-admin --role admin | tail -1)
+PASSWORD=demo-password
+TOKEN=$(printf '%s\n' "$PASSWORD" | "$BIN/callfunnel" user add demo-admin --role admin --password-stdin | tail -1)
 echo "$TOKEN" > "$DIR/admin-token"
 "$BIN/uvicorn" app.main:app --host 127.0.0.1 --port "$PORT" --timeout-keep-alive 75 --log-level warning > "$DIR/server.log" 2>&1 &
 SERVER=$!
@@ -20,6 +21,8 @@ for _ in $(seq 1 100); do
 done
 cat <<INFO
 callfunnel is serving the demo on http://127.0.0.1:$PORT (log: $DIR/server.log). While it runs:
+  the console:     http://127.0.0.1:$PORT/   (sign in as demo-admin, password $PASSWORD; the funnel
+                   tab shows the method's Ivanov and Sidorov week)
   API docs:        http://127.0.0.1:$PORT/docs   (Authorize with the admin token in $DIR/admin-token)
   missed calls:    $BIN/python -m websockets "ws://127.0.0.1:$PORT/ws/supervisor?token=$TOKEN"
   calls so far:    curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/calls?limit=5"

@@ -216,7 +216,35 @@ async def _demo_data(api: httpx.AsyncClient, operators, rng: random.Random) -> l
         if contact.get("owner_id"):
             stage = rng.choice(stages)["id"]
             await api.post("/api/deals", json={"contact_id": contact["id"], "stage_id": stage, "amount": 1000})
+    await _method_week(api)
     return numbers
+
+
+# The method's worked example (README, "Reports"): deals on the list, then reaching each stage —
+# Ivanov 80/70/85/96 %, Sidorov 96/90/70/80 % against targets of 100/80/80/95 %.
+METHOD_WEEK = {"Ivanov": [59, 47, 33, 28, 27], "Sidorov": [50, 48, 43, 30, 24]}
+
+
+async def _method_week(api: httpx.AsyncClient) -> None:
+    """Two managers' week in the default pipeline, for the console's funnel to show."""
+    pipeline = next(p for p in _ok(await api.get("/api/pipelines")) if p["name"] == "sales")
+    stages = [stage["id"] for stage in pipeline["stages"]]
+    existing = {op["name"]: op["id"] for op in _ok(await api.get("/api/operators"))}
+    for index, (name, counts) in enumerate(METHOD_WEEK.items()):
+        manager = (
+            existing.get(name)
+            or _ok(await api.post("/api/operators", json={"name": name, "extension": f"9{index:02d}"}))["id"]
+        )
+        rows = ["phone,name"] + [f"+7499{index}{n:06d},{name}'s client {n + 1}" for n in range(counts[0])]
+        _ok(await api.post("/api/contacts/import", content="\n".join(rows), headers={"Content-Type": "text/csv"}))
+        for n in range(counts[0]):
+            [contact] = _ok(await api.get("/api/contacts", params={"phone": f"+7499{index}{n:06d}"}))["items"]
+            deal = {"contact_id": contact["id"], "pipeline_id": pipeline["id"], "owner_id": manager}
+            deal_id = _ok(await api.post("/api/deals", json=deal))["id"]
+            for stage, reached in zip(stages, counts[1:], strict=True):
+                if n >= reached:
+                    break
+                _ok(await api.post(f"/api/deals/{deal_id}/stage", json={"stage_id": stage}))
 
 
 async def reported_totals(api: httpx.AsyncClient, began: datetime, tally: Tally) -> dict:
