@@ -27,8 +27,8 @@ from app.auth.models import Role  # noqa: E402
 from bench.results import record  # noqa: E402
 from bench.routing import percentile  # noqa: E402
 from tests.console.browser import chromium  # noqa: E402
-from tests.console.floor import PASSWORD, Floor, signed_in_on_shift  # noqa: E402
 from tests.live_server import Server  # noqa: E402
+from tests.support.floor import PASSWORD, Floor, signed_in_on_shift  # noqa: E402
 
 LOADED = """return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
   .reduce((sum, e) => sum + e.decodedBodySize, 0)"""

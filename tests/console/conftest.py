@@ -10,8 +10,8 @@ import pytest
 
 from app.auth.models import Role
 from tests.console import browser
-from tests.console.floor import Floor
 from tests.live_server import Server
+from tests.support.floor import Floor
 
 if not browser.installed():
     pytest.fail("the console's tests need chromium and chromedriver: `make test` installs them", pytrace=False)

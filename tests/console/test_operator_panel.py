@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.console.browser import chromium
-from tests.console.floor import CLIENT, PASSWORD, signed_in_on_shift
+from tests.support.floor import CLIENT, PASSWORD, signed_in_on_shift
 
 
 async def test_a_wrong_password_is_refused_and_the_right_one_opens_the_panel(floor, screens):

@@ -6,7 +6,7 @@ import asyncio
 from selenium.webdriver.support.ui import Select
 
 from tests.console.browser import PHONE_SCREEN, chromium
-from tests.console.floor import CLIENT, PASSWORD, signed_in_on_shift
+from tests.support.floor import CLIENT, PASSWORD, signed_in_on_shift
 
 # The method's example (README, "Reports"): deals on the list, then reaching each stage.
 IVANOV = [59, 47, 33, 28, 27]  # 80 / 70 / 85 / 96 %
