@@ -38,9 +38,16 @@ def _configure(connection) -> None:
     )
 
 
+# Workers starting together on PostgreSQL take turns: the first upgrades, the others find the
+# database at head once it commits (the lock is held until the transaction ends).
+MIGRATION_LOCK = 0x63616C6C66756E6E  # "callfunn"
+
+
 def _run_sync(connection) -> None:
     _configure(connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 

@@ -16,6 +16,7 @@ from app.api.callbacks import router as callbacks_router
 from app.api.calls import router as calls_router
 from app.api.contacts import router as contacts_router
 from app.api.funnel import router as crm_router
+from app.api.health import router as health_router
 from app.api.offers import router as dispatch_router
 from app.api.operators import router as operators_router
 from app.api.queues import router as queues_router
@@ -32,10 +33,12 @@ from app.errors import install_error_handler, install_outage_handler
 from app.flows import call_events
 from app.flows import scheduled as flows_scheduled
 from app.flows.command_sender import CommandSender
+from app.inbox import retention as inbox_retention
 from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
 from app.jobs import scheduler_for
+from app.log_format import formatter as log_formatter
 from app.migrations import upgrade_to_head_async
 from app.pbx.events import inbox_handler
 from app.pbx.webhooks import webhook_router
@@ -44,6 +47,7 @@ from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
 from app.realtime.supervisor_feed import router as supervisor_feed_router
 from app.reconcile.runner import Reconciler
+from app.request_ids import RequestIds
 from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
 from telephony import registry
@@ -51,22 +55,25 @@ from telephony import registry
 log = logging.getLogger(__name__)
 
 
-def configure_logging(level: str) -> None:
-    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once; secrets redacted in all."""
+def configure_logging(level: str, log_format: str) -> None:
+    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once, in ``LOG_FORMAT``
+    (JSON: uvicorn's own lines, access lines included, too); secrets redacted in all."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("app", "telephony"):
         logger = logging.getLogger(name)
         logger.setLevel(level.upper())
         if not logger.handlers:
             logger.addHandler(handler)
+    for name in ("app", "telephony", *(("uvicorn", "uvicorn.access") if log_format == "json" else ())):
+        for each in logging.getLogger(name).handlers:
+            each.setFormatter(log_formatter(log_format))
     redaction.install()
 
 
 def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """The app; ``pbx_transport`` replaces the network under the PBX API clients (tests' fake PBXs)."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     vendors = registry.vendors(settings)
 
     @contextlib.asynccontextmanager
@@ -93,6 +100,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         scheduler = scheduler_for(
             [
                 *auth_scheduled.jobs(db=db, settings=settings),
+                *inbox_retention.jobs(db=db, settings=settings),
                 *flows_scheduled.jobs(db=db, settings=settings, policy=policy),
                 *dispatch_scheduled.jobs(db=db, settings=settings),
                 *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
@@ -133,6 +141,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     openapi.install(app)
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestIds)
     app.include_router(webhook_router(vendors))
     app.include_router(auth_router)
     app.include_router(sign_in_router)
@@ -149,12 +158,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(operator_panel_router)
     app.include_router(supervisor_feed_router)
 
+    app.include_router(health_router)
     console.install(app)
-
-    @app.get("/health", tags=["health"])
-    async def health() -> dict:
-        return {"status": "ok"}
-
     return app
 
 

@@ -5,7 +5,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IPNetwork = IPv4Network | IPv6Network
@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     max_webhook_bytes: int = Field(default=1024 * 1024, gt=0)
     # A webhook dated longer ago than this is refused (409): a replayed capture, not a delivery.
     webhook_max_age_days: float = Field(default=30.0, gt=0)
+    # Handled webhooks are kept this long, then pruned; their dedup keys go with them, so this must
+    # be at least a day longer than WEBHOOK_MAX_AGE_DAYS (a redelivery older than that is refused).
+    inbox_retention_days: float = Field(default=90.0, gt=0)
+    # Finished offers and the PBX commands that carried them are kept this long, then pruned.
+    offer_retention_days: float = Field(default=30.0, gt=0)
+    # /health/ready answers 503 while more webhooks than this wait to be processed.
+    ready_max_backlog: int = Field(default=10_000, gt=0)
     # A webhook body that has not fully arrived after this long is cut off (408).
     webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
 
@@ -105,6 +112,21 @@ class Settings(BaseSettings):
     # default because even unconfigured it costs every request a provider lookup.
     opentelemetry: bool = False
     log_level: str = "INFO"
+    # A stopping server (SIGTERM) waits at most this long for requests and websockets to finish
+    # (uvicorn's graceful-shutdown timeout, set by ``callfunnel serve``), then closes them.
+    shutdown_seconds: int = Field(default=20, ge=1)
+    # ``json``: one JSON object per line (for a log collector); ``text``: for a terminal.
+    log_format: Literal["text", "json"] = "text"
+
+    @model_validator(mode="after")
+    def _dedup_outlives_the_replay_window(self) -> "Settings":
+        if self.webhook_max_age_days > self.inbox_retention_days - 1:
+            raise ValueError(
+                f"WEBHOOK_MAX_AGE_DAYS ({self.webhook_max_age_days:g}) must be at least one day shorter than "
+                f"INBOX_RETENTION_DAYS ({self.inbox_retention_days:g}): a webhook's dedup key is pruned with it, "
+                "so an older redelivery must be refused by its date"
+            )
+        return self
 
     @field_validator("pbx_allowed_ips", mode="before")
     @classmethod

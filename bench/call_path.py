@@ -89,6 +89,7 @@ async def follow(database_url: str, recorder: Recorder) -> list[str]:
         database_url=database_url,
         zadarma_secret=SECRET,
         webhook_max_age_days=36500,
+        inbox_retention_days=36600,
         sweep_interval_seconds=3600,
         dispatch_interval_seconds=3600,
         realtime_interval_seconds=3600,

@@ -13,6 +13,9 @@ async def test_the_app_runs_every_packages_jobs(settings):
         "realtime-tick": settings.realtime_interval_seconds,
         "panel-refresh": settings.panel_refresh_seconds,
         "event-retention": 3600,
+        "inbox-retention": 3600,
+        "offer-retention": 3600,
+        "sign-in-retention": 3600,
         "funnel-tick": settings.funnel_interval_seconds,
         "reconciliation": settings.reconcile_check_seconds,  # (MANGO's key and salt are set: its history is read)
     }

@@ -1,11 +1,13 @@
 """Sign-ins past their time are ended once a minute, so the sockets they opened close (requests
-with an expired sign-in are refused at once: each checks ``expires_at`` itself)."""
+with an expired sign-in are refused at once: each checks ``expires_at`` itself); old ones are
+pruned hourly."""
 
 import logging
 
-from app.auth import service
+from app.auth import retention, service
 from app.database import Database, utcnow
 from app.jobs import Job
+from app.retention import EVERY_SECONDS
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,4 +23,7 @@ async def end_expired_sign_ins(*, db: Database) -> int:
 
 
 def jobs(*, db: Database, settings: Settings) -> list[Job]:
-    return [Job("end-expired-sign-ins", EXPIRY_CHECK_SECONDS, end_expired_sign_ins, {"db": db})]
+    return [
+        Job("end-expired-sign-ins", EXPIRY_CHECK_SECONDS, end_expired_sign_ins, {"db": db}),
+        Job("sign-in-retention", EVERY_SECONDS, retention.prune, {"db": db}),
+    ]

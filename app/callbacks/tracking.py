@@ -59,7 +59,14 @@ def log_action(*, session: Session, callback: Callback, action: str, actor_id: i
     """Writes one line of the callback's history."""
     session.add(CallbackAction(callback_id=callback.id, actor_id=actor_id, action=action, detail=detail))
     outbox.changed(session, "callback", callback.id, action)
-    log.info("callback %s %s%s %s", callback.id, action, f" by user {actor_id}" if actor_id else "", detail)
+    log.info(
+        "callback %s %s%s %s",
+        callback.id,
+        action,
+        f" by user {actor_id}" if actor_id else "",
+        detail,
+        extra={"call_id": detail.get("call_id"), "operator_id": actor_id},
+    )
 
 
 def miss_reason(call: Call) -> str:

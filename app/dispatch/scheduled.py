@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.database import Database, utcnow
-from app.dispatch import offers, queueing
+from app.dispatch import offers, queueing, retention
 from app.jobs import Job
 from app.operators import state as operator_state
+from app.retention import EVERY_SECONDS
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,4 +38,7 @@ async def run_dispatch_tick(*, db: Database) -> None:
 
 
 def jobs(*, db: Database, settings: Settings) -> list[Job]:
-    return [Job("dispatch-tick", settings.dispatch_interval_seconds, run_dispatch_tick, {"db": db})]
+    return [
+        Job("dispatch-tick", settings.dispatch_interval_seconds, run_dispatch_tick, {"db": db}),
+        Job("offer-retention", EVERY_SECONDS, retention.prune, {"db": db, "keep_days": settings.offer_retention_days}),
+    ]

@@ -57,7 +57,13 @@ async def store_and_route(
         )
         reply = vendor.render_route(decision)
         session.execute(update(InboxItem).where(InboxItem.id == row_id).values(handled_at=now, reply=reply))
-        log.info("call %s (%s): %s", calls[0].id, calls[0].external_id, decision.model_dump(exclude_none=True))
+        log.info(
+            "call %s (%s): %s",
+            calls[0].id,
+            calls[0].external_id,
+            decision.model_dump(exclude_none=True),
+            extra={"call_id": calls[0].id, "inbox_id": row_id, "vendor": vendor.name},
+        )
         return Stored(row_id, duplicate=False), reply
 
     try:

@@ -103,6 +103,7 @@ def settings_for(database_url: str) -> Settings:
         pbx_command_poll_seconds=0,  # ... and send PBX commands themselves
         reconcile_check_seconds=3600,  # ... and reconcile with the PBX history themselves
         webhook_max_age_days=36500,  # the samples and scripted calls are dated 2025; the window has its own tests
+        inbox_retention_days=36600,  # ... and so has retention
         admin_password_file="",  # no first admin: the tests make their own users
     )
 
