@@ -11,11 +11,12 @@ COPY routing ./routing
 COPY schemas ./schemas
 COPY alembic ./alembic
 # Editable: the migrations (alembic/) are read from this directory at start-up.
-RUN pip install -e . && useradd --system --home /srv/callfunnel callfunnel && mkdir -p /data && chown callfunnel /data
+RUN pip install -e . && useradd --system --uid 10001 --home /srv/callfunnel callfunnel && mkdir -p /data && chown callfunnel /data
 
-USER callfunnel
+USER 10001
 # SQLite in a volume by default; set CALLFUNNEL_DATABASE_URL=postgresql+asyncpg://... for production.
 ENV CALLFUNNEL_DATABASE_URL=sqlite+aiosqlite:////data/callfunnel.db
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--timeout-keep-alive", "75"]
+# callfunnel serve: uvicorn with proxy headers, keep-alive 75 s and a stop bounded by CALLFUNNEL_SHUTDOWN_SECONDS.
+CMD ["callfunnel", "serve", "--host", "0.0.0.0", "--port", "8000"]

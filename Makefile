@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers --timeout-keep-alive 75
+	$(BIN)/callfunnel serve --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED)
 	scripts/run-tests.sh

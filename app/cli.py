@@ -3,11 +3,13 @@
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy import select, update
 
+from app import backups
 from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.models import Role
@@ -20,6 +22,7 @@ from app.migrations import upgrade_to_head
 from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
 from app.settings import get_settings
+from app.table_sizes import table_sizes
 from schemas.operators import skills_from_text
 from telephony import registry
 
@@ -164,6 +167,72 @@ def db_upgrade() -> None:
     """Applies every Alembic revision (the server also does this on start)."""
     upgrade_to_head(get_settings().database_url)
     typer.echo("database is at the latest revision")
+
+
+@db_cli.command("stats")
+def db_stats() -> None:
+    """Rows and size of every table, the largest first."""
+
+    async def work(db: Database) -> list:
+        return await db.read(table_sizes)
+
+    rows = _run(work)
+    typer.echo(f"{'table':<28}{'rows':>12}{'size':>12}")
+    for table, count, size in rows:
+        typer.echo(f"{table:<28}{count:>12,}{_human(size):>12}")
+
+
+def _human(size: int | None) -> str:
+    if size is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+@db_cli.command("backup")
+def db_backup(path: Annotated[Path, typer.Argument(help="where the copy goes (replaced if it exists)")]) -> None:
+    """One consistent copy of the SQLite database while the server runs (PostgreSQL: pg_dump)."""
+    try:
+        size = backups.backup(get_settings().database_url, path)
+    except backups.NotHere as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {path} ({_human(size)})")
+
+
+@db_cli.command("restore")
+def db_restore(path: Annotated[Path, typer.Argument(help="a copy made by `callfunnel db backup`")]) -> None:
+    """Puts a backup in place of the SQLite database. Stop the server first (PostgreSQL: pg_restore)."""
+    try:
+        backups.restore(get_settings().database_url, path)
+    except backups.NotHere as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored from {path}; start the server (it upgrades an older copy on start)")
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the port to listen on", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="processes (several need PostgreSQL)", min=1)] = 1,
+) -> None:
+    """Serves callfunnel (uvicorn) as deployed: proxy headers trusted from FORWARDED_ALLOW_IPS,
+    idle connections kept 75 s, and a stop (SIGTERM) bounded by SHUTDOWN_SECONDS."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        timeout_keep_alive=75,
+        timeout_graceful_shutdown=get_settings().shutdown_seconds,
+    )
 
 
 @cli.command("simulate")

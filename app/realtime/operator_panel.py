@@ -67,9 +67,14 @@ async def operator_panel(websocket: WebSocket) -> None:
                 enrich=enrich,
             )
         finally:
-            await asyncio.shield(
-                db.run(lambda s: presence.panel_closed(session=s, panel_id=panel_id, operator_id=user.id, now=utcnow()))
-            )
+            # A panel dropped by a restart keeps its row (and the operator their ringing offer): it
+            # reconnects to the next process within the grace period, or goes stale and is swept.
+            if not socket.server_restarting:
+                await asyncio.shield(
+                    db.run(
+                        lambda s: presence.panel_closed(session=s, panel_id=panel_id, operator_id=user.id, now=utcnow())
+                    )
+                )
 
 
 def _card_adder(db):

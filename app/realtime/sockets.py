@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BEHIND = 4008
+CLOSE_SERVICE_RESTART = 1012  # uvicorn closes every socket with it when the server stops
 
 _ERROR_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
@@ -89,6 +90,12 @@ class Socket:
         self._burst = float(settings.ws_message_burst)
         self._tokens = self._burst
         self._refilled = time.monotonic()
+        self.close_code: int | None = None  # how the connection ended, once it has
+
+    @property
+    def server_restarting(self) -> bool:
+        """The connection ended because this server process is stopping (not the client leaving)."""
+        return self.close_code == CLOSE_SERVICE_RESTART
 
     async def send(self, frame: dict | str) -> None:
         text = frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"), default=str)
@@ -102,7 +109,8 @@ class Socket:
         """The next valid client frame; FrameError for a bad one (the socket stays open)."""
         message = await self.websocket.receive()
         if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
+            self.close_code = message.get("code", 1000)
+            raise WebSocketDisconnect(self.close_code)
         text = message.get("text")
         if text is None:
             text = (message.get("bytes") or b"").decode("utf-8", "replace")
