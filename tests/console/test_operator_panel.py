@@ -97,6 +97,10 @@ async def test_a_rejected_call_goes_on_to_the_next_operator(floor, screens):
         await asyncio.to_thread(ringing.find, "#offer")
         ringing.click("#reject")
         await asyncio.to_thread(ringing.gone, "#offer")
+        rejecter = floor.people["olga" if first == "101" else "pavel"]
+        async with asyncio.timeout(5):  # the panel sent its reject; the server has taken it
+            while not await floor.api("GET", "/api/offers", params={"status": "rejected"}, headers=rejecter["headers"]):
+                await asyncio.sleep(0.05)
 
         route = (await floor.pbx("waiting", "call-2"))["route"]
         assert [t["extension"] for t in route["targets"]] == ["102" if first == "101" else "101"]
