@@ -35,7 +35,7 @@ export function panelView(root, user, connection) {
     onSnapshot(frame) {
       st.operator = frame.operator;
       st.offer = frame.offer;
-      st.call = frame.call && { ...frame.call, status: frame.call.state === "held" ? "held" : "talking", since: frame.call.started_at };
+      st.call = frame.call && { ...frame.call, status: frame.call.state === "on_hold" ? "held" : "talking", since: frame.call.started_at };
       if (st.offer) offered(st.offer);
       else stopRinging();
       wrapUp();
