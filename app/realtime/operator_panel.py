@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, WebSocket
 
@@ -67,14 +68,13 @@ async def operator_panel(websocket: WebSocket) -> None:
                 enrich=enrich,
             )
         finally:
-            # A panel dropped by a restart keeps its row (and the operator their ringing offer): it
-            # reconnects to the next process within the grace period, or goes stale and is swept.
-            if not socket.server_restarting:
-                await asyncio.shield(
-                    db.run(
-                        lambda s: presence.panel_closed(session=s, panel_id=panel_id, operator_id=user.id, now=utcnow())
-                    )
-                )
+            # A panel dropped by a restart is detached, not closed: the operator keeps a ringing
+            # offer while it reconnects to the next process within the grace period.
+            if socket.server_restarting:
+                leave = partial(presence.panel_detached, panel_id=panel_id)
+            else:
+                leave = partial(presence.panel_closed, panel_id=panel_id, operator_id=user.id, now=utcnow())
+            await asyncio.shield(db.run(lambda s: leave(session=s)))
 
 
 def _card_adder(db):

@@ -18,6 +18,7 @@ from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
 from app.realtime.models import Panel
 
+DETACHED = ""  # the process of a panel whose server stopped: none
 # Logged out after the grace period without a panel (ringing and on_call settle with their call).
 _LOGGED_OUT_FROM = (OperatorState.available, OperatorState.wrap_up, OperatorState.break_)
 
@@ -40,6 +41,13 @@ def panel_closed(*, session: Session, panel_id: str, operator_id: int, now: date
     session.execute(delete(Panel).where(Panel.id == panel_id))
     if not _has_panel(session=session, operator_id=operator_id):
         _lose(session=session, operator_id=operator_id, now=now)
+
+
+def panel_detached(*, session: Session, panel_id: str) -> None:
+    """The panel's connection ended with its server stopping: the row stays (the operator keeps a
+    ringing offer and their state while the panel reconnects elsewhere) but no process refreshes
+    it any more, so it goes stale and is swept after the grace period if nobody comes back."""
+    session.execute(update(Panel).where(Panel.id == panel_id).values(process_id=DETACHED))
 
 
 def refresh(*, session: Session, process_id: str, now: datetime) -> None:

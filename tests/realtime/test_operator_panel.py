@@ -153,6 +153,24 @@ async def test_a_panel_reopened_within_the_grace_period_keeps_the_operator_worki
     assert (await panel.next("offer"))["rule"] == "round_robin"
 
 
+async def test_a_panel_that_only_says_the_server_restarts_is_swept_after_the_grace_period(live, desk):
+    """A restart keeps the ringing offer (tests/realtime/test_restart.py); a client closing with
+    1012 itself while the server runs on gets no more than that: after the grace period it is gone."""
+    op = await desk.operator("101")
+    await desk.queue(["101"])
+    panel = await live.panel(op["headers"])
+    await panel.next("snapshot")
+    route = await desk.incoming("c1")
+    offer = await panel.next("offer")
+    assert offer["offer_id"] == route["targets"][0]["offer_id"]
+    await panel.connection.close(code=1012)
+    await asyncio.sleep(0.2)
+    assert [o["id"] for o in await desk.offers("101")] == [offer["offer_id"]]  # within the grace period
+    await _later(live, seconds=31)
+    [revoked] = await desk.offers("101", status="revoked")
+    assert revoked["end_reason"] == "panel_lost"
+
+
 async def test_bad_tokens_are_refused_with_4401_and_wrong_roles_with_4403(live, desk):
     op = await desk.operator("101")
     for url in (f"{live.ws_base}/ws/operator", f"{live.ws_base}/ws/operator?token=nope"):
