@@ -175,8 +175,11 @@ function liveTab(root, { floor, clock }) {
     for (const m of floor.feed) m.fresh = false;
   }
 
+  // Read after the socket's first snapshot: a miss committed before it is in this answer, one
+  // after it arrives as an event (the same call twice is shown once).
   async function today() {
-    if (floor.feedLoaded) return;
+    if (floor.feedLoaded || floor.feedLoading || !floor.loaded) return;
+    floor.feedLoading = true;
     const midnight = new Date();
     midnight.setHours(0, 0, 0, 0);
     const since = encodeURIComponent(midnight.toISOString());
@@ -205,13 +208,20 @@ function liveTab(root, { floor, clock }) {
     feed();
   }
 
+  function loadToday() {
+    today()
+      .catch(quietly)
+      .finally(() => (floor.feedLoading = false));
+  }
+
   queues();
   board();
   feed();
   details();
-  today().catch(quietly);
+  loadToday();
   return {
     update(part) {
+      if (!part) loadToday(); // a snapshot: the first one lets the feed read today's misses
       if (!part || part === "queues") queues();
       if (!part || part === "board") (board(), details());
       if (!part || part === "feed") feed();
