@@ -38,6 +38,7 @@ from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
 from app.jobs import scheduler_for
+from app.log_format import JsonLines
 from app.log_format import formatter as log_formatter
 from app.migrations import upgrade_to_head_async
 from app.pbx.events import inbox_handler
@@ -56,17 +57,25 @@ log = logging.getLogger(__name__)
 
 
 def configure_logging(level: str, log_format: str) -> None:
-    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once, in ``LOG_FORMAT``
-    (JSON: uvicorn's own lines, access lines included, too); secrets redacted in all."""
-    handler = logging.StreamHandler()
+    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once, in ``LOG_FORMAT``;
+    secrets redacted in all.  JSON: every line is an object — ours, uvicorn's (access lines
+    included) and any library's (the scheduler's, say) through one handler on the root logger."""
     for name in ("app", "telephony"):
-        logger = logging.getLogger(name)
-        logger.setLevel(level.upper())
-        if not logger.handlers:
-            logger.addHandler(handler)
-    for name in ("app", "telephony", *(("uvicorn", "uvicorn.access") if log_format == "json" else ())):
-        for each in logging.getLogger(name).handlers:
-            each.setFormatter(log_formatter(log_format))
+        logging.getLogger(name).setLevel(level.upper())
+    handler = logging.StreamHandler()
+    handler.setFormatter(log_formatter(log_format))
+    handler.addFilter(redaction.RedactSecrets())
+    if log_format == "json":
+        root = logging.getLogger()
+        if not any(isinstance(each.formatter, JsonLines) for each in root.handlers):
+            root.addHandler(handler)
+        for name in ("uvicorn", "uvicorn.access"):
+            for each in logging.getLogger(name).handlers:
+                each.setFormatter(log_formatter(log_format))
+    else:
+        for name in ("app", "telephony"):
+            if not logging.getLogger(name).handlers:
+                logging.getLogger(name).addHandler(handler)
     redaction.install()
 
 
