@@ -12,6 +12,8 @@ greenlet bridge (``AsyncSession.run_sync``).
 import asyncio
 import os
 import random
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -79,10 +81,8 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        # First the wait for a lock: switching to (or confirming) WAL takes one, and without the
-        # timeout a connection opened while another holds it fails at once with "database is locked".
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -90,6 +90,27 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql(begin)
+
+
+_SQLITE_BUSY_MS = 30_000
+
+
+def _switch_to_wal(cursor) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another connection holds the lock.
+
+    The busy timeout does not cover it: two connections switching a fresh file at once each hold a
+    shared lock and want an exclusive one, and SQLite answers one of them "database is locked" at
+    once instead of waiting into a deadlock (two workers starting on a new database do exactly this).
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def make_sqlite_file_private(url: str) -> None:
