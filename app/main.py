@@ -79,6 +79,19 @@ def configure_logging(level: str, log_format: str) -> None:
     redaction.install()
 
 
+DRAIN_SECONDS = 5  # at a stop: for the jobs under way, then for processing what was stored
+
+
+async def _drain(processor: InboxProcessor) -> None:
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            await processor.drain()
+    except TimeoutError:
+        log.warning("stopping with webhooks still to process: the next start processes them")
+    except Exception:
+        log.exception("processing at stop failed: the next start processes what is left")
+
+
 def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """The app; ``pbx_transport`` replaces the network under the PBX API clients (tests' fake PBXs)."""
     settings = settings or get_settings()
@@ -126,12 +139,15 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            # Requests and sockets are done (uvicorn waited SHUTDOWN_SECONDS for them): jobs under
+            # way finish, webhooks being stored are committed, what is stored is processed.
+            await scheduler.stop(seconds=DRAIN_SECONDS)
             await app.state.inbox_writer.close()
             for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await _drain(processor)
             await app.state.command_sender.close()
             await reconciler.close()
             await bus.stop()
