@@ -1,6 +1,8 @@
 """The ``callfunnel`` command: users and tokens, the inbox, the database."""
 
 import asyncio
+import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +20,7 @@ from app.errors import AppError
 from app.flows.call_events import CallPolicy
 from app.inbox.models import InboxItem
 from app.inbox.processor import InboxProcessor
+from app.metrics import exposition
 from app.migrations import upgrade_to_head
 from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
@@ -221,18 +224,25 @@ def serve(
     workers: Annotated[int, typer.Option(help="processes (several need PostgreSQL)", min=1)] = 1,
 ) -> None:
     """Serves callfunnel (uvicorn) as deployed: proxy headers trusted from FORWARDED_ALLOW_IPS,
-    idle connections kept 75 s, and a stop (SIGTERM) bounded by SHUTDOWN_SECONDS."""
+    idle connections kept 75 s, a stop (SIGTERM) bounded by SHUTDOWN_SECONDS, and the workers'
+    metrics summed through one multiprocess directory."""
     import uvicorn
 
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        timeout_keep_alive=75,
-        timeout_graceful_shutdown=get_settings().shutdown_seconds,
-    )
+    given = os.environ.get(exposition.MULTIPROCESS_DIR)
+    directory = exposition.prepare_for_workers() if workers > 1 or given else None
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            timeout_keep_alive=75,
+            timeout_graceful_shutdown=get_settings().shutdown_seconds,
+        )
+    finally:
+        if directory is not None and not given:  # (the temporary one this start made)
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @cli.command("simulate")

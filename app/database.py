@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
+from app import instruments
+
 T = TypeVar("T")
 
 SQLModel.metadata.naming_convention = {
@@ -110,6 +112,7 @@ def _switch_to_wal(cursor) -> None:
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
+            instruments.add(instruments.DB_RETRIES, "sqlite_locked")
             time.sleep(0.01)
 
 
@@ -128,17 +131,20 @@ def make_sqlite_file_private(url: str) -> None:
 
 
 _SQLITE_READERS = 2
-_TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
+_TRANSIENT_SQLSTATES = {"40P01": "deadlock", "40001": "serialization_failure", "55P03": "lock_not_available"}
 _RUN_ATTEMPTS = 3
 
 
 def is_transient(exc: Exception) -> bool:
     """Lock conflicts between transactions (deadlock, serialization, SQLite busy): worth running again."""
-    if isinstance(exc, OperationalError):
-        return True
+    return isinstance(exc, OperationalError) or _conflict(exc) is not None
+
+
+def _conflict(exc: Exception) -> str | None:
+    """Which PostgreSQL lock conflict ``exc`` is, if it is one."""
     orig = getattr(exc, "orig", None)
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return isinstance(exc, DBAPIError) and state in _TRANSIENT_SQLSTATES
+    return _TRANSIENT_SQLSTATES.get(state) if isinstance(exc, DBAPIError) else None
 
 
 class Database:
@@ -205,6 +211,7 @@ class Database:
             except DBAPIError as exc:
                 if attempt == _RUN_ATTEMPTS or not is_transient(exc):
                     raise
+                instruments.add(instruments.DB_RETRIES, _conflict(exc) or "operational_error")
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise AssertionError("unreachable")
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from app import openapi, redaction
+from app import instruments, openapi, redaction
 from app.api.activity import router as activity_router
 from app.api.auth import router as sign_in_router
 from app.api.callbacks import router as callbacks_router
@@ -17,6 +17,7 @@ from app.api.calls import router as calls_router
 from app.api.contacts import router as contacts_router
 from app.api.funnel import router as crm_router
 from app.api.health import router as health_router
+from app.api.metrics import router as metrics_router
 from app.api.offers import router as dispatch_router
 from app.api.operators import router as operators_router
 from app.api.queues import router as queues_router
@@ -40,6 +41,7 @@ from app.input_guard import InputGuard
 from app.jobs import scheduler_for
 from app.log_format import JsonLines
 from app.log_format import formatter as log_formatter
+from app.metrics import exposition
 from app.migrations import upgrade_to_head_async
 from app.pbx.events import inbox_handler
 from app.pbx.webhooks import webhook_router
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     """The app; ``pbx_transport`` replaces the network under the PBX API clients (tests' fake PBXs)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    instruments.enable(settings.metrics_enabled)
     vendors = registry.vendors(settings)
 
     @contextlib.asynccontextmanager
@@ -152,6 +155,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             await reconciler.close()
             await bus.stop()
             await db.dispose()
+            exposition.forget_this_process()
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry, "logs": settings.opentelemetry}
     app = FastAPI(
@@ -184,6 +188,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(supervisor_feed_router)
 
     app.include_router(health_router)
+    app.include_router(metrics_router)
     console.install(app)
     return app
 

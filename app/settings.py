@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by
     # default because even unconfigured it costs every request a provider lookup.
     opentelemetry: bool = False
+    # Prometheus: ``GET /metrics`` answers only ``Authorization: Bearer <METRICS_TOKEN>`` (404 while
+    # unset); ``METRICS_ENABLED=false`` stops counting altogether.
+    metrics_token: str = ""
+    metrics_enabled: bool = True
     log_level: str = "INFO"
     # A stopping server (SIGTERM) waits at most this long for requests and websockets to finish
     # (uvicorn's graceful-shutdown timeout, set by ``callfunnel serve``), then closes them.

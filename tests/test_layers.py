@@ -30,6 +30,7 @@ LAYERS = (
     "pbx",  # webhook intake
     "reconcile",  # reconciliation with the PBXs' call histories
     "reports",  # weekly figures
+    "metrics",  # /metrics: the figures read from the database when scraped
     "api",  # the HTTP API: validate, call one service, shape the answer
     "console",  # the web console's pages: a client of the API, like any other
 )

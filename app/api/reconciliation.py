@@ -18,6 +18,7 @@ class ReconciliationOut(BaseModel):
     vendor: str
     read_until: datetime | None
     last_run_at: datetime | None
+    last_success_at: datetime | None
     last_error: str | None
     calls_seen: int
     calls_created: int

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import instruments
 from app.auth.models import User
 from app.calls import timeline
 from app.calls.models import Call
@@ -111,6 +112,7 @@ def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | N
     for offer in _ringing(session=session, entry_id=entry.id):
         if offer.operator_id == operator_id:
             offer.status, offer.ended_at = OfferStatus.accepted, max(now, offer.created_at)
+            _count_ended(session, OfferStatus.accepted)
         else:
             _close(session, offer, OfferStatus.revoked, "taken_by_other", now)
     operator_state.start_call(session=session, operator_id=operator_id, call_id=entry.call_id, now=now)
@@ -279,6 +281,7 @@ def _offer(
 def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now: datetime, **release):
     now = max(now, offer.created_at)  # a transaction's ``now`` may predate an offer it finds made since
     offer.status, offer.end_reason, offer.ended_at = status, reason, now
+    _count_ended(session, status)
     session.flush()
     timeline.note(
         session,
@@ -296,6 +299,14 @@ def _close(session: Session, offer: Offer, status: OfferStatus, reason: str, now
     return operator_state.release(
         session=session, operator_id=offer.operator_id, call_id=offer.call_id, offer_id=offer.id, now=now, **release
     )
+
+
+# The metric's names for how offers end: one that rang out "expired", whoever ended its ringing.
+_RESULTS = {OfferStatus.no_answer: "expired"}
+
+
+def _count_ended(session: Session, status: OfferStatus) -> None:
+    instruments.count(session, instruments.OFFERS, _RESULTS.get(status, status.value))
 
 
 def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int, str | None]]:

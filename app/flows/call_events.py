@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
+from app import instruments
 from app.auth.models import User
 from app.callbacks import tracking as callback_tracking
 from app.calls import lifecycle
@@ -270,3 +271,6 @@ def _record(*, session: Session, rows: list[dict]) -> None:
     """Appends to the timelines in one statement (rows, not ORM objects: this is the hottest write)."""
     if rows:
         session.execute(insert(CallTransition.__table__), rows)
+    for row in rows:
+        if row["kind"] == "finalized":
+            instruments.count(session, instruments.CALLS, row["detail"]["outcome"])

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import instruments
 from app.callbacks import tracking as callback_tracking
 from app.callbacks.models import Callback
 from app.calls.models import Call, CallLeg, CallState
@@ -51,10 +52,12 @@ def claim_due(*, session: Session, now: datetime, route_budgets: dict[str, timed
             budget = route_budgets.get(command.vendor)
             if not ratelimit.acquire(session=session, key=f"{command.vendor}:route", interval=budget, now=now):
                 commands_service.settle(command=command, status=CommandStatus.refused, result="rate limited", now=now)
+                instruments.count(session, instruments.PBX_COMMANDS, command.vendor, "budget_refused")
                 dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="rate_limited", now=now)
                 continue
         command.status, command.updated_at = CommandStatus.sent, now
         command.attempts += 1
+        instruments.count(session, instruments.PBX_COMMANDS, command.vendor, "sent")
         outgoing.append(
             Outgoing(
                 command.id, command.command_id, command.vendor, command.kind, command.target, leg_key, command.to_number
@@ -71,7 +74,9 @@ def record_reply(*, session: Session, command_pk: int, reply: Reply, now: dateti
         commands_service.settle(command=command, status=CommandStatus.succeeded, result=reply.detail, now=now)
     elif reply.ok:
         command.result, command.updated_at = reply.detail, now
-    elif not (reply.retry and commands_service.retry_later(command=command, result=reply.detail, now=now)):
+    elif reply.retry and commands_service.retry_later(command=command, result=reply.detail, now=now):
+        instruments.count(session, instruments.PBX_COMMANDS, command.vendor, "retried")
+    else:
         _failed(session=session, command=command, result=reply.detail, now=now)
     log.info("command %s %s → %s: %s", command.command_id, command.kind, command.target, reply.detail)
 
@@ -92,6 +97,7 @@ def record_result(*, session: Session, result: CommandResult, now: datetime) -> 
 
 def _failed(*, session: Session, command: PbxCommand, result: str, now: datetime) -> None:
     commands_service.settle(command=command, status=CommandStatus.failed, result=result, now=now)
+    instruments.count(session, instruments.PBX_COMMANDS, command.vendor, "failed")
     log.warning("command %s %s → %s failed: %s", command.command_id, command.kind, command.target, result)
     if command.kind == "route":
         dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="pbx_refused", now=now)

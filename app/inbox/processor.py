@@ -15,6 +15,7 @@ from functools import partial
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import instruments
 from app.database import Database, is_transient, utcnow
 from app.inbox.models import InboxItem
 
@@ -77,7 +78,7 @@ class InboxProcessor:
         items = _pending(session, limit, item_id=item_id)
         if items:
             self._handler(session, items)
-            _stamp_handled(items)
+            _stamp_handled(session, items)
         return len(items)
 
     async def _process_one_by_one(self) -> int:
@@ -118,9 +119,10 @@ def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:
     )
 
 
-def _stamp_handled(items: list[InboxItem]) -> None:
+def _stamp_handled(session: Session, items: list[InboxItem]) -> None:
     now = utcnow()
     for item in items:
         item.attempts += 1
         if item.error is None:  # the handler stamps a row it could not parse with the reason
             item.handled_at = now
+            instruments.observe(session, instruments.PROCESSING_LAG, (now - item.received_at).total_seconds())

@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import instruments
 from app.database import insert_ignoring_duplicates, utcnow
 from app.dispatch.decision import decide_for_pbx
 from app.flows import call_events
@@ -57,6 +58,7 @@ async def store_and_route(
         )
         reply = vendor.render_route(decision)
         session.execute(update(InboxItem).where(InboxItem.id == row_id).values(handled_at=now, reply=reply))
+        instruments.observe(session, instruments.PROCESSING_LAG, (now - row["received_at"]).total_seconds())
         log.info(
             "call %s (%s): %s",
             calls[0].id,

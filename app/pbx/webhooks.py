@@ -9,6 +9,7 @@ inbox before any 2xx; a verified request we cannot read is stored with the reaso
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from ipaddress import ip_address
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
+from app import instruments
 from app.database import utcnow
 from app.inbox.writer import Stored
 from app.pbx.routed import store_and_route
@@ -48,15 +50,33 @@ def webhook_router(vendors: dict[str, Vendor]) -> APIRouter:
     return router
 
 
+class Unreadable(HTTPException):
+    """422: verified, but not a webhook we can read (kept for replay)."""
+
+
 def _handler(vendor: Vendor, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
-        answer = await receive(request, vendor, endpoint)
+        started, result = time.perf_counter(), "failed"  # (until stored: the database may be down)
+        try:
+            result, answer = await receive(request, vendor, endpoint)
+        except Unreadable:
+            result = "unreadable"
+            raise
+        except HTTPException:
+            result = "refused"
+            raise
+        finally:
+            if result is not None:
+                instruments.add(instruments.WEBHOOKS, vendor.name, result)
+                instruments.record(instruments.WEBHOOK_SECONDS, time.perf_counter() - started, vendor.name)
         return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
     return handle
 
 
-async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> Answer:
+async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> tuple[str | None, Answer]:
+    """The answer to one request, and what it was for the metrics: ``accepted``, ``duplicate``,
+    ``unreadable``, or None for a vendor's handshake (no webhook)."""
     settings = request.app.state.settings
     incoming = Incoming(
         endpoint=endpoint.name,
@@ -69,7 +89,7 @@ async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> Answe
     try:
         early = vendor.early_answer(incoming)
         if early is not None:
-            return early
+            return None, early
         check_source(request, settings, vendor.name)
         if not vendor.accepts_webhooks:
             raise Refused(status.HTTP_403_FORBIDDEN, vendor.unconfigured_reason())
@@ -77,7 +97,7 @@ async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> Answe
     except Refused as refusal:
         raise HTTPException(refusal.status, refusal.detail) from None
     if isinstance(webhook, Answer):
-        return webhook
+        return None, webhook
     try:
         reading = vendor.read(webhook, received_at=utcnow())
     except PayloadError as exc:
@@ -85,14 +105,14 @@ async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> Answe
         stored = await store(request, vendor=vendor.name, path=webhook.path, key=key, body=webhook.body, error=str(exc))
         answer = vendor.unreadable(inbox_id=stored.id, error=str(exc))
         if answer is None:
-            raise HTTPException(
+            raise Unreadable(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, f"{exc} (kept as inbox item {stored.id} for replay)"
             ) from None
-        return answer
+        return "unreadable", answer
     check_fresh(reading.sent_at, settings)
     if not reading.asks_route:
         stored = await store(request, vendor=vendor.name, path=webhook.path, key=reading.key, body=webhook.body)
-        return vendor.acknowledge(inbox_id=stored.id, duplicate=stored.duplicate)
+        return _result(stored), vendor.acknowledge(inbox_id=stored.id, duplicate=stored.duplicate)
     stored, reply = await store_and_route(
         request,
         vendor=vendor,
@@ -101,7 +121,11 @@ async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> Answe
         headers=kept_headers(request),
         remote=remote_addr(request),
     )
-    return vendor.routed(inbox_id=stored.id, duplicate=stored.duplicate, reply=reply)
+    return _result(stored), vendor.routed(inbox_id=stored.id, duplicate=stored.duplicate, reply=reply)
+
+
+def _result(stored: Stored) -> str:
+    return "duplicate" if stored.duplicate else "accepted"
 
 
 # What every webhook goes through around its vendor's checks.  Plain functions rather than

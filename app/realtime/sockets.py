@@ -19,6 +19,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
+from app import instruments
 from app.auth import service as auth_service
 from app.auth import tickets
 from app.auth.models import Role, User
@@ -180,8 +181,10 @@ async def on_the_bus(
     unwatch = bus.watch_token(credentials.token_digest, revoked)
     if not await _still_current(bus.db, credentials):  # revoked between the check and the watch
         revoked()
+    kind = "supervisor" if subscriber.operator_id is None else "operator"
     try:
-        yield
+        with instruments.socket_open(kind):
+            yield
     except WebSocketDisconnect:
         pass
     finally:

@@ -137,7 +137,8 @@ class Reconciler:
             .where(Reconciliation.vendor == vendor)
             .values(
                 read_until=until,
-                last_run_at=utcnow(),
+                last_run_at=now,
+                last_success_at=now,
                 last_error=None,
                 running_until=None,
                 calls_seen=counts.seen,

@@ -7,8 +7,13 @@ from tests.support.app import GENERIC_SECRET
 
 
 async def send(cf, payload: dict, *, secret: str = GENERIC_SECRET):
+    return await send_with(cf.http, payload, secret=secret)
+
+
+async def send_with(http, payload: dict, *, secret: str = GENERIC_SECRET):
+    """``send`` through any client (a live server's, say)."""
     body = json.dumps(payload).encode()
-    return await cf.http.post(
+    return await http.post(
         "/pbx/generic/events",
         content=body,
         headers={generic.SIGNATURE_HEADER: generic.sign(secret, body), "content-type": "application/json"},
