@@ -13,8 +13,35 @@ from sqlalchemy.engine import make_url
 from app.auth.models import Role
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from tests.support import log_secrets
 from tests.support.app import POSTGRES_URL, TEMPLATE, Callfunnel, DatabaseCopies, pg_dsn, running, settings_for
 from tests.support.pbx_api import FakePbxApis
+
+_secrets = log_secrets.Watch()
+
+
+def pytest_sessionstart(session) -> None:
+    _secrets.start()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test whose captured output (stdout, stderr, log records) carries a secret fails."""
+    report = (yield).get_result()
+    if report.passed:
+        phase = [content for name, content in report.sections if name.endswith(f" {report.when}")]
+        leaks = _secrets.found_in("\n".join(phase))
+        if leaks:
+            report.outcome = "failed"
+            report.longrepr = "a secret reached a log line:\n" + "\n".join(leaks)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_server_logs(tmp_path_factory):
+    """The live servers' logs (files under the run's temporary directory), read at the end of the run."""
+    yield
+    leaks = _secrets.found_in_files(tmp_path_factory.getbasetemp())
+    assert not leaks, "a secret reached a server's log:\n" + "\n".join(leaks[:20])
 
 
 @pytest.fixture(scope="session")
