@@ -23,12 +23,12 @@ test: $(INSTALLED)
 	scripts/run-tests.sh
 
 test-sqlite: $(INSTALLED)
-	scripts/install-browser.sh
+	scripts/install-test-tools.sh
 	$(BIN)/pytest
 
 # The console's pictures in the README, taken by its browser tests (docs/screenshots/).
 screenshots: $(INSTALLED)
-	scripts/install-browser.sh
+	scripts/install-test-tools.sh
 	TZ=Europe/Moscow CALLFUNNEL_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/console
 
 test-postgres: $(INSTALLED)

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-scripts/install-browser.sh
+scripts/install-test-tools.sh
 
 if [ "${1:-}" != postgres ]; then
   echo "== lint =="

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The console's tests run in real Chromium: Debian's chromium, chromium-driver (the same version)
-# and a font with Cyrillic, installed with apt-get when missing.
+# What the suite runs beside Python, from Debian, installed with apt-get when missing: Chromium,
+# its driver (the same version) and a font with Cyrillic for the console's tests; promtool (in the
+# prometheus package — its server is not started) to check the alert rules.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} with apt-get ..." >&2
   export DEBIAN_FRONTEND=noninteractive
