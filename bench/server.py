@@ -1,10 +1,12 @@
 """Starting an app under uvicorn on a loopback port, for the benchmarks."""
 
+import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -17,7 +19,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(app: str, port: int, env: dict, *, workers: int = 1) -> subprocess.Popen:
+def start_server(
+    app: str, port: int, env: dict, *, workers: int = 1, access_log: bool = False, output: IO | None = None
+) -> subprocess.Popen:
+    """``access_log``: uvicorn logs at info with its access lines (as deployed), into ``output``."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -30,13 +35,13 @@ def start_server(app: str, port: int, env: dict, *, workers: int = 1) -> subproc
             str(port),
             "--timeout-keep-alive",
             "75",
-            "--log-level",
-            "warning",
-            "--no-access-log",
+            *(["--log-level", "info"] if access_log else ["--log-level", "warning", "--no-access-log"]),
             *(["--workers", str(workers)] if workers > 1 else []),
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=output,
     )
     for _ in range(300):
         try:
@@ -46,6 +51,12 @@ def start_server(app: str, port: int, env: dict, *, workers: int = 1) -> subproc
             time.sleep(0.1)
     process.kill()
     raise SystemExit(f"{app} did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
