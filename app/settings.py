@@ -106,6 +106,8 @@ class Settings(BaseSettings):
 
     # The funnel: a deal untouched this long gets a reminder task; checked (with refusal reopenings) this often.
     cadence_days: float = Field(default=7.0, gt=0)
+    # The calls report: a call is resolved at first contact when the number does not call again within this.
+    fcr_days: int = Field(default=7, ge=1, le=90)
     funnel_interval_seconds: float = Field(default=600.0, gt=0)
 
     # FastAPI's native OpenTelemetry (traces, metrics, logs) once a provider is configured; off by

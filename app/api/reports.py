@@ -49,11 +49,13 @@ async def calls_report(
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
 ):
     """Offered, answered, missed and abandoned inbound calls, service level (20 s), average speed of
-    answer and abandonment rate per queue, operator or day, and the callbacks' figures; the
-    definitions come with the answer."""
+    answer, abandonment rate, first-contact resolution and repeat calls (``FCR_DAYS``) per queue,
+    operator or day, and the callbacks' figures; the definitions come with the answer."""
     since, until = _period(since, until)
     result = await db.read(
-        lambda s: calls.report(session=s, since=since, until=until, by=by, timezone=settings.timezone)
+        lambda s: calls.report(
+            session=s, since=since, until=until, by=by, timezone=settings.timezone, fcr_days=settings.fcr_days
+        )
     )
     if _wants_csv(request, format_):
         return csv_response(calls.csv_rows(result), "calls.csv")

@@ -111,8 +111,8 @@ export function callsTab(root) {
 
   async function load() {
     const report = await api("GET", `/api/reports/calls?${query()}`);
-    const columns = ["offered", "answered", "missed", "abandoned", "service_level", "average_speed_of_answer", "abandonment_rate", "unconfirmed"];
-    const cell = (key, value) => (["service_level", "abandonment_rate"].includes(key) ? percent(value) : key === "average_speed_of_answer" ? (value == null ? "—" : duration(value)) : value);
+    const columns = ["offered", "answered", "missed", "abandoned", "service_level", "average_speed_of_answer", "abandonment_rate", "fcr_rate", "repeat_calls", "unconfirmed"];
+    const cell = (key, value) => (["service_level", "abandonment_rate", "fcr_rate"].includes(key) ? percent(value) : key === "average_speed_of_answer" ? (value == null ? "—" : duration(value)) : value);
     const name = (g) => (report.by === "day" ? date(g.key) : g.name || t("calls.none"));
     fill(
       out,

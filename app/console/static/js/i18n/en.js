@@ -206,6 +206,8 @@ export default {
   "calls.service_level": "Service level",
   "calls.average_speed_of_answer": "Avg. answer",
   "calls.abandonment_rate": "Abandonment",
+  "calls.fcr_rate": "First-contact resolution",
+  "calls.repeat_calls": "Repeat calls",
   "calls.unconfirmed": "Unconfirmed",
   "calls.callbacks": "Callbacks: {created} created, {done} done, {in_time} in time, median {median} min to call back.",
 

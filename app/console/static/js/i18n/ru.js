@@ -206,6 +206,8 @@ export default {
   "calls.service_level": "Уровень сервиса",
   "calls.average_speed_of_answer": "Ср. ожидание",
   "calls.abandonment_rate": "Доля брошенных",
+  "calls.fcr_rate": "Решено с первого звонка",
+  "calls.repeat_calls": "Повторные звонки",
   "calls.unconfirmed": "Неподтверждённые",
   "calls.callbacks": "Перезвоны: создано {created}, выполнено {done}, в срок {in_time}, медиана до перезвона {median} мин.",
 
