@@ -36,6 +36,8 @@ class Call(SQLModel, table=True):
         Index("ix_call_started_at_id", "started_at", "id"),  # the newest calls first, without sorting them all
         Index("ix_call_number_raw", "number_raw"),
         Index("ix_call_vendor_joined_id", "vendor", "joined_id"),
+        # A callback's missed calls, in order: read on every miss, answer and withdrawal of a number.
+        Index("ix_call_callback_id_started_at", "callback_id", "started_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
