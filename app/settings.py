@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     offer_retention_days: float = Field(default=30.0, gt=0)
     # /health/ready answers 503 while more webhooks than this wait to be processed.
     ready_max_backlog: int = Field(default=10_000, gt=0)
+    # A routing webhook (a PBX waiting for our decision) is answered with the PBX's own plan when the
+    # decision is not made within this: PBXs wait a few seconds at most (MANGO 3, Zadarma's
+    # NOTIFY_START about 2), and a late answer is worth nothing.
+    sync_decision_deadline_ms: int = Field(default=1500, ge=50, le=10_000)
     # A webhook body that has not fully arrived after this long is cut off (408).
     webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app import instruments
 from app.auth.models import User
 from app.callbacks import tracking as callback_tracking
-from app.calls import lifecycle
+from app.calls import lifecycle, timeline
 from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
@@ -243,6 +243,17 @@ def _join_by_caller(
             joined[key] = call
             log.info("call %s (%s %s) is also %s: joined by caller and start", call.id, vendor, call.external_id, key)
     return joined
+
+
+def left_to_pbx(*, session: Session, vendor: str, keys: set[str], reason: str) -> None:
+    """Calls whose routing webhook was answered with the PBX's own plan (``reason``: the decision
+    missed its deadline, or failed): the PBX routes them — ``route_rule`` ``pbx`` — and their
+    timelines say why."""
+    joins = registry.kind_of(vendor).joins_calls_by_caller
+    now = utcnow()
+    for call in _select_calls(session=session, vendor=vendor, keys=sorted(keys), joins=joins).values():
+        call.route_rule = "pbx"
+        timeline.note(session, call_id=call.id, at=now, kind=reason)
 
 
 def _digits(number: str | None) -> str:

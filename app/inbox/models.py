@@ -36,6 +36,9 @@ class InboxItem(SQLModel, table=True):
     attempts: int = 0
     # What we answered a PBX that waits for a routing decision: a redelivery gets the same answer.
     reply: str | None = Field(default=None, sa_column=Column(Text))
+    # Why a routing webhook was answered with the PBX's own plan (decision_deadline, decision_failed):
+    # the processor records its call as the PBX's to route.
+    fallback_reason: str | None = Field(default=None, max_length=32)
 
     @property
     def raw_body(self) -> str:

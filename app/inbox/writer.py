@@ -44,8 +44,11 @@ class InboxWriter:
         headers: dict,
         remote_addr: str | None,
         error: str | None = None,
+        reply: str | None = None,
+        fallback_reason: str | None = None,
     ) -> Stored:
-        """Commits the row (or finds the earlier delivery of the same notification) and returns its id."""
+        """Commits the row (or finds the earlier delivery of the same notification) and returns its id;
+        ``reply`` and ``fallback_reason``: a routing webhook answered with the PBX's own plan."""
         row = {
             "vendor": vendor,
             "path": path,
@@ -56,6 +59,8 @@ class InboxWriter:
             "received_at": utcnow(),
             "error": error,
             "attempts": 0,
+            "reply": reply,
+            "fallback_reason": fallback_reason,
         }
         future = asyncio.get_running_loop().create_future()
         self._pending.append((row, future))

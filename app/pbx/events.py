@@ -26,14 +26,21 @@ def inbox_handler(policy: call_events.CallPolicy, vendors: dict[str, Vendor]):
     def handle(session: Session, items: list[InboxItem]) -> None:
         by_vendor: dict[str, list[CallEvent]] = defaultdict(list)
         results: list[CommandResult] = []
+        fallen_back: list[tuple[InboxItem, set[str]]] = []  # routing webhooks answered with the PBX's plan
         for item in items:
             try:
-                for event in events_of(item, vendors):
-                    (results if isinstance(event, CommandResult) else by_vendor[item.vendor]).append(event)
+                events = events_of(item, vendors)
             except PayloadError as exc:
                 item.error = str(exc)
+                continue
+            for event in events:
+                (results if isinstance(event, CommandResult) else by_vendor[item.vendor]).append(event)
+            if item.fallback_reason:
+                fallen_back.append((item, {e.call_key for e in events if not isinstance(e, CommandResult)}))
         for vendor, events in by_vendor.items():
             call_events.apply_events(session=session, vendor=vendor, events=events, policy=policy)
+        for item, keys in fallen_back:
+            call_events.left_to_pbx(session=session, vendor=item.vendor, keys=keys, reason=item.fallback_reason)
         for result in results:
             pbx_commands.record_result(session=session, result=result, now=utcnow())
 

@@ -2,14 +2,21 @@
 
 The inbox row, the call's new state, the operators' claims and the reply text commit together,
 so a redelivered webhook finds the reply already given and gets it again, never a second
-decision.  If deciding fails, the raw request is still stored for the inbox processor, and the
-PBX is told to go on with its own plan: the call is recorded either way.
+decision.  If deciding fails, or cannot be done within ``SYNC_DECISION_DEADLINE_MS`` (a PBX waits
+a few seconds at most, then follows its own plan without us), the decision is rolled back whole
+and the PBX is told to go on with its own plan: the raw request is stored with that reply for the
+inbox processor, which records the call as the PBX's to route (``route_rule`` ``pbx``, the reason
+on its timeline), so it is still followed to its outcome and its callback, and offered to nobody
+the PBX will not ring.
 """
 
+import asyncio
 import logging
+import threading
+import time
 
 from fastapi import Request
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from app import instruments
@@ -41,7 +48,16 @@ async def store_and_route(
         "attempts": 0,
     }
 
+    seconds = state.settings.sync_decision_deadline_ms / 1000
+    deadline = time.monotonic() + seconds
+    abandoned = threading.Event()  # set at the deadline: the work, wherever it is, rolls back
+
     def work(session: Session) -> tuple[Stored, str]:
+        left = deadline - time.monotonic()
+        if abandoned.is_set() or left <= 0:  # (it waited its turn for the writer past the deadline)
+            raise DecisionAbandoned
+        if session.bind.dialect.name == "postgresql":  # no lock wait runs past the deadline either
+            session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(left * 1000))}"))
         insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
         row_id = session.execute(insert.returning(InboxItem.id), [row]).scalar()
         if row_id is None:
@@ -66,16 +82,36 @@ async def store_and_route(
             decision.model_dump(exclude_none=True),
             extra={"call_id": calls[0].id, "inbox_id": row_id, "vendor": vendor.name},
         )
+        if abandoned.is_set():  # decided, but too late: nothing of it commits
+            raise DecisionAbandoned
         return Stored(row_id, duplicate=False), reply
 
+    deciding = asyncio.ensure_future(state.db.run(work))
     try:
-        return await state.db.run(work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(deciding), seconds)
+        except TimeoutError:
+            abandoned.set()
+            return await deciding  # (committed just before the deadline: that decision stands)
+    except DecisionAbandoned:
+        log.warning("%s webhook %s: no decision within the deadline; the PBX goes on with its plan", vendor.name, key)
+        reason = "decision_deadline"
     except Exception:
         log.exception("%s webhook %s: routing failed; stored for the inbox processor", vendor.name, key)
-        stored = await state.inbox_writer.store(
-            **{k: row[k] for k in ("vendor", "path", "headers", "remote_addr")}, body=webhook.body, dedup_key=key
-        )
-        return stored, _proceed(vendor)
+        reason = "decision_failed"
+    reply = _proceed(vendor)
+    stored = await state.inbox_writer.store(
+        **{k: row[k] for k in ("vendor", "path", "headers", "remote_addr")},
+        body=webhook.body,
+        dedup_key=key,
+        reply=reply,
+        fallback_reason=reason,
+    )
+    return stored, reply
+
+
+class DecisionAbandoned(Exception):
+    """The routing decision missed its deadline and was rolled back."""
 
 
 def _proceed(vendor: Vendor) -> str:

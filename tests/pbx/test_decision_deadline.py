@@ -1,0 +1,86 @@
+"""A routing decision that cannot be made within SYNC_DECISION_DEADLINE_MS: the PBX is answered with
+its own plan in time, the late decision is rolled back whole (no offer rings a panel the PBX will
+never ring), and the call is still followed to its outcome and its callback."""
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from app.auth.models import Role
+from telephony import generic
+from tests.support.app import GENERIC_SECRET, pg_dsn, running
+from tests.support.desk import Desk, rung
+
+DEADLINE_MS = 300
+HELD_SECONDS = 1.5  # the database is busy this long: far past the deadline
+
+
+async def hold_the_writer(cf, seconds: float) -> None:
+    """Another writer holds what the decision needs, as a busy second process would: SQLite's
+    write lock, or (PostgreSQL) the live-client event counter every deciding transaction takes."""
+    url = cf.app.state.settings.database_url
+    locked = threading.Event()
+    if url.startswith("sqlite"):
+
+        def hold() -> None:
+            connection = sqlite3.connect(make_url(url).database, isolation_level=None)
+            connection.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            connection.execute("COMMIT")
+            connection.close()
+
+        threading.Thread(target=hold, daemon=True).start()
+        await asyncio.to_thread(locked.wait, 5)
+        return
+    connection = await asyncpg.connect(pg_dsn(url, make_url(url).database))
+    transaction = connection.transaction()
+    await transaction.start()
+    await connection.execute("SELECT 1 FROM event_counter WHERE id = 1 FOR UPDATE")
+
+    async def release() -> None:
+        await asyncio.sleep(seconds)
+        await transaction.commit()
+        await connection.close()
+
+    cf.held = asyncio.create_task(release())  # (kept referenced until it is done)
+
+
+async def test_a_decision_past_its_deadline_leaves_the_call_to_the_pbx(settings):
+    async with running(settings.model_copy(update={"sync_decision_deadline_ms": DEADLINE_MS})) as cf:
+        desk = Desk(cf, await cf.user("sup", Role.supervisor))
+        await desk.operator("101")
+        await desk.queue(["101"])
+        await hold_the_writer(cf, HELD_SECONDS)
+        incoming = {"event": "incoming", "call_id": "late-1", "event_id": "late-1-in", "from": "+79001112233"}
+        body = json.dumps(incoming | {"to": "+74951234567"}).encode()
+        headers = {generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body), "content-type": "application/json"}
+        began = time.monotonic()
+        answer = await cf.http.post("/pbx/generic/events", content=body, headers=headers)
+        waited = time.monotonic() - began
+        assert answer.status_code == 200 and answer.json()["route"]["action"] == "proceed"
+        assert waited < HELD_SECONDS + 1  # answered when the database let go, not after a decision
+        # The late decision left nothing behind: no offer, the operator still free, and a
+        # redelivery gets the answer already given.
+        assert await desk.offers("101") == [] and await desk.state_of("101") == "available"
+        again = await cf.http.post("/pbx/generic/events", content=body, headers=headers)
+        assert again.json()["route"]["action"] == "proceed"
+        await cf.settle()
+        await desk.tick(after_seconds=60)
+        assert await desk.offers("101") == []  # not offered behind the PBX's back either
+
+        call = await desk.call("late-1")
+        assert call["route_rule"] == "pbx"
+        assert [t["kind"] for t in call["timeline"]].count("decision_deadline") == 1
+        await desk.hang_up("late-1", reason="caller_hung_up")  # nobody the PBX rang took it
+        call = await desk.call("late-1")
+        assert call["outcome"] in ("missed", "abandoned")
+        callbacks = (await cf.http.get("/api/callbacks", headers=desk.sup["headers"])).json()["items"]
+        assert [c["phone"] for c in callbacks] == ["+79001112233"]
+        # With the database free again, decisions are made as before.
+        assert rung(await desk.incoming("next-1", caller="+79001112299")) == ["101"]
