@@ -45,6 +45,12 @@ OFFERS = Counter(
     "(taken by a colleague, caller hung up, withdrawn)",
     ["result"],
 )
+ROUTING_DECISIONS = Counter(
+    "callfunnel_routing_decisions",
+    "Routing webhooks a PBX waited on, by result: decided, deadline (answered with the PBX's own plan: "
+    "no decision within SYNC_DECISION_DEADLINE_MS), failed (deciding raised; answered the same way)",
+    ["vendor", "result"],
+)
 WEBSOCKETS = Gauge(
     "callfunnel_websockets",
     "Open websockets, by kind: operator (panels), supervisor (missed-call feeds)",

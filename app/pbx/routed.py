@@ -84,6 +84,7 @@ async def store_and_route(
         )
         if abandoned.is_set():  # decided, but too late: nothing of it commits
             raise DecisionAbandoned
+        instruments.count(session, instruments.ROUTING_DECISIONS, vendor.name, "decided")
         return Stored(row_id, duplicate=False), reply
 
     deciding = asyncio.ensure_future(state.db.run(work))
@@ -95,10 +96,11 @@ async def store_and_route(
             return await deciding  # (committed just before the deadline: that decision stands)
     except DecisionAbandoned:
         log.warning("%s webhook %s: no decision within the deadline; the PBX goes on with its plan", vendor.name, key)
-        reason = "decision_deadline"
+        reason, result = "decision_deadline", "deadline"
     except Exception:
         log.exception("%s webhook %s: routing failed; stored for the inbox processor", vendor.name, key)
-        reason = "decision_failed"
+        reason, result = "decision_failed", "failed"
+    instruments.add(instruments.ROUTING_DECISIONS, vendor.name, result)
     reply = _proceed(vendor)
     stored = await state.inbox_writer.store(
         **{k: row[k] for k in ("vendor", "path", "headers", "remote_addr")},

@@ -52,10 +52,12 @@ async def hold_the_writer(cf, seconds: float) -> None:
 
 
 async def test_a_decision_past_its_deadline_leaves_the_call_to_the_pbx(settings):
-    async with running(settings.model_copy(update={"sync_decision_deadline_ms": DEADLINE_MS})) as cf:
+    deadline = {"sync_decision_deadline_ms": DEADLINE_MS, "metrics_token": "t"}
+    async with running(settings.model_copy(update=deadline)) as cf:
         desk = Desk(cf, await cf.user("sup", Role.supervisor))
         await desk.operator("101")
         await desk.queue(["101"])
+        before = await fallen_back(cf)
         await hold_the_writer(cf, HELD_SECONDS)
         incoming = {"event": "incoming", "call_id": "late-1", "event_id": "late-1-in", "from": "+79001112233"}
         body = json.dumps(incoming | {"to": "+74951234567"}).encode()
@@ -84,3 +86,11 @@ async def test_a_decision_past_its_deadline_leaves_the_call_to_the_pbx(settings)
         assert [c["phone"] for c in callbacks] == ["+79001112233"]
         # With the database free again, decisions are made as before.
         assert rung(await desk.incoming("next-1", caller="+79001112299")) == ["101"]
+        assert await fallen_back(cf) == before + 1
+
+
+async def fallen_back(cf) -> float:
+    """``callfunnel_routing_decisions_total`` for the generic PBX's deadline fallbacks (0 before the first)."""
+    metrics = (await cf.http.get("/metrics", headers={"Authorization": "Bearer t"})).text
+    line = 'callfunnel_routing_decisions_total{result="deadline",vendor="generic"} '
+    return next((float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line)), 0.0)
