@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 
-def post_request(path: str, form: dict[str, str]) -> bytes:
+def post_request(path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> bytes:
     body = urlencode(form).encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"{extra}Content-Length: {len(body)}\r\n\r\n"
     ).encode()
     return head + body
 

@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 app = FastAPI()
 
 
-@app.post("/pbx/mango/{path:path}")
+@app.post("/pbx/{path:path}")
 async def noop(path: str, request: Request) -> dict:
     await request.body()
     return {"status": "accepted"}
