@@ -75,6 +75,8 @@ async def store_and_route(
         reply = vendor.render_route(decision)
         session.execute(update(InboxItem).where(InboxItem.id == row_id).values(handled_at=now, reply=reply))
         instruments.observe(session, instruments.PROCESSING_LAG, (now - row["received_at"]).total_seconds())
+        if abandoned.is_set():  # decided, but too late: nothing of it commits
+            raise DecisionAbandoned
         log.info(
             "call %s (%s): %s",
             calls[0].id,
@@ -82,8 +84,6 @@ async def store_and_route(
             decision.model_dump(exclude_none=True),
             extra={"call_id": calls[0].id, "inbox_id": row_id, "vendor": vendor.name},
         )
-        if abandoned.is_set():  # decided, but too late: nothing of it commits
-            raise DecisionAbandoned
         instruments.count(session, instruments.ROUTING_DECISIONS, vendor.name, "decided")
         return Stored(row_id, duplicate=False), reply
 
