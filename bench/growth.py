@@ -1,7 +1,8 @@
 """How cost grows with the work: webhook intake and ``/api/calls`` with 10 k and with 1 M calls stored.
 
 For each size a fresh database is filled as bench/reports.py fills it (a week of calls, contacts,
-managers, queues, deals), then a live server takes MANGO call sequences at saturation, and
+managers, queues, deals), then a live server takes MANGO call sequences at saturation, then the
+Zadarma stream (bench/ingest.py's: half the calls missed, so each one recounts a callback), and
 ``/api/calls`` is read (the newest page, and one client's calls by number) to p50/p99.
 Goal: with 1 M calls no more than 1.3x slower than with 10 k.
 Usage: python bench/growth.py [--sizes 10000,1000000] [--seconds 10] [--database-url URL]
@@ -26,7 +27,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from ingest import KEY, SALT, call_requests  # noqa: E402
+from ingest import KEY, SALT, SECRET, call_requests, zadarma_requests  # noqa: E402
 from loadgen import saturate  # noqa: E402
 from reports import fill, phone  # noqa: E402
 from results import record  # noqa: E402
@@ -79,6 +80,7 @@ def measure(args, size: int) -> dict:
         "CALLFUNNEL_DATABASE_URL": url,
         "CALLFUNNEL_MANGO_API_KEY": KEY,
         "CALLFUNNEL_MANGO_API_SALT": SALT,
+        "CALLFUNNEL_ZADARMA_SECRET": SECRET,
         "CALLFUNNEL_LOG_LEVEL": "WARNING",
     }
     token = cli(env, "user", "add", f"growth-{time.time_ns()}", "--role", "admin")
@@ -87,12 +89,14 @@ def measure(args, size: int) -> dict:
     try:
         reads = asyncio.run(read_times(f"http://127.0.0.1:{port}", token, max(1000, size // 10)))
         ingest = asyncio.run(saturate(port, call_requests(f"g{size}"), concurrency=64, seconds=args.seconds))
+        stream = asyncio.run(saturate(port, zadarma_requests(f"g{size}"), concurrency=32, seconds=args.seconds))
     finally:
         server.terminate()
         server.wait(10)
     return {
         "loaded_s": loaded,
         "ingest": ingest.rate,
+        "zadarma": stream.rate,
         "p50_ms": 1000 * statistics.median(reads),
         "p99_ms": 1000 * reads[int(0.99 * len(reads))],
     }
@@ -110,12 +114,14 @@ def main() -> None:
         results[size] = result = measure(args, size)
         print(
             f"{kind}, {size:,} calls stored (loaded in {result['loaded_s']:.0f} s): intake {result['ingest']:.0f} "
-            f"events/s; /api/calls p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms",
+            f"events/s (Zadarma stream {result['zadarma']:.0f}); /api/calls p50 {result['p50_ms']:.1f} ms, "
+            f"p99 {result['p99_ms']:.1f} ms",
             flush=True,
         )
     small, large = results[min(results)], results[max(results)]
     sizes = f"{min(results):,} -> {max(results):,} calls ({kind})"
     record(f"growth {sizes}", "intake slowdown", "<= 1.3x", f"{small['ingest'] / large['ingest']:.2f}x")
+    record(f"growth {sizes}", "Zadarma stream slowdown", "<= 1.3x", f"{small['zadarma'] / large['zadarma']:.2f}x")
     record(f"growth {sizes}", "/api/calls p99 slowdown", "<= 1.3x", f"{large['p99_ms'] / small['p99_ms']:.2f}x")
 
 
