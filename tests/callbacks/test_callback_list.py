@@ -5,6 +5,7 @@ import json
 
 from app.auth.models import Role
 from telephony import generic
+from telephony.mango.script import InboundCall
 from tests.support.app import GENERIC_SECRET
 from tests.support.calls import E164, NUMBER, T, answered, call_id, callbacks, missed, play
 from tests.support.desk import LINE, Desk
@@ -149,7 +150,9 @@ async def test_the_list_narrows_to_overdue_callbacks_and_to_a_queues(cf, supervi
     for call, caller, line in (("s1", "+79001110001", LINE), ("v1", "+79001110002", "+74950000002")):
         await desk.pbx("incoming", call, **{"from": caller, "to": line})
         await desk.hang_up(call, "queue_timeout")
-    await play(cf, missed("old", T, "79001110003"))  # missed in 2025, through no queue: long overdue
+    # Missed in 2025 on a line no queue answers (long overdue). On a queue's line, whether it entered
+    # the queue would depend on how the processor batched its notifications.
+    await play(cf, InboundCall("old", "79001110003", T, line="74959999999").missed())
 
     async def phones(**params) -> list[str]:
         page = await cf.http.get("/api/callbacks", params={"status": "open", **params}, headers=supervisor["headers"])
