@@ -70,6 +70,16 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Rows are locked ``FOR NO KEY UPDATE`` (PostgreSQL; SQLite has one writer and no row locks): it
+# excludes every other locker and writer of the row, as ``FOR UPDATE`` does, but not the KEY SHARE
+# lock a foreign-key check takes — inserting a timeline row for a locked call, an offer for a
+# locked entry.  Under ``FOR UPDATE`` those inserts waited, and a transaction holding a call while
+# waiting for its entry deadlocked with one holding the entry and writing a row that names the call.
+# No code changes a key, which is all ``FOR UPDATE`` would add.  The lock order: a call, then its
+# queue entry, its offers, then operators.
+ROW_LOCK = {"key_share": True}
+
+
 def insert_ignoring_duplicates(session: Session | AsyncSession, table, *, index_elements: list[str], index_where=None):
     """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite

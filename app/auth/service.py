@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import LoginSession, Role, User
+from app.database import ROW_LOCK
 from app.errors import Conflict, NotFound
 from app.events import outbox
 
@@ -115,7 +116,7 @@ def end_sessions(*, session: Session, user_id: int, now: datetime, digest: str |
     query = select(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
     if digest is not None:
         query = query.where(LoginSession.digest == digest)
-    ended = list(session.execute(query.with_for_update()).scalars())
+    ended = list(session.execute(query.with_for_update(**ROW_LOCK)).scalars())
     for login in ended:
         login.ended_at = now
         outbox.token_revoked(session, user_id=user_id, token_digest=login.digest)
@@ -125,7 +126,7 @@ def end_sessions(*, session: Session, user_id: int, now: datetime, digest: str |
 def end_expired_sessions(*, session: Session, now: datetime) -> int:
     """Sign-ins past their time are ended, so the sockets they opened close too."""
     query = select(LoginSession).where(LoginSession.ended_at.is_(None), LoginSession.expires_at <= now)
-    expired = list(session.execute(query.with_for_update(skip_locked=True)).scalars())
+    expired = list(session.execute(query.with_for_update(skip_locked=True, **ROW_LOCK)).scalars())
     for login in expired:
         login.ended_at = now
         outbox.token_revoked(session, user_id=login.user_id, token_digest=login.digest)

@@ -12,7 +12,7 @@ from app.calls.models import Call
 from app.commands import service as commands_service
 from app.contacts.models import Contact
 from app.crm.takeover import Takeover
-from app.database import utcnow
+from app.database import ROW_LOCK, utcnow
 from app.errors import Conflict, NotFound
 from app.operators.lookup import require_operator
 
@@ -45,7 +45,7 @@ def list_query(
 
 def get(*, session: Session, callback_id: int, lock: bool = False) -> Callback:
     """The callback, or NotFound."""
-    callback = session.get(Callback, callback_id, with_for_update=lock)
+    callback = session.get(Callback, callback_id, with_for_update=ROW_LOCK if lock else None)
     if callback is None:
         raise NotFound(f"no callback {callback_id}")
     return callback

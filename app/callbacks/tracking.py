@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
+from app.database import ROW_LOCK
 from app.events import outbox
 from app.queues.models import Queue
 from routing.hours import BusinessHours
@@ -51,7 +52,9 @@ def register_outcome(
 
 def get_open(*, session: Session, phone: str) -> Callback | None:
     """The number's open callback, locked for the transaction."""
-    query = select(Callback).where(Callback.phone == phone, Callback.status.in_(OPEN_STATUSES)).with_for_update()
+    query = (
+        select(Callback).where(Callback.phone == phone, Callback.status.in_(OPEN_STATUSES)).with_for_update(**ROW_LOCK)
+    )
     return session.execute(query).scalar_one_or_none()
 
 
@@ -155,7 +158,7 @@ def callback_payload(callback: Callback) -> dict:
 
 def _withdraw_miss(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:
     """A call first judged missed turned out otherwise (a late summary corrected the sweep)."""
-    callback = session.get(Callback, call.callback_id, with_for_update=True)
+    callback = session.get(Callback, call.callback_id, with_for_update=ROW_LOCK)
     call.callback_id = None
     callback.updated_at = now
     if not _recount(session=session, callback=callback, sla=sla) and callback.status in OPEN_STATUSES:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.commands.models import CommandStatus, PbxCommand
+from app.database import ROW_LOCK
 
 MAX_ATTEMPTS = 3
 
@@ -34,7 +35,7 @@ def take_due(*, session: Session, now: datetime, limit: int = 20) -> list[PbxCom
         .where(PbxCommand.status == CommandStatus.pending, PbxCommand.next_attempt_at <= now)
         .order_by(PbxCommand.next_attempt_at, PbxCommand.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     )
     return list(session.execute(query).scalars())
 
@@ -53,5 +54,5 @@ def retry_later(*, command: PbxCommand, result: str, now: datetime) -> bool:
 
 
 def by_command_id(*, session: Session, command_id: str) -> PbxCommand | None:
-    query = select(PbxCommand).where(PbxCommand.command_id == command_id).with_for_update()
+    query = select(PbxCommand).where(PbxCommand.command_id == command_id).with_for_update(**ROW_LOCK)
     return session.execute(query).scalar_one_or_none()

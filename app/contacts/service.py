@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.database import insert_ignoring_duplicates, utcnow
+from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 
 
@@ -17,7 +17,7 @@ def list_query(*, by_phone: bool, phone: str | None) -> Select:
 
 
 def get(*, session: Session, contact_id: int, lock: bool = False) -> Contact:
-    contact = session.get(Contact, contact_id, with_for_update=lock)
+    contact = session.get(Contact, contact_id, with_for_update=ROW_LOCK if lock else None)
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
     return contact

@@ -10,6 +10,7 @@ from app.auth.models import Role, User
 from app.contacts.models import Contact
 from app.crm import tasks, touches
 from app.crm.models import Deal, Task, TaskKind, Touch, TouchChannel
+from app.database import ROW_LOCK
 from app.errors import Forbidden, NotFound, Unprocessable
 from app.operators.lookup import require_operator
 
@@ -106,7 +107,7 @@ def add_task(
 
 
 def finish_task(*, session: Session, actor: User, task_id: int, now: datetime) -> Task:
-    task = session.get(Task, task_id, with_for_update=True)
+    task = session.get(Task, task_id, with_for_update=ROW_LOCK)
     if task is None:
         raise NotFound(f"no task {task_id}")
     if actor.role == Role.operator and task.owner_id != actor.id:

@@ -13,6 +13,7 @@ from app.contacts.models import Contact
 from app.crm import ownership, pipelines
 from app.crm.models import Deal, DealStageMove, DealStatus, RefusalReason, Stage
 from app.crm.takeover import Takeover
+from app.database import ROW_LOCK
 from app.errors import Conflict, NotFound, Unprocessable
 from app.operators.lookup import require_operator
 
@@ -30,7 +31,7 @@ def create(
     now: datetime,
 ) -> Deal:
     """A new deal on a contact; the contact's one owner owns it (see ``_owner_for``)."""
-    contact = session.get(Contact, contact_id, with_for_update=True)
+    contact = session.get(Contact, contact_id, with_for_update=ROW_LOCK)
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
     pipeline = pipelines.get(session=session, pipeline_id=pipeline_id)
@@ -123,7 +124,7 @@ def start_for_new_client(*, session: Session, call: Call, pipeline_id: int | Non
     and the call is about it."""
     if pipeline_id is None or call.contact_id is None or call.operator_id is None or call.deal_id is not None:
         return
-    contact = session.get(Contact, call.contact_id, with_for_update=True)
+    contact = session.get(Contact, call.contact_id, with_for_update=ROW_LOCK)
     known = session.execute(select(Deal.id).where(Deal.contact_id == contact.id).limit(1)).first()
     if known is not None or contact.owner_id not in (None, call.operator_id):
         return
@@ -165,7 +166,7 @@ def _owner_for(
 
 
 def _for_work(*, session: Session, actor: User, deal_id: int) -> Deal:
-    deal = session.get(Deal, deal_id, with_for_update=True)
+    deal = session.get(Deal, deal_id, with_for_update=ROW_LOCK)
     if deal is None:
         raise NotFound(f"no deal {deal_id}")
     if deal.status != DealStatus.open:

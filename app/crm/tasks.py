@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.crm import deals
 from app.crm.models import Deal, DealStatus, RefusalReason, Task, TaskKind
+from app.database import ROW_LOCK
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def remind_untouched(*, session: Session, now: datetime, after: timedelta, limit
         select(Deal)
         .where(Deal.status == DealStatus.open, last_activity <= now - after, ~pending.exists())
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     ).scalars()
     count = 0
     for deal in due:
@@ -72,7 +73,7 @@ def reopen_due(*, session: Session, now: datetime, limit: int = 500) -> int:
         .join(RefusalReason, RefusalReason.id == Deal.refusal_reason_id)
         .where(Deal.status == DealStatus.lost, Deal.reopen_at <= now)
         .limit(limit)
-        .with_for_update(of=Deal, skip_locked=True)
+        .with_for_update(of=Deal, skip_locked=True, **ROW_LOCK)
     ).all()
     for deal, reason in due:
         deal.reopen_at = None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.calls.models import Call
 from app.contacts.models import Contact
-from app.database import utcnow
+from app.database import ROW_LOCK, utcnow
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import EntryStatus, Offer, OfferStatus, QueueEntry
 from app.queues.models import Queue, QueueMode
@@ -26,7 +26,9 @@ def decide_for_pbx(
     can take now is left to the PBX's own plan.
     """
     caller_name = _caller_name(session=session, call=call)
-    entry = session.execute(select(QueueEntry).where(QueueEntry.call_id == call.id).with_for_update()).scalar()
+    entry = session.execute(
+        select(QueueEntry).where(QueueEntry.call_id == call.id).with_for_update(**ROW_LOCK)
+    ).scalar()
     queue = session.get(Queue, entry.queue_id) if entry is not None else None
     if queue is None or queue.mode != QueueMode.sync or entry.status == EntryStatus.connected:
         return RouteDecision(action=RouteAction.proceed, caller_name=caller_name)

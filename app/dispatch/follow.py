@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.calls import timeline
 from app.calls.models import Call, CallLeg, CallState, Outcome
+from app.database import ROW_LOCK
 from app.dispatch import offers as dispatch_offers
 from app.dispatch import queueing
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
@@ -37,7 +38,7 @@ def follow(
     entries = {
         entry.call_id: entry
         for entry in session.execute(
-            select(QueueEntry).where(QueueEntry.call_id.in_([call.id for call in calls])).with_for_update()
+            select(QueueEntry).where(QueueEntry.call_id.in_([call.id for call in calls])).with_for_update(**ROW_LOCK)
         ).scalars()
     }
     operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])

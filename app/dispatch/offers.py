@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.calls import timeline
 from app.calls.models import Call
 from app.commands import service as commands_service
-from app.database import utcnow
+from app.database import ROW_LOCK, utcnow
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
 from app.events import outbox
@@ -124,7 +124,7 @@ def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | N
 def end_offer(*, session: Session, offer: Offer, status: OfferStatus, reason: str, now: datetime) -> None:
     """An offer rang out or was declined: the operator is free (or on break), the call tries the next one."""
     entry = lock_entry(session=session, entry_id=offer.entry_id)
-    session.refresh(offer, with_for_update=True)
+    session.refresh(offer, with_for_update=ROW_LOCK)
     if offer.status != OfferStatus.ringing:
         return
     queue = session.get(Queue, entry.queue_id)
@@ -140,9 +140,15 @@ def end_offer(*, session: Session, offer: Offer, status: OfferStatus, reason: st
 
 
 def lock_entry(*, session: Session, entry_id: int, skip_locked: bool = False) -> QueueEntry | None:
-    """The queue entry, locked: entries are always locked before their offers, and offers before
-    operators, so concurrent accepts, expiries and webhooks cannot deadlock."""
-    query = select(QueueEntry).where(QueueEntry.id == entry_id).with_for_update(skip_locked=skip_locked)
+    """The queue entry, locked after its call: calls are locked before their entries (as a batch of
+    webhooks takes them), entries before their offers, offers before operators, so concurrent
+    accepts, expiries and webhooks cannot deadlock.  None: no such entry, or (``skip_locked``)
+    another transaction holds it or its call."""
+    call_id = select(QueueEntry.call_id).where(QueueEntry.id == entry_id).scalar_subquery()
+    call = select(Call.id).where(Call.id == call_id).with_for_update(skip_locked=skip_locked, **ROW_LOCK)
+    if session.execute(call).first() is None:
+        return None
+    query = select(QueueEntry).where(QueueEntry.id == entry_id).with_for_update(skip_locked=skip_locked, **ROW_LOCK)
     return session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
@@ -190,7 +196,7 @@ def expire_offers(*, session: Session, now: datetime, limit: int = 200) -> int:
     for offer_id, entry_id in due:
         if lock_entry(session=session, entry_id=entry_id, skip_locked=True) is None:
             continue  # another process is on this call
-        offer = session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
+        offer = session.get(Offer, offer_id, with_for_update=ROW_LOCK, populate_existing=True)
         if offer.status == OfferStatus.ringing:
             end_offer(session=session, offer=offer, status=OfferStatus.no_answer, reason="expired", now=now)
             count += 1
@@ -204,7 +210,7 @@ def _advance_rotation(*, session: Session, queue: Queue, operator_id: int) -> No
     waiting for: a transaction holding the queue row while it claims operators would otherwise
     deadlock with one that claimed an operator first and wants the row next.
     """
-    free = select(Queue.id).where(Queue.id == queue.id).with_for_update(skip_locked=True)
+    free = select(Queue.id).where(Queue.id == queue.id).with_for_update(skip_locked=True, **ROW_LOCK)
     session.execute(
         update(Queue)
         .where(Queue.id.in_(free.scalar_subquery()))
@@ -359,7 +365,7 @@ def _busy(member: Member) -> Member:
 
 def _ringing(*, session: Session, entry_id: int) -> list[Offer]:
     query = select(Offer).where(Offer.entry_id == entry_id, Offer.status == OfferStatus.ringing).order_by(Offer.id)
-    return list(session.execute(query.with_for_update()).scalars())
+    return list(session.execute(query.with_for_update(**ROW_LOCK)).scalars())
 
 
 def _locked_offer(*, session: Session, offer_id: int, user: User) -> tuple[Offer, QueueEntry]:
@@ -369,4 +375,4 @@ def _locked_offer(*, session: Session, offer_id: int, user: User) -> tuple[Offer
     if row.operator_id != user.id:
         raise Forbidden(f"offer {offer_id} was made to another operator")
     entry = lock_entry(session=session, entry_id=row.entry_id)
-    return session.get(Offer, offer_id, with_for_update=True, populate_existing=True), entry
+    return session.get(Offer, offer_id, with_for_update=ROW_LOCK, populate_existing=True), entry

@@ -15,6 +15,7 @@ from app.calls import timeline
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
+from app.database import ROW_LOCK
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry, whole_seconds
 from app.dispatch.offers import dispatch, revoke_all
 from app.operators.models import Operator, OperatorState
@@ -99,9 +100,10 @@ def leave_overdue(*, session: Session, now: datetime, limit: int = 200) -> int:
     due = session.execute(
         select(QueueEntry)
         .join(Queue, Queue.id == QueueEntry.queue_id)
+        .join(Call, Call.id == QueueEntry.call_id)  # (locked with its entry: a call before its entry, the lock order)
         .where(QueueEntry.status.in_(LIVE_ENTRY), QueueEntry.deadline_at <= now, Queue.mode != QueueMode.observe)
         .limit(limit)
-        .with_for_update(of=QueueEntry, skip_locked=True)
+        .with_for_update(of=(Call, QueueEntry), skip_locked=True, **ROW_LOCK)
     ).scalars()
     entries = list(due)
     for entry in entries:
@@ -123,7 +125,8 @@ def serve_waiting(*, session: Session, now: datetime, queue_ids: list[int] | Non
         .where(Queue.mode != QueueMode.observe)
         .order_by(QueueEntry.priority.desc(), QueueEntry.entered_at, QueueEntry.id)
         .limit(limit)
-        .with_for_update(of=QueueEntry, skip_locked=True)
+        .join(Call, Call.id == QueueEntry.call_id)  # (a call before its entry: the lock order)
+        .with_for_update(of=(Call, QueueEntry), skip_locked=True, **ROW_LOCK)
     )
     if queue_ids is not None:
         query = query.where(QueueEntry.queue_id.in_(queue_ids))

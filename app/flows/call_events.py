@@ -21,7 +21,7 @@ from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
 from app.crm import deals, touches
-from app.database import insert_ignoring_duplicates, utcnow
+from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
 from app.queues.models import Queue
 from app.settings import Settings
@@ -105,7 +105,7 @@ def finalize_stale(
         )
         .order_by(Call.last_event_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     )
     calls = list(session.execute(query).scalars())
     legs = _load_legs(session=session, calls=calls)
@@ -206,7 +206,7 @@ def _select_calls(*, session: Session, vendor: str, keys: list[str], joins: bool
     known = Call.external_id.in_(keys)
     if joins:
         known = or_(known, Call.joined_id.in_(keys))
-    query = select(Call).where(Call.vendor == vendor, known).order_by(Call.id).with_for_update()
+    query = select(Call).where(Call.vendor == vendor, known).order_by(Call.id).with_for_update(**ROW_LOCK)
     wanted = set(keys)
     return {
         key: call
@@ -234,7 +234,7 @@ def _join_by_caller(
             .where(or_(Call.number == number, Call.number_raw == first.client_number))
             .where(Call.started_at.between(began - JOIN_WITHIN, began + JOIN_WITHIN))
             .order_by(Call.id)
-            .with_for_update()
+            .with_for_update(**ROW_LOCK)
         ).scalars()
         line = _digits(first.line_number)
         call = next((c for c in candidates if not (line and c.line_number) or _digits(c.line_number) == line), None)

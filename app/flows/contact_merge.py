@@ -9,6 +9,7 @@ from app.callbacks.models import Callback
 from app.calls.models import Call
 from app.contacts.models import Contact
 from app.crm.models import Deal, OwnershipChange, Task, Touch
+from app.database import ROW_LOCK
 from app.errors import NotFound, Unprocessable
 
 # Every table that points at a contact.
@@ -20,8 +21,8 @@ def merge(*, session: Session, survivor_id: int, other_id: int, now: datetime) -
     what the survivor lacks (name, company, owner, VIP), and deletes the other; returns what moved."""
     if survivor_id == other_id:
         raise Unprocessable("a contact cannot be merged into itself")
-    survivor = session.get(Contact, survivor_id, with_for_update=True)
-    other = session.get(Contact, other_id, with_for_update=True)
+    survivor = session.get(Contact, survivor_id, with_for_update=ROW_LOCK)
+    other = session.get(Contact, other_id, with_for_update=ROW_LOCK)
     if survivor is None or other is None:
         raise NotFound(f"no contact {other_id if survivor is not None else survivor_id}")
     moved = {}

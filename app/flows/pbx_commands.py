@@ -16,6 +16,7 @@ from app.calls.models import Call, CallLeg, CallState
 from app.commands import ratelimit
 from app.commands import service as commands_service
 from app.commands.models import CommandStatus, PbxCommand
+from app.database import ROW_LOCK
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
 from schemas.pbx_events import CommandResult, LegKind, LegState
@@ -67,7 +68,7 @@ def claim_due(*, session: Session, now: datetime, route_budgets: dict[str, timed
 
 
 def record_reply(*, session: Session, command_pk: int, reply: Reply, now: datetime) -> None:
-    command = session.get(PbxCommand, command_pk, with_for_update=True)
+    command = session.get(PbxCommand, command_pk, with_for_update=ROW_LOCK)
     if command.status != CommandStatus.sent:
         return  # the result webhook came first
     if reply.ok and reply.final:

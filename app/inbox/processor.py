@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import instruments
-from app.database import Database, is_transient, utcnow
+from app.database import ROW_LOCK, Database, is_transient, utcnow
 from app.inbox.models import InboxItem
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _pending(session: Session, limit: int, *, item_id: int | None = None) -> lis
         .where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
         .order_by(InboxItem.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     )
     if item_id is not None:
         query = query.where(InboxItem.id == item_id)

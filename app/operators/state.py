@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.calls.models import Call
+from app.database import ROW_LOCK
 from app.events import outbox
 from app.operators.models import Operator, OperatorState
 
@@ -72,7 +73,7 @@ def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) ->
         select(Operator.user_id)
         .where(Operator.user_id == operator_id, Operator.state == OperatorState.available)
         .where(Operator.panel_lost_at.is_(None))
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     )
     return _move(
         session,
@@ -189,7 +190,7 @@ def finish_wrap_ups(*, session: Session, now: datetime) -> list[int]:
         session.execute(
             select(Operator.user_id)
             .where(Operator.state == OperatorState.wrap_up, Operator.wrap_up_until <= now)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, **ROW_LOCK)
         ).scalars()
     )
     return [op for op in due if finish_wrap_up(session=session, operator_id=op, now=now)]

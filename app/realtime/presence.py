@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from app.database import ROW_LOCK
 from app.dispatch import availability
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
@@ -59,7 +60,9 @@ def sweep(*, session: Session, now: datetime, grace: timedelta) -> dict[str, int
     """Panels of processes that stopped refreshing them close; operators past the grace period
     without a panel go offline."""
     stale = session.execute(
-        select(Panel.id, Panel.operator_id).where(Panel.seen_at < now - grace).with_for_update(skip_locked=True)
+        select(Panel.id, Panel.operator_id)
+        .where(Panel.seen_at < now - grace)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     ).all()
     for panel_id, operator_id in stale:
         panel_closed(session=session, panel_id=panel_id, operator_id=operator_id, now=now)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.callbacks.models import OPEN_STATUSES, Callback
 from app.callbacks.tracking import log_action
-from app.database import Database, utcnow
+from app.database import ROW_LOCK, Database, utcnow
 from app.events.models import RealtimeEvent
 from app.jobs import Job
 from app.realtime import presence, queue_stats
@@ -32,7 +32,7 @@ def announce_overdue(*, session: Session, now: datetime, limit: int = 500) -> in
         .where(Callback.status.in_(OPEN_STATUSES), Callback.due_at <= now, Callback.overdue_announced_at.is_(None))
         .order_by(Callback.due_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, **ROW_LOCK)
     ).scalars()
     count = 0
     for callback in due:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.database import ROW_LOCK, Database, insert_ignoring_duplicates, utcnow
 from app.flows.call_events import CallPolicy
 from app.jobs import Job
 from app.reconcile import service
@@ -99,7 +99,7 @@ class Reconciler:
     def _claim(self, session: Session, *, vendor: str, now: datetime, force: bool) -> tuple[datetime, datetime] | None:
         insert = insert_ignoring_duplicates(session, Reconciliation.__table__, index_elements=["vendor"])
         session.execute(insert, [{"vendor": vendor, "calls_seen": 0, "calls_created": 0, "calls_completed": 0}])
-        row = session.get(Reconciliation, vendor, with_for_update=True)
+        row = session.get(Reconciliation, vendor, with_for_update=ROW_LOCK)
         if row.running_until is not None and row.running_until > now:
             return None
         if not force and row.last_run_at is not None:
@@ -112,7 +112,7 @@ class Reconciler:
         return max(since, now - LONGEST_WINDOW), now
 
     def _failed(self, session: Session, *, vendor: str, error: str) -> Reconciliation:
-        row = session.get(Reconciliation, vendor, with_for_update=True)
+        row = session.get(Reconciliation, vendor, with_for_update=ROW_LOCK)
         row.last_run_at, row.last_error, row.running_until = utcnow(), error[:500], None
         return row
 
