@@ -188,11 +188,12 @@ def db_stats() -> None:
 def _human(size: int | None) -> str:
     if size is None:
         return "-"
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    if size < 1024:
+        return f"{size} B"
+    for unit in ("KB", "MB", "GB"):
         size /= 1024
-    return ""
+        if size < 1024 or unit == "GB":
+            return f"{size:.1f} {unit}"
 
 
 @db_cli.command("backup")
