@@ -30,8 +30,9 @@ def free_port() -> int:
 class Server:
     """``uvicorn app.main:app`` in its own process on a loopback port; ``kill()`` is SIGKILL."""
 
-    def __init__(self, database_url: str, log: Path, **settings: str) -> None:
+    def __init__(self, database_url: str, log: Path, workers: int = 1, **settings: str) -> None:
         self.port = free_port()
+        self.workers = workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.env = os.environ | {
@@ -48,18 +49,7 @@ class Server:
     async def start(self) -> None:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "app.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--timeout-keep-alive",
-                    "75",
-                ],
+                self.command(),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -76,6 +66,14 @@ class Server:
                     pass
                 await asyncio.sleep(0.1)
 
+    def command(self) -> list[str]:
+        """uvicorn itself for one process; several workers the way production starts them (``callfunnel serve``)."""
+        if self.workers > 1:
+            serve = ["-c", "from app.cli import main; main()", "serve", "--workers", str(self.workers)]
+            return [sys.executable, *serve, "--host", "127.0.0.1", "--port", str(self.port)]
+        uvicorn = ["-m", "uvicorn", "app.main:app", "--timeout-keep-alive", "75"]
+        return [sys.executable, *uvicorn, "--host", "127.0.0.1", "--port", str(self.port)]
+
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
@@ -90,8 +88,8 @@ class Server:
 
 
 @asynccontextmanager
-async def server(database_url: str, tmp_path: Path, **settings) -> AsyncIterator[Server]:
-    instance = Server(database_url, tmp_path / "server.log", **settings)
+async def server(database_url: str, tmp_path: Path, workers: int = 1, **settings) -> AsyncIterator[Server]:
+    instance = Server(database_url, tmp_path / "server.log", workers, **settings)
     await instance.start()
     try:
         yield instance

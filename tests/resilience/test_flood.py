@@ -1,9 +1,13 @@
-"""An advertising campaign floods the lines: 500 calls in 10 s on 20 operators."""
+"""An advertising campaign floods the lines: 500 calls in 10 s on 20 operators — on one process, and on
+two workers sharing PostgreSQL, where no transaction may deadlock another (the README's
+lock order: a call before its queue entry, then offers and operators)."""
 
 import random
 from collections import Counter
+from pathlib import Path
 
 import httpx
+import pytest
 
 from telephony.simulator.operators import Behaviour
 from telephony.simulator.pbx import Callers
@@ -16,6 +20,7 @@ from tests.resilience.checks import (
     assert_nobody_had_two_calls,
     settled_calls,
 )
+from tests.resilience.conftest import PG_CLUSTER, needs_postgres_cluster
 from tests.support.app import GENERIC_SECRET
 
 CALLS = 500
@@ -23,11 +28,13 @@ QUICK = Behaviour(answer_delay=(0.1, 0.8), reject_share=0.05, ring_out_share=0.0
                   break_seconds=(1.0, 3.0), disposition_share=0.2)  # fmt: skip
 
 
-async def test_flood_every_call_ends_once_and_every_miss_is_on_the_list(new_database, tmp_path):
+@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=needs_postgres_cluster)])
+async def test_flood_every_call_ends_once_and_every_miss_is_on_the_list(new_database, tmp_path, workers):
     database_url = await new_database()
     token = await admin_token(database_url)
+    server_log = PostgresLog()
     async with (
-        server(database_url, tmp_path) as cf,
+        server(database_url, tmp_path, workers) as cf,
         httpx.AsyncClient(base_url=cf.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api,
         httpx.AsyncClient(base_url=cf.url, timeout=60) as webhooks,
     ):
@@ -64,6 +71,24 @@ async def test_flood_every_call_ends_once_and_every_miss_is_on_the_list(new_data
         await assert_nobody_had_two_calls(cf.url, [tok for _, _, tok in floor], calls)
         missed = sorted(call["id"] for call in calls if call["outcome"] in ("missed", "abandoned"))
         assert sorted(feed.missed_call_ids()) == missed  # each missed call on the feed, once
+    assert server_log.deadlocks() == [], "transactions took rows in different orders"
+
+
+class PostgresLog:
+    """The lines the test cluster's server log gains from now on (``scripts/postgres-cluster.sh``)."""
+
+    def __init__(self) -> None:
+        self.path = Path(PG_CLUSTER, "server.log") if PG_CLUSTER else None
+        self.start = self.path.stat().st_size if self.path else 0
+
+    def deadlocks(self) -> list[str]:
+        if self.path is None:
+            return []
+        with self.path.open(errors="replace") as log:
+            log.seek(self.start)
+            lines = log.read().splitlines()
+        # each with the DETAIL lines after it: which processes waited for which rows
+        return ["\n".join(lines[n : n + 4]) for n, line in enumerate(lines) if "deadlock detected" in line]
 
 
 def latencies(wire) -> str:
