@@ -24,6 +24,7 @@ from app.metrics import exposition
 from app.migrations import upgrade_to_head
 from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
+from app.reports import rollups
 from app.settings import get_settings
 from app.table_sizes import table_sizes
 from schemas.operators import skills_from_text
@@ -33,9 +34,11 @@ cli = typer.Typer(help="callfunnel administration", no_args_is_help=True)
 user_cli = typer.Typer(help="users and their API tokens", no_args_is_help=True)
 inbox_cli = typer.Typer(help="stored PBX webhooks", no_args_is_help=True)
 db_cli = typer.Typer(help="the database", no_args_is_help=True)
+reports_cli = typer.Typer(help="the reports' rollups", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(inbox_cli, name="inbox")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(reports_cli, name="reports")
 
 T = TypeVar("T")
 
@@ -163,6 +166,18 @@ def inbox_replay(
         return await InboxProcessor(db, handler).drain()
 
     typer.echo(f"processed {_run(work)} webhook(s)")
+
+
+@reports_cli.command("rebuild")
+def reports_rebuild() -> None:
+    """Builds the calls report's per-day rollups again from every call: after a TIMEZONE or
+    FCR_DAYS change (until then the report reads raw rows, right but slower)."""
+    settings = get_settings()
+
+    async def work(db: Database) -> int:
+        return await db.run(lambda s: rollups.rebuild(s, timezone=settings.timezone, fcr_days=settings.fcr_days))
+
+    typer.echo(f"rollups rebuilt from {_run(work):,} inbound call(s), days in {settings.timezone}")
 
 
 @db_cli.command("upgrade")

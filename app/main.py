@@ -50,6 +50,7 @@ from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
 from app.realtime.supervisor_feed import router as supervisor_feed_router
 from app.reconcile.runner import Reconciler
+from app.reports import scheduled as reports_scheduled
 from app.request_ids import RequestIds
 from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 *dispatch_scheduled.jobs(db=db, settings=settings),
                 *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
                 *crm_scheduled.jobs(db=db, settings=settings),
+                *reports_scheduled.jobs(db=db, settings=settings),
                 *reconciler.jobs(),
             ]
         )

@@ -13,9 +13,13 @@ from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from app.realtime.models import Panel, PublishedQueueStats
 from app.reconcile.models import Reconciliation
+from app.reports.models import CallFiguresPart, CallRollup, CallRollupPending, RollupState
 
 __all__ = [
     "Call",
+    "CallFiguresPart",
+    "CallRollup",
+    "CallRollupPending",
     "CallDisposition",
     "CallLeg",
     "CallTransition",
@@ -41,6 +45,7 @@ __all__ = [
     "QueueMember",
     "RealtimeEvent",
     "Reconciliation",
+    "RollupState",
     "RefusalReason",
     "Stage",
     "Task",

@@ -3,8 +3,10 @@ stream) against a live callfunnel on loopback, SQLite in a fresh file.
 
 Prints events/s at saturation, p50/p99 response times at half that rate, the same for a no-op
 FastAPI endpoint in the same run (the floor), the ratio, the processing lag (acknowledged ->
-call state updated) and the server's memory.  Usage: python bench/ingest.py [--seconds 10]
-[--vendor mango|zadarma].
+call state updated) and the server's memory.  With ``--flame DIR``, py-spy samples the server
+during the saturated phase and writes ``DIR/<vendor>.svg``: a flame graph per thread (the event
+loop's is the intake, the SQLite writer's the processor).  Usage: python bench/ingest.py
+[--seconds 10] [--vendor mango|zadarma] [--flame docs/perf].
 """
 
 import argparse
@@ -12,6 +14,7 @@ import asyncio
 import itertools
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,6 +72,22 @@ def saturation(port: int, args) -> Results:
     return asyncio.run(saturate(port, requests, concurrency=args.concurrency, seconds=args.seconds))
 
 
+def flame_graph(pid: int, path: Path, seconds: float) -> subprocess.Popen:
+    """py-spy sampling the server for ``seconds`` (root, or ptrace allowed), one flame per thread."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(Path(sys.executable).parent / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--output",
+        str(path),
+        "--duration",
+        str(int(seconds)),
+    ]
+    return subprocess.Popen([*command, "--threads", "--nonblocking", "--rate", "200"], stdout=subprocess.DEVNULL)
+
+
 def half_rate(port: int, args, rate: float) -> Results:
     requests = STREAMS[args.vendor]("half")
     return asyncio.run(paced(port, requests, rate=rate / 2, seconds=args.seconds, connections=args.concurrency))
@@ -97,6 +116,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--vendor", choices=sorted(STREAMS), default="mango", help="the webhook stream to play")
+    parser.add_argument("--flame", type=Path, help="a directory for a flame graph of the saturated server")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="callfunnel-bench-")
@@ -114,7 +134,10 @@ def main() -> None:
     try:
         floor_full = saturation(noop_port, args)
         floor_half = half_rate(noop_port, args, floor_full.rate)
+        sampler = args.flame and flame_graph(app.pid, args.flame / f"{args.vendor}.svg", args.seconds)
         app_full = saturation(app_port, args)
+        if sampler:
+            sampler.wait(30)
         with sqlite3.connect(db_path) as db:
             before = db.execute("SELECT coalesce(max(id), 0) FROM inbox_item").fetchone()[0]
         app_half = half_rate(app_port, args, app_full.rate)

@@ -3,7 +3,9 @@ and contact lookup by phone.
 
 The data is written straight into a fresh database (a week of calls: 80 % inbound, of those 70 %
 answered, 15 % missed, 15 % abandoned, each through one of 5 queues; 20 k deals with their stage
-moves), then each report runs as the API runs it (``Database.read``); lookups are by E.164 number.
+moves); the calls report's rollups are rebuilt (timed, as `callfunnel reports rebuild` does), then each report
+runs as the API runs it (``Database.read``), from the rollups and, for comparison, from raw rows; lookups are by
+E.164 number.
 
 Usage: python bench/reports.py [--calls 1000000] [--contacts 100000] [--managers 50] [--database-url URL]
 """
@@ -33,7 +35,7 @@ from app.dispatch.models import QueueEntry  # noqa: E402
 from app.migrations import upgrade_to_head_async  # noqa: E402
 from app.operators.models import Operator  # noqa: E402
 from app.queues.models import Queue  # noqa: E402
-from app.reports import calls, funnel  # noqa: E402
+from app.reports import calls, funnel, rollups  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from results import record  # noqa: E402
@@ -137,8 +139,8 @@ def fill(session, args) -> None:
         session.execute(insert(QueueEntry), entries)
 
 
-def timed(url: str, work, rounds: int = 3) -> float:
-    """The best of ``rounds`` runs of a read, in seconds."""
+def timed(url: str, work, rounds: int = 3, write: bool = False) -> float:
+    """The best of ``rounds`` runs of a read (or a write), in seconds."""
 
     async def run() -> float:
         db = Database(url)
@@ -146,7 +148,7 @@ def timed(url: str, work, rounds: int = 3) -> float:
             best = float("inf")
             for _ in range(rounds):
                 started = time.perf_counter()
-                await db.read(work)
+                await (db.run(work) if write else db.read(work))
                 best = min(best, time.perf_counter() - started)
             return best
         finally:
@@ -186,10 +188,20 @@ def main() -> None:
     print(
         f"{kind}: {args.calls:,} calls, {args.contacts:,} contacts, {args.managers} managers (loaded in {loaded:.0f} s)"
     )
+    rebuilt = timed(url, lambda session: rollups.rebuild(session, timezone="UTC", fcr_days=7), rounds=1, write=True)
+    print(f"  calls report's rollups rebuilt in {rebuilt:.0f} s (`callfunnel reports rebuild`)")
     period = {"since": START, "until": END}
+    unaligned = {"since": START + timedelta(hours=5), "until": END - timedelta(hours=3)}
     cases = {"funnel report, by manager": partial(funnel.report, pipeline_id=None, by_manager=True, **period)}
     for by in ("queue", "operator", "day"):
         cases[f"calls report, by {by}"] = partial(calls.report, by=by, timezone="UTC", **period)
+    cases["calls report, by queue, period off day boundaries"] = partial(
+        calls.report, by="queue", timezone="UTC", **unaligned
+    )
+    # "Etc/UTC" has the same days, but is not the zone the rollups were built for: every day from raw rows
+    cases["calls report, by queue, from raw rows (no rollups)"] = partial(
+        calls.report, by="queue", timezone="Etc/UTC", **period
+    )
     for name, work in cases.items():
         seconds = timed(url, lambda session, work=work: work(session=session))
         print(f"  {name}: {seconds:.2f} s (goal ≤ 1 s)")

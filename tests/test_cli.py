@@ -6,8 +6,11 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.database import Database
+from app.reports import rollups
 from app.settings import get_settings
 from tests.support.app import running
+from tests.support.generic import call_events, send
 
 
 @pytest.fixture
@@ -82,3 +85,21 @@ async def test_passwords_come_from_standard_input_without_their_newline(settings
         assert short.exit_code == 1 and "8 to 128 characters" in short.output
     finally:
         get_settings.cache_clear()
+
+
+async def test_reports_rebuild_builds_the_rollups_for_a_new_timezone(settings, invoke, monkeypatch):
+    async with running(settings) as cf:
+        for n in range(3):
+            for event in call_events(f"tz{n}", f"+7900111000{n}", answered_by=None):
+                assert (await send(cf, event)).status_code == 200
+        await cf.settle()
+    monkeypatch.setenv("CALLFUNNEL_TIMEZONE", "Asia/Vladivostok")
+    get_settings.cache_clear()
+    result = await asyncio.to_thread(invoke, "reports", "rebuild")
+    assert result.exit_code == 0, result.output
+    assert "3 inbound call(s), days in Asia/Vladivostok" in result.output
+    db = Database(settings.database_url)
+    try:
+        assert await db.read(lambda s: rollups.is_current(s, timezone="Asia/Vladivostok", fcr_days=settings.fcr_days))
+    finally:
+        await db.dispose()

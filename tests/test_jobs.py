@@ -17,6 +17,7 @@ async def test_the_app_runs_every_packages_jobs(settings):
         "offer-retention": 3600,
         "sign-in-retention": 3600,
         "funnel-tick": settings.funnel_interval_seconds,
+        "call-rollups": 5,
         "reconciliation": settings.reconcile_check_seconds,  # (MANGO's key and salt are set: its history is read)
     }
 

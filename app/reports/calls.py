@@ -14,20 +14,21 @@ the period:
 """
 
 import statistics
-from datetime import UTC, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Interval, case, exists, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.callbacks.models import Callback, CallbackStatus
-from app.calls.models import Call, Outcome
-from app.dispatch.models import EntryStatus, QueueEntry
+from app.calls.models import Call
 from app.queues.models import Queue
-from schemas.pbx_events import Direction
+from app.reports import call_figures, rollups
+from app.reports.call_figures import FIGURES, SERVICE_LEVEL_SECONDS
+from app.reports.models import NO_GROUP
 
-SERVICE_LEVEL_SECONDS = 20
 _DEFINITIONS = {
     "service_level": f"answered within {SERVICE_LEVEL_SECONDS} s of entering the queue / entered the queue and "
     "left it answered, missed or abandoned (whole seconds, the PBXs' resolution)",
@@ -36,6 +37,10 @@ _DEFINITIONS = {
     "unconfirmed": "calls the PBX's call history does not know (possibly forged webhooks from a PBX that "
     "signs few fields); counted here only, not in the other figures",
 }
+_FCR = (FIGURES.index("fcr_eligible"), FIGURES.index("fcr_resolved"))
+# No call starts outside these (a PBX's webhooks are recent); a period is cut to them, so that day
+# arithmetic at its edges stays within the calendar.
+_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def definitions(fcr_days: int) -> dict[str, str]:
@@ -52,61 +57,31 @@ def definitions(fcr_days: int) -> dict[str, str]:
 
 
 def report(*, session: Session, since: datetime, until: datetime, by: str, timezone: str, fcr_days: int = 7) -> dict:
-    key, label = _grouping(session=session, by=by, timezone=timezone)
-    wait = QueueEntry.wait_seconds
-    answered_from_queue = QueueEntry.status == EntryStatus.connected
-
-    def count_if(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    period = (Call.direction == Direction.inbound, Call.started_at >= since, Call.started_at < until)
-    unconfirmed = dict(
-        session.execute(select(key, func.count(Call.id)).where(*period, Call.unconfirmed).group_by(key)).all()
+    if session.bind.dialect.name == "postgresql":  # rollups, parts and pending notes from one snapshot
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    start, end = max(since, _EARLIEST), max(_EARLIEST, min(until, _LATEST))
+    judged_until = min(end, datetime.now(UTC)) - timedelta(days=fcr_days)
+    cells = _cells(
+        session=session, since=start, until=end, zone=ZoneInfo(timezone), fcr_days=fcr_days, judged_until=judged_until
     )
-    rows = session.execute(
-        select(
-            key.label("key"),
-            func.count(Call.id),
-            count_if(Call.outcome == Outcome.answered),
-            count_if(Call.outcome == Outcome.missed),
-            count_if(Call.outcome == Outcome.abandoned),
-            func.count(QueueEntry.id),
-            count_if(answered_from_queue & (wait <= SERVICE_LEVEL_SECONDS)),
-            count_if(QueueEntry.status.in_((EntryStatus.connected, EntryStatus.exited))),
-            func.sum(case((answered_from_queue, wait), else_=0)),
-            count_if(answered_from_queue),
-            count_if(QueueEntry.id.is_not(None) & (Call.outcome == Outcome.abandoned)),
-        )
-        .outerjoin(QueueEntry, QueueEntry.call_id == Call.id)
-        .where(*period, Call.unconfirmed.is_(False))
-        .group_by(key)
-        .order_by(key)
-    ).all()
-    repeats = _first_contact(session=session, key=key, period=period, days=timedelta(days=fcr_days), until=until)
+    grouped: dict = defaultdict(lambda: [0] * len(FIGURES))
+    position = {"day": 0, "queue": 1, "operator": 2}[by]
+    for cell, values in cells:
+        group = grouped[cell[position] if by == "day" else (cell[position] or None)]
+        for n, value in enumerate(values):
+            group[n] += value
+    figures = {key: dict(zip(FIGURES, values, strict=True)) for key, values in grouped.items()}
+    figures = {key: f for key, f in figures.items() if f["offered"] or f["unconfirmed"]}
+    key, label = _grouping(session=session, by=by, timezone=timezone)
     callbacks, callbacks_by_key = _callbacks(session=session, since=since, until=until, key=key, by=by)
-    keys = sorted({row.key for row in rows} | set(unconfirmed) | set(callbacks_by_key), key=lambda k: (k is None, k))
-    by_key = {row.key: row[1:] for row in rows}
+    keys = sorted(set(figures) | set(callbacks_by_key), key=lambda k: (k is None, k))
     names = label(session, keys)
-    groups = []
-    for group_key in keys:
-        figures = by_key.get(group_key) or (0,) * 10
-        offered, answered, missed, abandoned, queued, quick, ended, waited, from_queue, gave_up = figures
-        groups.append(
-            {
-                "key": group_key,
-                "name": names.get(group_key),
-                "offered": offered,
-                "answered": answered,
-                "missed": missed,
-                "abandoned": abandoned,
-                "service_level": _percent(quick, ended),
-                "average_speed_of_answer": round(waited / from_queue, 1) if from_queue else None,
-                "abandonment_rate": _percent(gave_up, queued),
-                "unconfirmed": unconfirmed.get(group_key, 0),
-                **repeats.get(group_key, _NO_REPEATS),
-                "callbacks": callbacks_by_key.get(group_key) or _callback_figures([]),
-            }
-        )
+    empty = dict.fromkeys(FIGURES, 0)
+    groups = [
+        {"key": group_key, "name": names.get(group_key), **_group(figures.get(group_key, empty))}
+        | {"callbacks": callbacks_by_key.get(group_key) or _callback_figures([])}
+        for group_key in keys
+    ]
     return {
         "since": since,
         "until": until,
@@ -119,47 +94,87 @@ def report(*, session: Session, since: datetime, until: datetime, by: str, timez
     }
 
 
-_NO_REPEATS = {"fcr_eligible": 0, "fcr_resolved": 0, "fcr_rate": None, "repeat_calls": 0, "repeat_call_rate": None}
-
-
-def _first_contact(*, session: Session, key, period: tuple, days: timedelta, until: datetime) -> dict:
-    """Per group: first-contact resolution and repeat calls (``definitions``), each call compared
-    with the same number's other inbound calls through the (number, started_at) index."""
-    other = aliased(Call)
-    same_number = (other.number == Call.number, other.direction == Direction.inbound, other.unconfirmed.is_(False))
-    shift = _shifter(session)
-    followed = exists().where(*same_number, other.started_at > Call.started_at, other.started_at <= shift(days))
-    preceded = exists().where(*same_number, other.started_at < Call.started_at, other.started_at >= shift(-days))
-    judged_until = min(until, datetime.now(UTC)) - days
-    eligible = (Call.outcome == Outcome.answered) & (Call.started_at <= judged_until)
-    rows = session.execute(
-        select(
-            key,
-            func.count(Call.id),
-            func.sum(case((eligible, 1), else_=0)),
-            func.sum(case((eligible & ~followed, 1), else_=0)),
-            func.sum(case((preceded, 1), else_=0)),
-        )
-        .where(*period, Call.unconfirmed.is_(False), Call.number.is_not(None))
-        .group_by(key)
-    ).all()
+def _group(f: dict) -> dict:
     return {
-        group_key: {
-            "fcr_eligible": judged,
-            "fcr_resolved": resolved,
-            "fcr_rate": _percent(resolved, judged),
-            "repeat_calls": repeated,
-            "repeat_call_rate": _percent(repeated, identified),
-        }
-        for group_key, identified, judged, resolved, repeated in rows
+        "offered": f["offered"],
+        "answered": f["answered"],
+        "missed": f["missed"],
+        "abandoned": f["abandoned"],
+        "service_level": _percent(f["quick"], f["ended"]),
+        "average_speed_of_answer": round(f["waited"] / f["from_queue"], 1) if f["from_queue"] else None,
+        "abandonment_rate": _percent(f["gave_up"], f["queued"]),
+        "unconfirmed": f["unconfirmed"],
+        "fcr_eligible": f["fcr_eligible"],
+        "fcr_resolved": f["fcr_resolved"],
+        "fcr_rate": _percent(f["fcr_resolved"], f["fcr_eligible"]),
+        "repeat_calls": f["repeated"],
+        "repeat_call_rate": _percent(f["repeated"], f["identified"]),
     }
 
 
-def _shifter(session: Session):
-    """``Call.started_at`` moved by a timedelta, in SQL (SQLite keeps times as text: shifted to the millisecond)."""
-    if session.bind.dialect.name == "postgresql":
-        return lambda delta: Call.started_at + literal(delta, Interval())
-    return lambda delta: func.strftime("%Y-%m-%d %H:%M:%f", Call.started_at, f"{delta.total_seconds():+.0f} seconds")
+def _cells(*, session: Session, since: datetime, until: datetime, zone: ZoneInfo, fcr_days: int, judged_until):
+    """The period's figures per (day, queue, operator): runs of whole days from the rollups (with
+    the differences still pending), the rest — the partial days at the edges, the day split where
+    calls become too young to judge — from the raw rows.  Without current rollups, all from raw
+    rows (whole days then by the database's idea of the day: on SQLite, the zone's current offset)."""
+    current = rollups.is_current(session, timezone=zone.key, fcr_days=fcr_days)
+    pending = None
+    for start, end, whole in _spans(since=since, until=until, zone=zone, judged_until=judged_until):
+        raw = call_figures.summed(session=session, fcr_days=fcr_days, judged_until=judged_until)
+        raw = raw.where(Call.started_at >= start, Call.started_at < end)
+        if whole and current:
+            first, last = _day(start, zone), _day(end - timedelta(microseconds=1), zone)
+            if pending is None:
+                pending = rollups.pending_deltas(session, zone=zone, fcr_days=fcr_days)
+            young = start >= judged_until  # nothing judged yet on these days
+            for cell, values in (*rollups.stored(session, first=first, last=last).items(), *pending.items()):
+                if first <= cell[0] <= last:
+                    yield cell, _judged(values) if young else values
+        elif whole:
+            day = _day_in_sql(session, zone)
+            for row in session.execute(raw.add_columns(day).group_by(day)).all():
+                yield (row[-1], row[0] or NO_GROUP, row[1] or NO_GROUP), tuple(int(v or 0) for v in row[2:-1])
+        else:
+            for row in session.execute(raw).all():
+                yield (_day(start, zone), row[0] or NO_GROUP, row[1] or NO_GROUP), tuple(int(v or 0) for v in row[2:])
+
+
+def _judged(values: tuple) -> tuple:
+    return tuple(0 if n in _FCR else value for n, value in enumerate(values))
+
+
+def _spans(*, since: datetime, until: datetime, zone: ZoneInfo, judged_until: datetime) -> list[tuple]:
+    """``[since, until)`` as (start, end, whole days?): the partial days at its edges and the run of
+    whole days between, cut where calls become too young to judge (that day partial unless the cut
+    falls on its midnight).  A few pieces, however long the period."""
+    if since >= until:
+        return []
+    first, last = _midnight(since, zone, after=True), _midnight(until, zone, after=False)
+    cuts = {since, until} | {midnight for midnight in (first, last) if since < midnight < until}
+    if first < judged_until < last:
+        cuts |= {judged_until, _midnight(judged_until, zone, after=False), _midnight(judged_until, zone, after=True)}
+    points = sorted(cuts)
+
+    def is_midnight(at: datetime) -> bool:
+        return _midnight(at, zone, after=False) == at
+
+    return [
+        (a, b, first <= a and b <= last and is_midnight(a) and is_midnight(b))
+        for a, b in zip(points, points[1:], strict=False)
+    ]
+
+
+def _midnight(at: datetime, zone: ZoneInfo, *, after: bool) -> datetime:
+    """The local midnight at or before ``at`` (``after``: at or after it), in UTC."""
+    local = at.astimezone(zone)
+    midnight = datetime.combine(local.date(), time(), zone)
+    if after and midnight.astimezone(UTC) < at:
+        midnight = datetime.combine(local.date() + timedelta(days=1), time(), zone)
+    return midnight.astimezone(UTC)
+
+
+def _day(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).date().isoformat()
 
 
 def _callbacks(*, session: Session, since: datetime, until: datetime, key, by: str) -> tuple[dict, dict]:
@@ -202,12 +217,16 @@ def _grouping(*, session: Session, by: str, timezone: str):
         return Call.queue_id, _names(Queue)
     if by == "operator":
         return Call.operator_id, _names(User)
-    offset = datetime.now(ZoneInfo(timezone)).utcoffset() or timedelta()
+    return _day_in_sql(session, ZoneInfo(timezone)), lambda _session, _keys: {}
+
+
+def _day_in_sql(session: Session, zone: ZoneInfo):
+    """A call's day in ``zone`` (YYYY-MM-DD), in SQL: SQLite keeps UTC and knows no zones, so there it
+    is shifted by the zone's current offset."""
     if session.bind.dialect.name == "postgresql":
-        day = func.to_char(func.timezone(timezone, Call.started_at), "YYYY-MM-DD")
-    else:  # SQLite keeps UTC: shifted by the zone's current offset
-        day = func.date(Call.started_at, f"{int(offset.total_seconds())} seconds")
-    return day, lambda _session, _keys: {}
+        return func.to_char(func.timezone(zone.key, Call.started_at), "YYYY-MM-DD")
+    offset = datetime.now(zone).utcoffset() or timedelta()
+    return func.date(Call.started_at, f"{int(offset.total_seconds())} seconds")
 
 
 def _names(model):
