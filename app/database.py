@@ -10,12 +10,15 @@ greenlet bridge (``AsyncSession.run_sync``).
 """
 
 import asyncio
+import itertools
 import os
+import queue
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -140,6 +143,45 @@ def make_sqlite_file_private(url: str) -> None:
             os.chmod(name, 0o600)
 
 
+class _Writer:
+    """SQLite's one writing thread, taking urgent work first, the rest in order.
+
+    Under load the inbox processor queues batch after batch; a PBX waiting for its acknowledgement
+    or its routing decision should wait for at most the one transaction already running, not for
+    everything queued before it (admission control: the inbox absorbs the burst, processing lags).
+    """
+
+    _URGENT, _NORMAL, _STOP = 0, 1, 2
+
+    def __init__(self) -> None:
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._work, name="sqlite-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, function: Callable[[], T], *, urgent: bool) -> Future:
+        future: Future = Future()
+        self._queue.put((self._URGENT if urgent else self._NORMAL, next(self._order), function, future))
+        return future
+
+    def shutdown(self) -> None:
+        """Stops after the work already queued."""
+        self._queue.put((self._STOP, next(self._order), None, None))
+        self._thread.join()
+
+    def _work(self) -> None:
+        while True:
+            _, _, function, future = self._queue.get()
+            if function is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function())
+            except BaseException as exc:  # noqa: BLE001 (handed to the waiting coroutine)
+                future.set_exception(exc)
+
+
 _SQLITE_READERS = 2
 _TRANSIENT_SQLSTATES = {"40P01": "deadlock", "40001": "serialization_failure", "55P03": "lock_not_available"}
 _RUN_ATTEMPTS = 3
@@ -177,7 +219,7 @@ class Database:
             )
             _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+            self._writer = _Writer()
             self._sync_read_engine = create_engine(
                 url.replace("+aiosqlite", "+pysqlite"),
                 pool_size=_SQLITE_READERS,
@@ -206,14 +248,16 @@ class Database:
             async with session.begin():
                 yield session
 
-    async def run(self, work: Callable[[Session], T]) -> T:
+    async def run(self, work: Callable[[Session], T], *, urgent: bool = False) -> T:
         """Runs ``work(session)`` in one writing transaction (committed on return, rolled back on error).
 
         On PostgreSQL a transaction that lost a deadlock (or a serialization check) is run again
         from the start, twice at most: ``work`` must not have effects outside the database.
+        ``urgent``: somebody waits for it (a PBX for its acknowledgement or its routing decision):
+        on SQLite it goes before the other work queued for the writer.
         """
         if self.is_sqlite:
-            return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_here, work)
+            return await asyncio.wrap_future(self._writer.submit(lambda: self._run_here(work), urgent=urgent))
         for attempt in range(1, _RUN_ATTEMPTS + 1):
             try:
                 async with self._session() as session:
@@ -251,7 +295,7 @@ class Database:
         await self.engine.dispose()
         if self.is_sqlite:
             await self.read_engine.dispose()
-            self._writer.shutdown(wait=True)
+            self._writer.shutdown()
             self._readers.shutdown(wait=True)
             self._sync_engine.dispose()
             self._sync_read_engine.dispose()

@@ -44,6 +44,7 @@ from app.log_format import formatter as log_formatter
 from app.metrics import exposition
 from app.migrations import upgrade_to_head_async
 from app.pbx.events import inbox_handler
+from app.pbx.routed import RoutingDecisions
 from app.pbx.webhooks import webhook_router
 from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.vendors = vendors
         app.state.call_policy = policy
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
+        app.state.routing_decisions = RoutingDecisions(db)
         app.state.command_sender = CommandSender(
             db, vendors, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
         )
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             # Requests and sockets are done (uvicorn waited SHUTDOWN_SECONDS for them): jobs under
             # way finish, webhooks being stored are committed, what is stored is processed.
             await scheduler.stop(seconds=DRAIN_SECONDS)
+            await app.state.routing_decisions.close()
             await app.state.inbox_writer.close()
             for task in background:
                 task.cancel()

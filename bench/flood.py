@@ -2,10 +2,12 @@
 
 For each rate, the simulated PBX (generic protocol, sync routing) plays ``rate x seconds`` calls on
 20 simulated operators; then callfunnel's own report must hold every call with the outcome the PBX
-saw.  Prints per rate: calls, lost, refused webhooks, webhook p50/p99, how long callfunnel took to
-settle, server memory; records the highest rate without loss, and the highest that also answered
-the PBX's webhooks within 2 s (p99).  Usage: python bench/flood.py [--rates 25,50,100,250] [--seconds 10]
-[--database-url URL] [--workers N] (default: a fresh SQLite file, one worker).
+saw.  Prints per rate: calls, lost, refused webhooks, webhook p50/p99, the routing decisions made
+and those answered with the PBX's own plan (``SYNC_DECISION_DEADLINE_MS``, from ``/metrics``), how
+long callfunnel took to settle, server memory; records the highest rate without loss, and the
+highest that also answered the PBX's webhooks within 2 s (p99).
+Usage: python bench/flood.py [--rates 25,50,100,250] [--seconds 10] [--database-url URL] [--workers N]
+(default: a fresh SQLite file, one worker).
 """
 
 import argparse
@@ -33,6 +35,7 @@ from telephony.simulator.run import lines_of, reported_totals, set_up_floor, vir
 from telephony.simulator.wire import GenericWire  # noqa: E402
 
 SECRET = "bench-generic-secret"
+METRICS_TOKEN = "bench-metrics-token"
 RESPONSIVE_MS = 2000  # a PBX waiting on a sync decision gives up after a few seconds
 QUICK = Behaviour(answer_delay=(0.1, 0.8), reject_share=0.05, ring_out_share=0.05, break_share=0.0)
 
@@ -40,6 +43,17 @@ QUICK = Behaviour(answer_delay=(0.1, 0.8), reject_share=0.05, ring_out_share=0.0
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+async def decisions(api: httpx.AsyncClient) -> dict[str, float]:
+    """Routing decisions so far, by result (decided, deadline, failed), from the server's /metrics."""
+    scrape = await api.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    found = {}
+    for line in scrape.text.splitlines():
+        if line.startswith("callfunnel_routing_decisions_total{"):
+            result = line.split('result="')[1].split('"')[0]
+            found[result] = found.get(result, 0) + float(line.rsplit(" ", 1)[1])
+    return found
 
 
 async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -> dict:
@@ -63,13 +77,14 @@ async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -
         phones = list(pbx.operators.values())
         for phone in phones:
             await phone.log_in()
-        began = datetime.now(UTC)
+        began, decided_before = datetime.now(UTC), await decisions(api)
         await pbx.run(seconds, calls=int(rate * seconds), drain_timeout=600)
         played = time.monotonic()
         for phone in phones:
             await phone.log_out()
         totals = await reported_totals(api, began, pbx.tally)
         settled = time.monotonic() - played
+        decided = {k: v - decided_before.get(k, 0) for k, v in (await decisions(api)).items()}
     tally = pbx.tally
     recorded = sum(totals[k] for k in ("answered", "missed", "abandoned"))
     agree = all(totals[k] == getattr(tally, k) for k in ("answered", "missed", "abandoned"))
@@ -81,6 +96,8 @@ async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -
         "p50_ms": 1000 * statistics.median(pbx.wire.latencies),
         "p99_ms": 1000 * percentile(pbx.wire.latencies, 99),
         "settle_s": settled,
+        "decided": int(decided.get("decided", 0)),
+        "fell_back": int(sum(v for k, v in decided.items() if k != "decided")),
     }
 
 
@@ -96,7 +113,8 @@ def main() -> None:
     env = os.environ | {
         "CALLFUNNEL_DATABASE_URL": url,
         "CALLFUNNEL_GENERIC_SECRET": SECRET,
-        "CALLFUNNEL_LOG_LEVEL": "WARNING",
+        "CALLFUNNEL_LOG_LEVEL": "ERROR",  # (a decision past its deadline is a warning: counted below instead)
+        "CALLFUNNEL_METRICS_TOKEN": METRICS_TOKEN,
     }
     cli(env, "db", "upgrade")
     token = cli(env, "user", "add", f"flood-{int(time.time())}", "--role", "admin")
@@ -112,7 +130,9 @@ def main() -> None:
             print(
                 f"  {rate:5.0f} calls/s: {result['calls']} calls, lost {result['lost']}, refused webhooks "
                 f"{result['refused']}, {result['webhooks']} webhooks p50 {result['p50_ms']:.0f} ms p99 "
-                f"{result['p99_ms']:.0f} ms, settled {result['settle_s']:.1f} s after the last call, "
+                f"{result['p99_ms']:.0f} ms, decisions made {result['decided']} "
+                f"({100 * result['decided'] / max(1, result['decided'] + result['fell_back']):.1f} %), "
+                f"fell back {result['fell_back']}, settled {result['settle_s']:.1f} s after the last call, "
                 f"server RSS {rss_mib(server.pid):.0f} MiB",
                 flush=True,
             )

@@ -2,13 +2,16 @@
 
 Rows are taken oldest first (``SKIP LOCKED`` lets several processes share the work).  A batch
 is one transaction; if it fails, each row is retried alone so one bad webhook is stamped with
-its error and cannot hold back the rest.  Nothing is ever deleted: a failed row waits for
-``callfunnel inbox replay``.
+its error and cannot hold back the rest.  Batches are sized to take about ``BATCH_SECONDS``: on
+SQLite a PBX waiting for an acknowledgement or a routing decision waits for the batch already
+running on the writer (never for those queued), so a batch must stay short under a burst.
+Nothing is ever deleted: a failed row waits for ``callfunnel inbox replay``.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 
@@ -20,6 +23,8 @@ from app.database import ROW_LOCK, Database, is_transient, utcnow
 from app.inbox.models import InboxItem
 
 log = logging.getLogger(__name__)
+
+BATCH_SECONDS = 0.1
 
 Handler = Callable[[Session, list[InboxItem]], None]
 
@@ -42,6 +47,7 @@ class InboxProcessor:
         # event under load, for a few tens of milliseconds of lag.
         self._linger_seconds = linger_seconds
         self._wake = asyncio.Event()
+        self._limit = batch_size  # rows per batch now: what fits in BATCH_SECONDS, at most batch_size
 
     def wake(self) -> None:
         self._wake.set()
@@ -69,10 +75,18 @@ class InboxProcessor:
 
     async def process_batch(self) -> int:
         try:
-            return await self._db.run(lambda session: self._handle_pending(session, self._batch_size))
+            return await self._db.run(self._timed_batch)
         except Exception:
             log.exception("inbox batch failed; processing its rows one by one")
         return await self._process_one_by_one()
+
+    def _timed_batch(self, session: Session) -> int:
+        started = time.monotonic()
+        taken = self._handle_pending(session, self._limit)
+        if taken:
+            per_row = (time.monotonic() - started) / taken
+            self._limit = max(10, min(self._batch_size, int(BATCH_SECONDS / max(per_row, 1e-6))))
+        return taken
 
     def _handle_pending(self, session: Session, limit: int, *, item_id: int | None = None) -> int:
         items = _pending(session, limit, item_id=item_id)

@@ -1,23 +1,18 @@
-"""Storing webhooks before they are acknowledged, with group commit.
+"""Storing webhooks before they are acknowledged, with group commit (``app/batching.py``).
 
-Concurrent requests queue their rows; one flusher writes whatever has queued up in a single
-transaction and wakes every waiting request once it has committed.  A request is answered
-2xx only after its row is durable, yet the database sees one commit per batch instead of
-one per webhook (SQLite's single writer would otherwise cap intake).
+A request is answered 2xx only after its row is durable, yet the database sees one commit per
+batch instead of one per webhook (SQLite's single writer would otherwise cap intake).
 """
 
-import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.batching import Batcher
 from app.database import Database, insert_ignoring_duplicates, utcnow
 from app.inbox.models import InboxItem, body_columns
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,9 +25,7 @@ class InboxWriter:
     def __init__(self, db: Database, *, on_stored: Callable[[], None] = lambda: None, max_batch: int = 500) -> None:
         self._db = db
         self._on_stored = on_stored
-        self._max_batch = max_batch
-        self._pending: list[tuple[dict, asyncio.Future]] = []
-        self._flusher: asyncio.Task | None = None
+        self._batcher: Batcher[dict, Stored] = Batcher(self._write, max_batch=max_batch, name="inbox")
 
     async def store(
         self,
@@ -62,35 +55,15 @@ class InboxWriter:
             "reply": reply,
             "fallback_reason": fallback_reason,
         }
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((row, future))
-        if self._flusher is None or self._flusher.done():
-            # A task, not the caller, flushes: a client hanging up must not strand the batch.
-            self._flusher = asyncio.create_task(self._flush())
-        return await future
+        return await self._batcher.submit(row)
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            await self._flusher
-
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-            try:
-                results = await self._write([row for row, _ in batch])
-            except Exception as exc:  # every waiting request gets the error (a 5xx: the PBX may retry)
-                log.exception("inbox batch of %d failed", len(batch))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), stored in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(stored)
-            self._on_stored()
+        await self._batcher.close()
 
     async def _write(self, rows: list[dict]) -> list[Stored]:
-        return await self._db.run(lambda session: _store_rows(session, rows))
+        stored = await self._db.run(lambda session: _store_rows(session, rows), urgent=True)
+        self._on_stored()
+        return stored
 
 
 def _store_rows(session: Session, rows: list[dict]) -> list[Stored]:

@@ -14,14 +14,18 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from app import instruments
-from app.database import insert_ignoring_duplicates, utcnow
+from app.batching import Batcher
+from app.database import Database, insert_ignoring_duplicates, utcnow
 from app.dispatch.decision import decide_for_pbx
+from app.events import outbox
 from app.flows import call_events
 from app.inbox.models import InboxItem, body_columns
 from app.inbox.writer import Stored
@@ -29,6 +33,8 @@ from schemas.routing import RouteAction, RouteDecision
 from telephony.vendor import Reading, Vendor, Webhook
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 async def store_and_route(
@@ -87,7 +93,7 @@ async def store_and_route(
         instruments.count(session, instruments.ROUTING_DECISIONS, vendor.name, "decided")
         return Stored(row_id, duplicate=False), reply
 
-    deciding = asyncio.ensure_future(state.db.run(work))
+    deciding = asyncio.ensure_future(state.routing_decisions.submit(work))
     try:
         try:
             return await asyncio.wait_for(asyncio.shield(deciding), seconds)
@@ -110,6 +116,35 @@ async def store_and_route(
         fallback_reason=reason,
     )
     return stored, reply
+
+
+class RoutingDecisions:
+    """Routing decisions that arrive together share one transaction (``app/batching.py``), each in
+    a savepoint of its own: one that fails or misses its deadline rolls back alone.  A routing
+    webhook pays for its decision, not for a transaction (and a commit) of its own."""
+
+    def __init__(self, db: Database, *, max_batch: int = 50) -> None:
+        self._db = db
+        self._batcher: Batcher[Callable[[Session], Any], Any] = Batcher(
+            self._decide, max_batch=max_batch, name="routing decisions"
+        )
+
+    async def submit(self, work: Callable[[Session], T]) -> T:
+        return await self._batcher.submit(work)
+
+    async def close(self) -> None:
+        await self._batcher.close()
+
+    async def _decide(self, works: list[Callable[[Session], Any]]) -> list[Any]:
+        return await self._db.run(lambda session: [_each(session, work) for work in works], urgent=True)
+
+
+def _each(session: Session, work: Callable[[Session], T]) -> T | Exception:
+    try:
+        with outbox.savepoint(session):
+            return work(session)
+    except Exception as exc:  # (its own savepoint is rolled back; the others stand)
+        return exc
 
 
 class DecisionAbandoned(Exception):
