@@ -116,6 +116,8 @@ def main() -> None:
         "CALLFUNNEL_LOG_LEVEL": "ERROR",  # (a decision past its deadline is a warning: counted below instead)
         "CALLFUNNEL_METRICS_TOKEN": METRICS_TOKEN,
     }
+    if args.workers > 1:  # every worker's counts in each scrape, as `callfunnel serve --workers` sets up
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="callfunnel-flood-metrics-")
     cli(env, "db", "upgrade")
     token = cli(env, "user", "add", f"flood-{int(time.time())}", "--role", "admin")
     port = free_port()

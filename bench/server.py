@@ -35,6 +35,8 @@ def start_server(
             str(port),
             "--timeout-keep-alive",
             "75",
+            "--ws-per-message-deflate",  # as `callfunnel serve` runs it
+            "false",
             *(["--log-level", "info"] if access_log else ["--log-level", "warning", "--no-access-log"]),
             *(["--workers", str(workers)] if workers > 1 else []),
         ],
@@ -60,10 +62,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mib(pid: int) -> float:
+    """The resident memory of the process and its children (uvicorn's workers)."""
+    total = float("nan")
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            total = int(line.split()[1]) / 1024
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else ():
+        total += rss_mib(int(child))
+    return total
 
 
 def cli(env: dict, *args: str) -> str:

@@ -119,9 +119,11 @@ async def store_and_route(
 
 
 class RoutingDecisions:
-    """Routing decisions that arrive together share one transaction (``app/batching.py``), each in
-    a savepoint of its own: one that fails or misses its deadline rolls back alone.  A routing
-    webhook pays for its decision, not for a transaction (and a commit) of its own."""
+    """On SQLite, routing decisions that arrive together share one transaction (``app/batching.py``),
+    each in a savepoint of its own: one that fails or misses its deadline rolls back alone.  A
+    routing webhook pays for its decision, not for a transaction (and a commit) of its own on the
+    one writer.  PostgreSQL decides them side by side, each in its own transaction: batched, each
+    would hold its locks until the batch commits, and the others' lock waits would run out."""
 
     def __init__(self, db: Database, *, max_batch: int = 50) -> None:
         self._db = db
@@ -130,6 +132,8 @@ class RoutingDecisions:
         )
 
     async def submit(self, work: Callable[[Session], T]) -> T:
+        if not self._db.is_sqlite:
+            return await self._db.run(work)
         return await self._batcher.submit(work)
 
     async def close(self) -> None:
