@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("call_id", name=op.f("pk_call_figures_part")),
     )
     with op.batch_alter_table("call_figures_part", schema=None) as batch_op:
-        batch_op.create_index("ix_call_figures_part_day", ["day"], unique=False)
+        batch_op.create_index("ix_call_figures_part_started_at", ["started_at"], unique=False)
     op.create_table(
         "call_rollup_pending",
         sa.Column("id", sa.Integer(), nullable=False),

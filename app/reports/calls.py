@@ -113,24 +113,33 @@ def _group(f: dict) -> dict:
 
 
 def _cells(*, session: Session, since: datetime, until: datetime, zone: ZoneInfo, fcr_days: int, judged_until):
-    """The period's figures per (day, queue, operator): runs of whole days from the rollups (with
-    the differences still pending), the rest — the partial days at the edges, the day split where
-    calls become too young to judge — from the raw rows.  Without current rollups, all from raw
-    rows (whole days then by the database's idea of the day: on SQLite, the zone's current offset)."""
-    current = rollups.is_current(session, timezone=zone.key, fcr_days=fcr_days)
-    pending = None
-    for start, end, whole in _spans(since=since, until=until, zone=zone, judged_until=judged_until):
+    """The period's figures per (day, queue, operator): runs of whole days from the rollup rows, the
+    partial days at the edges (and the day on which calls become too young to judge) from each
+    call's stored part, and the calls noted since the rollups were last brought up to date from
+    their differences — so the report is never behind the calls.  Without current rollups, all
+    from the raw rows (whole days then by the database's idea of the day: on SQLite, the zone's
+    current offset)."""
+    spans = _spans(since=since, until=until, zone=zone, judged_until=judged_until)
+    if not rollups.is_current(session, timezone=zone.key, fcr_days=fcr_days):
+        yield from _raw_cells(session=session, spans=spans, zone=zone, fcr_days=fcr_days, judged_until=judged_until)
+        return
+    for start, end, whole in spans:
+        if whole:
+            young = start >= judged_until  # nothing judged yet on these days
+            first, last = _day(start, zone), _day(end - timedelta(microseconds=1), zone)
+            for cell, values in rollups.stored(session, first=first, last=last).items():
+                yield cell, _judged(values) if young else values
+        else:
+            yield from rollups.parts_between(session, since=start, until=end, judged_until=judged_until).items()
+    if (pending := rollups.pending(session, zone=zone, fcr_days=fcr_days)) is not None:
+        yield from pending.deltas(since=since, until=until, judged_until=judged_until).items()
+
+
+def _raw_cells(*, session: Session, spans: list[tuple], zone: ZoneInfo, fcr_days: int, judged_until: datetime):
+    for start, end, whole in spans:
         raw = call_figures.summed(session=session, fcr_days=fcr_days, judged_until=judged_until)
         raw = raw.where(Call.started_at >= start, Call.started_at < end)
-        if whole and current:
-            first, last = _day(start, zone), _day(end - timedelta(microseconds=1), zone)
-            if pending is None:
-                pending = rollups.pending_deltas(session, zone=zone, fcr_days=fcr_days)
-            young = start >= judged_until  # nothing judged yet on these days
-            for cell, values in (*rollups.stored(session, first=first, last=last).items(), *pending.items()):
-                if first <= cell[0] <= last:
-                    yield cell, _judged(values) if young else values
-        elif whole:
+        if whole:
             day = _day_in_sql(session, zone)
             for row in session.execute(raw.add_columns(day).group_by(day)).all():
                 yield (row[-1], row[0] or NO_GROUP, row[1] or NO_GROUP), tuple(int(v or 0) for v in row[2:-1])

@@ -55,7 +55,7 @@ class CallFiguresPart(Figures, table=True):
     """What one inbound call last added to its rollup row (no foreign key: a report's memory)."""
 
     __tablename__ = "call_figures_part"
-    __table_args__ = (Index("ix_call_figures_part_day", "day"),)
+    __table_args__ = (Index("ix_call_figures_part_started_at", "started_at"),)  # partial days
 
     call_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     day: str = Field(max_length=10)

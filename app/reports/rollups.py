@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ BATCH = 2000  # noted calls applied per transaction
 CHUNK = 500  # ids per IN (...) list
 REBUILD_CHUNK = 20_000
 
+_JUDGED = ("fcr_eligible", "fcr_resolved")  # figures of a call only once it is old enough to judge
 Cell = tuple[str, int, int]  # day, queue id, operator id (NO_GROUP for none)
 Vector = tuple[int, ...]  # one value per figure, in FIGURES order
 
@@ -73,10 +74,10 @@ def _warn_not_current(built_for: tuple, wanted: tuple) -> None:
     )
 
 
-def pending_deltas(session: Session, *, zone: ZoneInfo, fcr_days: int) -> dict[Cell, Vector]:
-    """What the rollup rows still lack: the differences of every call noted and not yet applied."""
+def pending(session: Session, *, zone: ZoneInfo, fcr_days: int) -> "Change | None":
+    """What the rollups and parts still lack: every call noted and not yet applied."""
     noted = set(session.execute(select(CallRollupPending.call_id).distinct()).scalars())
-    return Change(session, noted, zone=zone, fcr_days=fcr_days).deltas if noted else {}
+    return Change(session, noted, zone=zone, fcr_days=fcr_days) if noted else None
 
 
 def stored(session: Session, *, first: str, last: str) -> dict[Cell, Vector]:
@@ -87,6 +88,22 @@ def stored(session: Session, *, first: str, last: str) -> dict[Cell, Vector]:
         )
     ).all()
     return {(row[0], row[1], row[2]): tuple(row[3:]) for row in rows}
+
+
+def parts_between(session: Session, *, since: datetime, until: datetime, judged_until: datetime) -> dict[Cell, Vector]:
+    """The stored parts of the calls that started in ``[since, until)`` (within one day), summed per
+    queue and operator — a partial day without the raw rows' per-call work; calls younger than
+    ``judged_until`` are not judged for first-contact resolution."""
+    part = CallFiguresPart
+    judged = part.started_at <= judged_until
+    columns = _figure_columns(part)
+    sums = [func.sum(case((judged, column), else_=0) if column.name in _JUDGED else column) for column in columns]
+    rows = session.execute(
+        select(part.day, part.queue_id, part.operator_id, *sums)
+        .where(part.started_at >= since, part.started_at < until)
+        .group_by(part.day, part.queue_id, part.operator_id)
+    ).all()
+    return {(row[0], row[1], row[2]): tuple(int(v) for v in row[3:]) for row in rows}
 
 
 def rebuild(session: Session, *, timezone: str, fcr_days: int) -> int:
@@ -128,23 +145,32 @@ class Change:
         self.parts = [part for call_id, part in new.items() if old.get(call_id) != part]
         self.gone = [call_id for call_id in old if call_id not in new]
         self.changed = [part["call_id"] for part in self.parts] + self.gone
+        self._pairs = [(old.get(call_id), new.get(call_id)) for call_id in self.changed]
+
+    def deltas(
+        self, *, since: datetime | None = None, until: datetime | None = None, judged_until: datetime | None = None
+    ) -> dict[Cell, Vector]:
+        """The differences per rollup row — of the calls that started in ``[since, until)`` (every
+        call by default), those younger than ``judged_until`` not judged for first-contact."""
         deltas: dict[Cell, list[int]] = defaultdict(lambda: [0] * len(FIGURES))
-        for call_id in self.changed:
-            for part, sign in ((old.get(call_id), -1), (new.get(call_id), 1)):
-                if part is not None:
-                    cell = deltas[(part["day"], part["queue_id"], part["operator_id"])]
-                    for n, name in enumerate(FIGURES):
-                        cell[n] += sign * part[name]
-        self.deltas = {cell: tuple(values) for cell, values in deltas.items() if any(values)}
+        for pair in self._pairs:
+            for part, sign in zip(pair, (-1, 1), strict=True):
+                if part is None or (since is not None and not since <= part["started_at"] < until):
+                    continue
+                judged = judged_until is None or part["started_at"] <= judged_until
+                cell = deltas[(part["day"], part["queue_id"], part["operator_id"])]
+                for n, name in enumerate(FIGURES):
+                    cell[n] += sign * (part[name] if judged or name not in _JUDGED else 0)
+        return {cell: tuple(values) for cell, values in deltas.items() if any(values)}
 
     def write(self, session: Session) -> None:
         for chunk in _chunks(self.changed):
             session.execute(delete(CallFiguresPart).where(CallFiguresPart.call_id.in_(chunk)))
         if self.parts:
             session.execute(insert(CallFiguresPart), self.parts)
-        if self.deltas:
+        if deltas := self.deltas():
             names = ("day", "queue_id", "operator_id", *FIGURES)
-            rows = [dict(zip(names, (*cell, *values), strict=True)) for cell, values in self.deltas.items()]
+            rows = [dict(zip(names, (*cell, *values), strict=True)) for cell, values in deltas.items()]
             session.execute(_adding(session), rows)
 
     @staticmethod
