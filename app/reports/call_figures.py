@@ -21,6 +21,7 @@ from schemas.pbx_events import Direction
 
 SERVICE_LEVEL_SECONDS = 20
 FIGURES = tuple(Figures.model_fields)
+JUDGED = ("fcr_eligible", "fcr_resolved")  # a call's figures only once it is old enough to judge
 INBOUND = Call.direction == Direction.inbound
 
 

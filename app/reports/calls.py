@@ -37,7 +37,6 @@ _DEFINITIONS = {
     "unconfirmed": "calls the PBX's call history does not know (possibly forged webhooks from a PBX that "
     "signs few fields); counted here only, not in the other figures",
 }
-_FCR = (FIGURES.index("fcr_eligible"), FIGURES.index("fcr_resolved"))
 # No call starts outside these (a PBX's webhooks are recent); a period is cut to them, so that day
 # arithmetic at its edges stays within the calendar.
 _EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
@@ -125,10 +124,9 @@ def _cells(*, session: Session, since: datetime, until: datetime, zone: ZoneInfo
         return
     for start, end, whole in spans:
         if whole:
-            young = start >= judged_until  # nothing judged yet on these days
             first, last = _day(start, zone), _day(end - timedelta(microseconds=1), zone)
-            for cell, values in rollups.stored(session, first=first, last=last).items():
-                yield cell, _judged(values) if young else values
+            # (the run of days is cut at judged_until's day: all of it old enough, or none)
+            yield from rollups.stored(session, first=first, last=last, judged=end <= judged_until).items()
         else:
             yield from rollups.parts_between(session, since=start, until=end, judged_until=judged_until).items()
     if (pending := rollups.pending(session, zone=zone, fcr_days=fcr_days)) is not None:
@@ -146,10 +144,6 @@ def _raw_cells(*, session: Session, spans: list[tuple], zone: ZoneInfo, fcr_days
         else:
             for row in session.execute(raw).all():
                 yield (_day(start, zone), row[0] or NO_GROUP, row[1] or NO_GROUP), tuple(int(v or 0) for v in row[2:])
-
-
-def _judged(values: tuple) -> tuple:
-    return tuple(0 if n in _FCR else value for n, value in enumerate(values))
 
 
 def _spans(*, since: datetime, until: datetime, zone: ZoneInfo, judged_until: datetime) -> list[tuple]:

@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, select, text
+from sqlalchemy import case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.calls.models import Call
 from app.reports import call_figures
-from app.reports.call_figures import FIGURES
+from app.reports.call_figures import FIGURES, JUDGED
 from app.reports.models import NO_GROUP, CallFiguresPart, CallRollup, CallRollupPending, RollupState
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ BATCH = 2000  # noted calls applied per transaction
 CHUNK = 500  # ids per IN (...) list
 REBUILD_CHUNK = 20_000
 
-_JUDGED = ("fcr_eligible", "fcr_resolved")  # figures of a call only once it is old enough to judge
 Cell = tuple[str, int, int]  # day, queue id, operator id (NO_GROUP for none)
 Vector = tuple[int, ...]  # one value per figure, in FIGURES order
 
@@ -80,10 +79,12 @@ def pending(session: Session, *, zone: ZoneInfo, fcr_days: int) -> "Change | Non
     return Change(session, noted, zone=zone, fcr_days=fcr_days) if noted else None
 
 
-def stored(session: Session, *, first: str, last: str) -> dict[Cell, Vector]:
-    """The rollup rows of the days from ``first`` to ``last`` (YYYY-MM-DD), both included."""
+def stored(session: Session, *, first: str, last: str, judged: bool) -> dict[Cell, Vector]:
+    """The rollup rows of the days from ``first`` to ``last`` (YYYY-MM-DD), both included; without
+    first-contact figures unless the days' calls are old enough to be ``judged``."""
+    columns = [literal(0) if not judged and c.name in JUDGED else c for c in _figure_columns(CallRollup)]
     rows = session.execute(
-        select(CallRollup.day, CallRollup.queue_id, CallRollup.operator_id, *_figure_columns(CallRollup)).where(
+        select(CallRollup.day, CallRollup.queue_id, CallRollup.operator_id, *columns).where(
             CallRollup.day >= first, CallRollup.day <= last
         )
     ).all()
@@ -97,7 +98,7 @@ def parts_between(session: Session, *, since: datetime, until: datetime, judged_
     part = CallFiguresPart
     judged = part.started_at <= judged_until
     columns = _figure_columns(part)
-    sums = [func.sum(case((judged, column), else_=0) if column.name in _JUDGED else column) for column in columns]
+    sums = [func.sum(case((judged, column), else_=0) if column.name in JUDGED else column) for column in columns]
     rows = session.execute(
         select(part.day, part.queue_id, part.operator_id, *sums)
         .where(part.started_at >= since, part.started_at < until)
@@ -160,7 +161,7 @@ class Change:
                 judged = judged_until is None or part["started_at"] <= judged_until
                 cell = deltas[(part["day"], part["queue_id"], part["operator_id"])]
                 for n, name in enumerate(FIGURES):
-                    cell[n] += sign * (part[name] if judged or name not in _JUDGED else 0)
+                    cell[n] += sign * (part[name] if judged or name not in JUDGED else 0)
         return {cell: tuple(values) for cell, values in deltas.items() if any(values)}
 
     def write(self, session: Session) -> None:
