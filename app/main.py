@@ -22,6 +22,7 @@ from app.api.offers import router as dispatch_router
 from app.api.operators import router as operators_router
 from app.api.queues import router as queues_router
 from app.api.reconciliation import router as reconcile_router
+from app.api.recordings import router as recordings_router
 from app.api.reports import router as reports_router
 from app.api.tickets import router as auth_router
 from app.auth import scheduled as auth_scheduled
@@ -51,6 +52,8 @@ from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
 from app.realtime.supervisor_feed import router as supervisor_feed_router
 from app.reconcile.runner import Reconciler
+from app.recordings import scheduled as recordings_scheduled
+from app.recordings.cache import RecordingCache
 from app.reports import scheduled as reports_scheduled
 from app.request_ids import RequestIds
 from app.security_headers import SecurityHeaders
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     configure_logging(settings.log_level, settings.log_format)
     instruments.enable(settings.metrics_enabled)
     vendors = registry.vendors(settings)
+    recordings = settings.recordings_enabled
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -119,6 +123,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             db, vendors, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
         )
         app.state.reconciler = reconciler = Reconciler(db, settings, vendors, transport=pbx_transport)
+        app.state.recording_cache = recording_cache = RecordingCache(db, settings, vendors, transport=pbx_transport)
+        app.state.playbacks_logged = set()
         app.state.process_id = str(uuid.uuid4())
         app.state.event_bus = bus = EventBus(db, poll_seconds=settings.event_poll_seconds)
         await bus.start()
@@ -135,6 +141,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 *crm_scheduled.jobs(db=db, settings=settings),
                 *reports_scheduled.jobs(db=db, settings=settings),
                 *reconciler.jobs(),
+                *(recordings_scheduled.jobs(db=db, settings=settings, cache=recording_cache) if recordings else ()),
             ]
         )
         scheduler.start()
@@ -158,6 +165,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
             await _drain(processor)
             await app.state.command_sender.close()
             await reconciler.close()
+            await recording_cache.close()
             await bus.stop()
             await db.dispose()
             exposition.forget_this_process()
@@ -189,6 +197,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(activity_router)
     app.include_router(reports_router)
     app.include_router(reconcile_router)
+    if recordings:
+        app.include_router(recordings_router)
     app.include_router(operator_panel_router)
     app.include_router(supervisor_feed_router)
 

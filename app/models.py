@@ -13,10 +13,12 @@ from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from app.realtime.models import Panel, PublishedQueueStats
 from app.reconcile.models import Reconciliation
+from app.recordings.models import CallExample, Playback, Recording, RecordingTicket
 from app.reports.models import CallFiguresPart, CallRollup, CallRollupPending, RollupState
 
 __all__ = [
     "Call",
+    "CallExample",
     "CallFiguresPart",
     "CallRollup",
     "CallRollupPending",
@@ -35,8 +37,11 @@ __all__ = [
     "Offer",
     "Panel",
     "PbxCommand",
+    "Playback",
     "RateBudget",
     "Operator",
+    "Recording",
+    "RecordingTicket",
     "OwnershipChange",
     "Pipeline",
     "PublishedQueueStats",

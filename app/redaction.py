@@ -1,18 +1,24 @@
-"""Secrets never reach a log: the values of ``token``, ``ticket`` and ``key`` query parameters are
-replaced in every line callfunnel or uvicorn writes (access lines included), whatever logger."""
+"""Secrets never reach a log: the values of ``token``, ``ticket``, ``key`` and ``hash`` (Sipuni's
+recording links) query parameters, MANGO's signed recording paths and every recording link
+callfunnel requested are replaced in every line callfunnel, uvicorn or httpx writes (access lines
+included), whatever logger."""
 
 import logging
 import re
 
-SECRET_PARAMS = ("token", "ticket", "key")
+from telephony import secret_urls
+
+SECRET_PARAMS = ("token", "ticket", "key", "hash")
 _SECRET_VALUE = re.compile(r"(?i)([?&;](?:%s)=)[^&\s\"';#]*" % "|".join(SECRET_PARAMS))
+_SIGNED_RECORDING_PATH = re.compile(r"(/queries/recording/link/)[^\s\"'?#]*")
 REDACTED = "[redacted]"
 # Loggers whose lines can carry a URL: ours, uvicorn's access and websocket lines, httpx's requests.
 REDACTED_LOGGERS = ("app", "telephony", "uvicorn", "uvicorn.access", "uvicorn.error", "httpx")
 
 
 def redact(text: str) -> str:
-    return _SECRET_VALUE.sub(r"\1" + REDACTED, text)
+    text = secret_urls.redact(text, REDACTED)
+    return _SIGNED_RECORDING_PATH.sub(r"\1" + REDACTED, _SECRET_VALUE.sub(r"\1" + REDACTED, text))
 
 
 class RedactSecrets(logging.Filter):

@@ -108,6 +108,17 @@ class Settings(BaseSettings):
     # every takeover logged) or ``supervisor`` (operators get 403 and ask a supervisor).
     takeover_policy: Literal["logged", "supervisor"] = "logged"
 
+    # Recordings: listened to through callfunnel, fetched from the PBX on first listening and kept
+    # in the cache directory (files readable by their owner only) until unused this many days or
+    # the cache outgrows its size (least recently listened to first; examples are kept for good).
+    recordings_enabled: bool = True
+    # Hosts the generic protocol's recording links may point to (JSON list; none: no generic recordings).
+    generic_recording_hosts: list[str] = Field(default_factory=list)
+    recording_cache_dir: str = "recordings"
+    recording_cache_days: float = Field(default=30.0, gt=0)
+    recording_cache_max_mb: int = Field(default=2048, ge=1)
+    playback_log_days: float = Field(default=365.0, gt=0)
+
     # The funnel: a deal untouched this long gets a reminder task; checked (with refusal reopenings) this often.
     cadence_days: float = Field(default=7.0, gt=0)
     # The calls report: a call is resolved at first contact when the number does not call again within this.

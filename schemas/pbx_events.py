@@ -88,11 +88,25 @@ class CallFinished(_CallEvent):
     end_code: str | None = None
 
 
+class RecordingState(StrEnum):
+    """Where a recording is, as far as the PBX has said."""
+
+    recording = "recording"  # still being recorded
+    processing = "processing"  # finished, on its way to the PBX's storage
+    playable = "playable"  # in the PBX's storage (from ``ready_at``, when the vendor says to wait)
+    not_stored = "not_stored"  # nothing will be in the PBX's storage (an error, or sent by mail only)
+
+
 class RecordingUpdate(_CallEvent):
+    """A recording of the call: the vendor's id for it (opaque; one call may have several), and,
+    for a vendor that gives a link instead (Sipuni, generic), ``url`` — a secret, never shown."""
+
     type: Literal["recording"] = "recording"
     recording_id: str = Field(min_length=1, max_length=256)
-    state: str
-    extension: str | None = None
+    state: RecordingState
+    extension: str | None = None  # who was recorded, where the vendor says
+    url: str | None = Field(default=None, max_length=2048)
+    ready_at: datetime | None = None  # playable only from then (Zadarma: 40 s after its notice)
 
 
 class CallNote(_CallEvent):

@@ -10,11 +10,24 @@ import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from schemas.pbx_events import CallEvent, CallFinished, EndReason, LegKind, LegState, LegUpdate, RecordingUpdate
+import httpx
+
+from schemas.pbx_events import (
+    CallEvent,
+    CallFinished,
+    EndReason,
+    LegKind,
+    LegState,
+    LegUpdate,
+    RecordingState,
+    RecordingUpdate,
+)
 from schemas.routing import RouteAction, RouteDecision
 from telephony import PayloadError
 from telephony.fields import MAX_SEQ, content_hash, json_object, model_errors_as_payload_errors, text
+from telephony.recordings import LinkSource, host_in
 from telephony.vendor import Answer, Endpoint, Incoming, Reading, Refused, Routing, Vendor, Webhook
 
 VENDOR = "generic"
@@ -78,12 +91,16 @@ def _parse(payload: dict[str, Any], *, received_at: datetime) -> list[CallEvent]
     if event == "waiting":  # the PBX asks again for a caller it holds
         return [LegUpdate(**common, leg_key=_CALLER_LEG, seq=seq, state=LegState.appeared, kind=LegKind.queue)]
     if event == "recording":
+        url = text(payload, "recording", required=True)
+        if len(url) > 2048 or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise PayloadError("recording must be an http(s) URL of at most 2048 characters")
         return [
             RecordingUpdate(
                 **common,
-                recording_id=_text(payload, "recording", required=True),
-                state="Completed",
+                recording_id=hashlib.sha256(url.encode()).hexdigest()[:32],  # the URL itself is a secret
+                state=RecordingState.playable,
                 extension=extension,
+                url=url,
             )
         ]
     if event == "ended" and extension is None:
@@ -240,3 +257,10 @@ class Generic(Vendor):
     def routed(self, *, inbox_id: int, duplicate: bool, reply: str) -> Answer:
         status = "duplicate" if duplicate else "accepted"
         return Answer.json({"status": status, "inbox_id": inbox_id, "route": json.loads(reply)})
+
+    def recording_source(self, transport: httpx.AsyncBaseTransport | None) -> LinkSource | None:
+        """Links only to hosts in GENERIC_RECORDING_HOSTS (none by default), redirects included."""
+        if not self.configured():
+            return None
+        allowed = host_in(self.settings.generic_recording_hosts)
+        return LinkSource(allowed=allowed, timeout=self.settings.pbx_request_timeout_seconds, transport=transport)

@@ -11,17 +11,32 @@ apart (one event: its dedup key leaves the time out); an internal number may be 
 ``user_id`` followed by the extension (``000111`` + ``201``); a number may carry an ``_id…``
 suffix; ``last_called`` may be an ``&``-joined list (the last one answered); ``event=2`` may
 never come (the sweep finishes such calls).  No routing, click-to-call or call history.
+The final event's ``call_record_link`` (on Sipuni's host, with a ``hash=`` secret) is the recording.
 """
 
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from schemas.pbx_events import CallEvent, CallFinished, Direction, EndReason, LegKind, LegState, LegUpdate
+import httpx
+
+from schemas.pbx_events import (
+    CallEvent,
+    CallFinished,
+    Direction,
+    EndReason,
+    LegKind,
+    LegState,
+    LegUpdate,
+    RecordingState,
+    RecordingUpdate,
+)
 from telephony import PayloadError
 from telephony.fields import form_fields, model_errors_as_payload_errors
+from telephony.recordings import LinkSource
 from telephony.vendor import Answer, Endpoint, Incoming, Reading, Vendor, Webhook, url_secret_checked
 
 VENDOR = "sipuni"
+SIPUNI_HOST = "sipuni.com"  # the only host its recording links may point to
 EVENTS = {"1": "ringing", "2": "ended", "3": "answered", "4": "transferred_away"}
 _EXTERNAL, _INTERNAL = "1", "2"
 STATUSES = {
@@ -106,7 +121,19 @@ def _ended(fields: dict[str, str], common: dict, direction: Direction | None) ->
             end_code=status[:16] or None,
         )
     )
+    link = fields.get("call_record_link", "")
+    if link and is_sipuni_url(link):  # a link elsewhere is not Sipuni's recording: never fetched
+        events.append(
+            RecordingUpdate(**common, recording_id=common["call_key"], state=RecordingState.playable, url=link)
+        )
     return events
+
+
+def is_sipuni_url(url: str) -> bool:
+    """Whether ``url`` is on Sipuni's own host (``https://sipuni.com/api/crm/record?id=…&hash=…``)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and (host == SIPUNI_HOST or host.endswith("." + SIPUNI_HOST))
 
 
 def _direction(fields: dict[str, str]) -> Direction | None:
@@ -273,3 +300,8 @@ class Sipuni(Vendor):
 
     def unreadable(self, *, inbox_id: int, error: str) -> Answer:
         return Answer.json(_SUCCESS)
+
+    def recording_source(self, transport: httpx.AsyncBaseTransport | None) -> LinkSource | None:
+        if not self.configured():
+            return None
+        return LinkSource(allowed=is_sipuni_url, timeout=self.settings.pbx_request_timeout_seconds, transport=transport)

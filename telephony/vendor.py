@@ -7,7 +7,8 @@ vendors and speaks to them through this class.  A vendor fills in what applies t
   it is stored, and how a stored request reads (dedup key, date, normalized events);
 - how it answers: an acknowledgement, a routing decision for a PBX that waits on the reply;
 - its command client (route a waiting call, click-to-call) and the rate budget of routes;
-- the reader of its call history, for reconciliation.
+- the reader of its call history, for reconciliation;
+- where its recordings' audio comes from, and the rate budget that fetching it spends.
 
 Framework-free on purpose: requests come in as ``Incoming``, answers go out as ``Answer``.
 """
@@ -26,6 +27,7 @@ import httpx
 
 from schemas.pbx_events import CallEvent, CallFinished, CommandResult
 from schemas.routing import RouteDecision
+from telephony.recordings import RecordingSource
 
 Event = CallEvent | CommandResult
 History = Callable[..., Awaitable[list[CallFinished]]]  # (since=, until=) -> the calls the PBX finished
@@ -168,6 +170,9 @@ class Vendor:
     confirmed_by_history: ClassVar[bool] = False  # its webhooks sign too little to stand alone
     joins_calls_by_caller: ClassVar[bool] = False  # its call ids may differ between two feeds
     places_calls: ClassVar[bool] = False  # its API can ring an operator, then the client (click-to-call)
+    # Fetching a recording spends one request of this budget (its name, one request per interval), all
+    # processes; a budget of the same name is shared with the vendor's other API requests.
+    recording_budget: ClassVar[tuple[str, timedelta] | None] = None
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings
@@ -217,6 +222,10 @@ class Vendor:
 
     def history(self, transport: httpx.AsyncBaseTransport | None) -> "HistoryReader | None":
         """The reader of its call history (reconciliation), where the API credentials are set."""
+        return None
+
+    def recording_source(self, transport: httpx.AsyncBaseTransport | None) -> "RecordingSource | None":
+        """Where its recordings' audio comes from (``telephony.recordings``), where that is configured."""
         return None
 
     def start_warnings(self) -> list[str]:

@@ -77,8 +77,8 @@ async def database_url(new_database) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return settings_for(database_url)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return settings_for(database_url, recording_cache_dir=tmp_path / "recordings")
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ async def test_the_app_runs_every_packages_jobs(settings):
         "sign-in-retention": 3600,
         "funnel-tick": settings.funnel_interval_seconds,
         "call-rollups": 5,
+        "recording-cache": 300,
+        "playback-retention": 3600,
         "reconciliation": settings.reconcile_check_seconds,  # (MANGO's key and salt are set: its history is read)
     }
 

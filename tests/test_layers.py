@@ -25,6 +25,7 @@ LAYERS = (
     "queues",  # queues and their members
     "callbacks",  # the callback list
     "dispatch",  # queue entries, offers, routing decisions
+    "recordings",  # call recordings, their cache, who may listen, calls marked as examples
     "flows",  # what a PBX event or an operator's act sets going across the domains
     "realtime",  # live clients: operator panel, supervisor feed
     "pbx",  # webhook intake
@@ -37,9 +38,9 @@ LAYERS = (
 # Modules of app/ itself: the assemblers may import anything; every other one is a foundation
 # every package may use, and imports no package.
 ASSEMBLERS = {"main", "cli", "models"}
-# What app/ may import from telephony/: the seam, the registry, the shared error; the simulator
+# What app/ may import from telephony/: the seam (recordings' too), the registry, the shared error; the simulator
 # is a tool the CLI runs.
-SEAM = ("telephony", "telephony.vendor", "telephony.registry")
+SEAM = ("telephony", "telephony.vendor", "telephony.registry", "telephony.recordings")
 TOOLS = ("telephony.simulator",)
 
 

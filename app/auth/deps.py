@@ -45,6 +45,8 @@ def require_role(*roles: Role):
     return check
 
 
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]  # for a route that
+# also takes another proof (a listening ticket) and calls ``current_user`` itself without it
 CurrentUser = Annotated[User, Depends(current_user)]
 CallCenterUser = Annotated[User, Depends(require_role(Role.admin, Role.supervisor, Role.operator))]
 Supervisor = Annotated[User, Depends(require_role(Role.admin, Role.supervisor))]

@@ -45,11 +45,9 @@ def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transi
         changes = _apply_leg(call, legs, event)
     elif isinstance(event, CallFinished):
         changes = _apply_finished(call, legs, event)
-    elif isinstance(event, RecordingUpdate):
-        call.recording_id = event.recording_id
-        changes = [
-            Transition(event.occurred_at, "recording", {"recording_id": event.recording_id, "state": event.state})
-        ]
+    elif isinstance(event, RecordingUpdate):  # the recording itself is app.recordings' (its id and link are secret)
+        detail = {"state": event.state.value, "extension": event.extension}
+        changes = [Transition(event.occurred_at, "recording", detail)]
     elif isinstance(event, CallNote):
         changes = [Transition(event.occurred_at, event.kind, event.detail)]
     else:

@@ -1,6 +1,6 @@
-"""A call's events across the domains: its state, its contact and operator, its queue entry and
-offers (``dispatch.follow``), its callback and its deal's touch; and finalizing what the PBX
-never finished.
+"""A call's events across the domains: its state, its recordings, its contact and operator, its
+queue entry and offers (``dispatch.follow``), its callback and its deal's touch; and finalizing
+what the PBX never finished.
 
 The write path: synchronous units of work for ``Database.run`` (see app.database).
 """
@@ -24,6 +24,7 @@ from app.crm import deals, touches
 from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
 from app.queues.models import Queue
+from app.recordings import tracking as recordings_tracking
 from app.settings import Settings
 from schemas.pbx_events import CallEvent, Direction
 from telephony import registry
@@ -73,6 +74,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
         timeline += _timeline_rows(call=call, transitions=transitions, now=now)
         call.last_event_at = now
     _record(session=session, rows=timeline)
+    recordings_tracking.note(session=session, vendor=vendor, calls=calls, events=events, now=now)
     _link_people(session=session, calls=touched, region=policy.region)
     dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
     for call in touched:

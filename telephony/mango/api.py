@@ -1,13 +1,20 @@
-"""MANGO OFFICE commands we send: ``commands/route`` and ``commands/callback`` (signed form, httpx).
+"""MANGO OFFICE requests we send: ``commands/route`` and ``commands/callback``, and
+``queries/recording/post`` for a recording's file (signed form, httpx).
 
-The HTTP reply only acknowledges the command (``{"result": 1000}``); its outcome arrives later
+A command's HTTP reply only acknowledges it (``{"result": 1000}``); its outcome arrives later
 on ``/result/<command>`` with the same ``command_id``.
 """
+
+from contextlib import asynccontextmanager
+from urllib.parse import urljoin
 
 import httpx
 
 from telephony.mango.webhooks import RESULT_OK, signed_form
+from telephony.recordings import RecordingMissing, RecordingRef, RecordingUnavailable, streamed
 from telephony.vendor import Command, Reply
+
+RECORDING_NOT_FOUND = 3320  # "3320: recording not found"
 
 
 class MangoClient:
@@ -64,3 +71,42 @@ class MangoClient:
             return Reply(ok=False, retry=False, detail=f"HTTP {response.status_code}: {response.text[:200]}")
         # 3xxx (bad parameters) must never be repeated: MANGO blocks a key after more than one per 2 minutes.
         return Reply(ok=result == RESULT_OK, retry=False, detail=f"result {result}")
+
+
+class MangoRecordings:
+    """``queries/recording/post`` with ``action: download`` answers with a redirect to a one-time
+    link to the file (§1.6); the link is followed at once and only to where MANGO sent it."""
+
+    def __init__(self, *, base_url: str, api_key: str, salt: str, timeout: float, transport) -> None:
+        self._api_key, self._salt = api_key, salt
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", timeout=timeout, transport=transport)
+
+    @asynccontextmanager
+    async def open(self, ref: RecordingRef):
+        payload = {"recording_id": ref.external_id, "action": "download"}
+        try:
+            response = await self._http.post(
+                "queries/recording/post", data=signed_form(self._api_key, self._salt, payload)
+            )
+        except httpx.TransportError as exc:
+            raise RecordingUnavailable(type(exc).__name__) from exc
+        if not response.is_redirect:
+            raise _refusal(response)
+        link = urljoin(str(response.url), response.headers.get("location", ""))
+        async with streamed(self._http, link, allowed=lambda url: url == link) as audio:
+            yield audio
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+def _refusal(response: httpx.Response) -> Exception:
+    if response.status_code == 429 or response.status_code >= 500:
+        return RecordingUnavailable(f"HTTP {response.status_code}")
+    try:
+        result = int(response.json().get("result"))
+    except (ValueError, TypeError, AttributeError):
+        return RecordingUnavailable(f"HTTP {response.status_code}")
+    if result == RECORDING_NOT_FOUND:
+        return RecordingMissing(f"result {result}")
+    return RecordingUnavailable(f"result {result}")

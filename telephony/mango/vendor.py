@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from telephony.mango import stats, webhooks
-from telephony.mango.api import MangoClient
+from telephony.mango.api import MangoClient, MangoRecordings
 from telephony.vendor import (
     Endpoint,
     HistoryReader,
@@ -63,6 +63,7 @@ class Mango(Vendor):
     places_calls = True
     routing = Routing.command
     route_budget = timedelta(seconds=2)  # commands/route: MANGO blocks a key that sends more
+    recording_budget = ("recordings", timedelta(seconds=0.1))  # recordings access: 10 requests a second
 
     def configured(self) -> bool:
         return bool(self.settings.mango_api_key and self.settings.mango_api_salt)
@@ -88,6 +89,17 @@ class Mango(Vendor):
             api_key=self.settings.mango_api_key,
             salt=self.settings.mango_api_salt,
             line_number=self.settings.mango_line_number,
+            timeout=self.settings.pbx_request_timeout_seconds,
+            transport=transport,
+        )
+
+    def recording_source(self, transport: httpx.AsyncBaseTransport | None) -> MangoRecordings | None:
+        if not self.configured():
+            return None
+        return MangoRecordings(
+            base_url=self.settings.mango_api_url,
+            api_key=self.settings.mango_api_key,
+            salt=self.settings.mango_api_salt,
             timeout=self.settings.pbx_request_timeout_seconds,
             transport=transport,
         )

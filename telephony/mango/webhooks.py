@@ -20,6 +20,7 @@ from schemas.pbx_events import (
     LegKind,
     LegState,
     LegUpdate,
+    RecordingState,
     RecordingUpdate,
 )
 from telephony import PayloadError
@@ -288,9 +289,21 @@ def _recording(kind: str, p: dict[str, Any]) -> RecordingUpdate:
         call_key=_text(p, "entry_id", required=True),
         occurred_at=_time(p, "timestamp"),
         recording_id=_text(p, "recording_id", required=True),
-        state="Added" if kind == "events/record/added" else _text(p, "recording_state", required=True),
+        state=RecordingState.playable if kind == "events/record/added" else _recording_state(p),
         extension=_text(p, "extension"),
     )
+
+
+def _recording_state(p: dict[str, Any]) -> RecordingState:
+    """``Completed`` goes to the cloud (then ``record/added``) unless it failed (``completion_code``
+    other than 1000: 4002 too short, 22xx ...) or went only by mail (§1.6)."""
+    state = _text(p, "recording_state", required=True)
+    if state != "Completed":
+        return RecordingState.recording
+    code = _int(p, "completion_code")
+    if (code is not None and code != RESULT_OK) or _text(p, "recipient") == "Mail":
+        return RecordingState.not_stored
+    return RecordingState.processing
 
 
 # MANGO sends numbers as strings or integers and objects as `{}` or not at all (§1.14).

@@ -1,4 +1,5 @@
-"""Zadarma's REST API, for what we send: ``GET /v1/request/callback/`` (click-to-call).
+"""Zadarma's REST API, for what we send: ``GET /v1/request/callback/`` (click-to-call) and
+``GET /v1/pbx/record/request/`` (a recording's link).
 
 Requests carry ``Authorization: <key>:<signature>``, the signature being base64 of the hex
 HMAC-SHA1 (keyed with the API secret) of path + sorted query + md5(sorted query), as the
@@ -8,10 +9,12 @@ official SDK computes it (``docs/pbx-formats.md`` §2.2).
 import base64
 import hashlib
 import hmac
+from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
 import httpx
 
+from telephony.recordings import RecordingMissing, RecordingRef, RecordingUnavailable, streamed
 from telephony.vendor import Command, Reply
 
 
@@ -48,9 +51,8 @@ class ZadarmaClient:
         await self._http.aclose()
 
     async def _get(self, path: str, params: dict[str, str]) -> Reply:
-        auth = f"{self._key}:{signature(secret=self._secret, path=path, params=params)}"
         try:
-            response = await self._http.get(path, params=sorted(params.items()), headers={"Authorization": auth})
+            response = await self._signed_get(path, params)
         except httpx.TransportError as exc:
             return Reply(ok=False, retry=True, detail=f"{type(exc).__name__}: {exc}")
         if response.status_code == 429 or response.status_code >= 500:
@@ -62,3 +64,28 @@ class ZadarmaClient:
         ok = response.status_code == 200 and body.get("status") == "success"
         detail = f"HTTP {response.status_code}: {body.get('message') or body.get('status')}"
         return Reply(ok=ok, retry=False, detail=detail, final=True)  # Zadarma sends no result webhook
+
+    async def _signed_get(self, path: str, params: dict[str, str]) -> httpx.Response:
+        auth = f"{self._key}:{signature(secret=self._secret, path=path, params=params)}"
+        return await self._http.get(path, params=sorted(params.items()), headers={"Authorization": auth})
+
+    @asynccontextmanager
+    async def open(self, ref: RecordingRef):
+        """A recording (``call_id_with_rec``): the API answers with a link, fetched at once."""
+        try:
+            response = await self._signed_get("/v1/pbx/record/request/", {"call_id": ref.external_id})
+        except httpx.TransportError as exc:
+            raise RecordingUnavailable(type(exc).__name__) from exc
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        link = body.get("link")
+        if response.status_code == 200 and body.get("status") == "success" and isinstance(link, str):
+            async with streamed(self._http, link, allowed=lambda url: url == link) as audio:
+                yield audio
+            return
+        if response.status_code in (400, 404) or "not found" in str(body.get("message", "")).lower():
+            raise RecordingMissing(f"HTTP {response.status_code}")
+        raise RecordingUnavailable(f"HTTP {response.status_code}")

@@ -2,7 +2,7 @@
 ``NOTIFY_START``/``NOTIFY_IVR`` wait for the routing decision in the reply; click-to-call and the
 call history through the REST API.  Its calls are confirmed against that history."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 import httpx
@@ -56,6 +56,7 @@ class Zadarma(Vendor):
     routing = Routing.reply
     max_targets = 1  # ``redirect`` names one extension (or a scenario)
     confirmed_by_history = True
+    recording_budget = ("api", timedelta(seconds=0.6))  # its API: 100 requests a minute, click-to-call too
 
     def configured(self) -> bool:
         return bool(self.settings.zadarma_secret)
@@ -99,6 +100,9 @@ class Zadarma(Vendor):
             timeout=self.settings.pbx_request_timeout_seconds,
             transport=transport,
         )
+
+    def recording_source(self, transport: httpx.AsyncBaseTransport | None) -> ZadarmaClient | None:
+        return self.command_client(transport)
 
     def history(self, transport: httpx.AsyncBaseTransport | None) -> HistoryReader | None:
         if not self._api_configured():

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from schemas.pbx_events import (
@@ -22,6 +22,7 @@ from schemas.pbx_events import (
     LegKind,
     LegState,
     LegUpdate,
+    RecordingState,
     RecordingUpdate,
 )
 from schemas.routing import RouteAction, RouteDecision
@@ -33,6 +34,7 @@ VENDOR = "zadarma"
 SIGNATURE_HEADER = "Signature"
 SYNC_EVENTS = ("NOTIFY_START", "NOTIFY_IVR")  # the PBX waits for our reply to these
 MAX_TARGETS = 1  # ``redirect`` names one extension (or a scenario)
+RECORDING_DELAY = timedelta(seconds=40)  # "download the recorded file in 40 seconds after the notification"
 
 _SIGNED_FIELDS = {
     "NOTIFY_START": ("caller_id", "called_did", "call_start"),
@@ -117,7 +119,16 @@ def _parse(form: dict[str, str], *, received_at: datetime, tz: ZoneInfo) -> list
     outbound = call_key.startswith("out_") or event.startswith("NOTIFY_OUT")
     common = {"call_key": call_key, "occurred_at": received_at}
     if event == "NOTIFY_RECORD":
-        return [RecordingUpdate(**common, recording_id=_required(form, "call_id_with_rec"), state="Completed")]
+        # Signed (``pbx_call_id . call_id_with_rec``), unlike NOTIFY_END's copy: only this attaches a
+        # recording.  Zadarma advises fetching it 40 s after the notice.
+        return [
+            RecordingUpdate(
+                **common,
+                recording_id=_required(form, "call_id_with_rec"),
+                state=RecordingState.playable,
+                ready_at=received_at + RECORDING_DELAY,
+            )
+        ]
     started = _call_start(form, tz)
     caller = {"client_number": form.get("caller_id") or None, "line_number": form.get("called_did") or None}
     internal = form.get("internal") or None

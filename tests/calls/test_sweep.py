@@ -81,5 +81,5 @@ async def test_a_call_known_only_from_its_recording_is_not_judged(cf, supervisor
     )
     assert await sweep(cf, after=timedelta(hours=3)) == 0
     [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
-    assert (call["state"], call["outcome"], call["recording_id"]) == ("new", None, "r-1")
+    assert (call["state"], call["outcome"]) == ("new", None) and call["recording_id"] is not None
     assert await callbacks(cf, supervisor["headers"]) == []

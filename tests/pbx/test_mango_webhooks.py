@@ -37,7 +37,9 @@ async def test_answered_via_queue(cf, supervisor):
     assert call["number"] == CALLER
     assert call["operator_id"] == agent["id"] and call["operator_extension"] == "102"
     assert call["answered_at"].startswith("2025-06-15T15:07:18")  # talk_time 1750000038
-    assert call["recording_id"] == "MToxMDIzMDAwMTo0MDIzMDAwMDAxOjE="
+    [recording] = (await cf.http.get(f"/api/calls/{call['id']}/recordings", headers=supervisor["headers"])).json()
+    assert (recording["state"], recording["extension"]) == ("playable", "102")  # Completed, then record/added
+    assert call["recording_id"] == str(recording["id"])  # callfunnel's own id: MANGO's is never shown
     contact = (await cf.http.get(f"/api/contacts/{call['contact_id']}", headers=supervisor["headers"])).json()
     assert contact["phone"] == CALLER and [c["id"] for c in contact["calls"]] == [call["id"]]
     assert await open_callbacks(cf, supervisor["headers"]) == []

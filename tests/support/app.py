@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -86,10 +87,11 @@ class DatabaseCopies:
         self._created.clear()
 
 
-def settings_for(database_url: str) -> Settings:
+def settings_for(database_url: str, *, recording_cache_dir: Path | None = None) -> Settings:
     return Settings(
         _env_file=None,
         database_url=database_url,
+        recording_cache_dir=str(recording_cache_dir or Path(tempfile.mkdtemp(prefix="callfunnel-test-recordings-"))),
         mango_api_key=MANGO_KEY,
         mango_api_salt=MANGO_SALT,
         generic_secret=GENERIC_SECRET,

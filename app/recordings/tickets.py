@@ -1,0 +1,45 @@
+"""Listening tickets: a browser's ``<audio>`` cannot send a header, so its URL carries ``?ticket=``.
+
+A ticket is bound to one user and one recording and serves every Range request for
+``TICKET_MINUTES``; only its digest is stored, so any process accepts it.  Whether the user may
+still listen is checked on each use, like a token's.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.recordings.models import RecordingTicket
+
+TICKET_MINUTES = 10
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def issue(*, session: Session, user_id: int, recording_id: int, now: datetime) -> tuple[str, datetime]:
+    session.execute(delete(RecordingTicket).where(RecordingTicket.expires_at < now - timedelta(hours=1)))
+    ticket = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(minutes=TICKET_MINUTES)
+    session.add(
+        RecordingTicket(digest=_digest(ticket), user_id=user_id, recording_id=recording_id, expires_at=expires_at)
+    )
+    return ticket, expires_at
+
+
+def holder(*, session: Session, ticket: str, recording_id: int, now: datetime) -> User | None:
+    """The active user the ticket was issued to, if it is for this recording and not expired."""
+    user_id = session.execute(
+        select(RecordingTicket.user_id).where(
+            RecordingTicket.digest == _digest(ticket),
+            RecordingTicket.recording_id == recording_id,
+            RecordingTicket.expires_at > now,
+        )
+    ).scalar()
+    user = session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.active else None
