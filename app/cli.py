@@ -1,4 +1,5 @@
-"""The ``callfunnel`` command: users and tokens, the inbox, the database."""
+"""The ``callfunnel`` command: users and tokens, the inbox, the database, the reports' rollups, a
+client's recordings."""
 
 import asyncio
 import os
@@ -24,6 +25,8 @@ from app.metrics import exposition
 from app.migrations import upgrade_to_head
 from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
+from app.recordings import purge
+from app.recordings.cache import file_path
 from app.reports import rollups
 from app.settings import get_settings
 from app.table_sizes import table_sizes
@@ -35,10 +38,12 @@ user_cli = typer.Typer(help="users and their API tokens", no_args_is_help=True)
 inbox_cli = typer.Typer(help="stored PBX webhooks", no_args_is_help=True)
 db_cli = typer.Typer(help="the database", no_args_is_help=True)
 reports_cli = typer.Typer(help="the reports' rollups", no_args_is_help=True)
+contacts_cli = typer.Typer(help="clients", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(inbox_cli, name="inbox")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(reports_cli, name="reports")
+cli.add_typer(contacts_cli, name="contacts")
 
 T = TypeVar("T")
 
@@ -209,6 +214,20 @@ def _human(size: int | None) -> str:
         size /= 1024
         if size < 1024 or unit == "GB":
             return f"{size:.1f} {unit}"
+
+
+@contacts_cli.command("purge-recordings")
+def contacts_purge_recordings(contact_id: int) -> None:
+    """For an erasure request: removes the client's calls' cached audio and their marks as examples."""
+    directory = Path(get_settings().recording_cache_dir)
+
+    async def work(db: Database) -> tuple[list[int], int]:
+        return await db.run(lambda s: purge.purge_contact(session=s, contact_id=contact_id))
+
+    files, marks = _run(work)
+    for recording_id in files:
+        file_path(directory, recording_id).unlink(missing_ok=True)
+    typer.echo(f"contact {contact_id}: {len(files)} cached recording(s) and {marks} example mark(s) removed")
 
 
 @db_cli.command("backup")

@@ -1,7 +1,8 @@
 """recordings: several per call, tickets to listen, playbacks, calls marked as examples
 
 The one ``call.recording_id`` each call kept (the vendor's id, or a generic PBX's URL) becomes
-a recording row, and ``call.recording_id`` that row's opaque id.
+a recording row, and ``call.recording_id`` that row's opaque id; the timelines forget the
+vendor's ids.
 
 Revision ID: 0014
 Revises: 0013
@@ -98,6 +99,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_recording_ticket_expires_at"), ["expires_at"], unique=False)
 
     _move_call_recordings()
+    _forget_vendor_ids_in_timelines()
 
 
 def _move_call_recordings() -> None:
@@ -142,6 +144,19 @@ def _move_call_recordings() -> None:
             .returning(recording.c.id)
         ).scalar_one()
         bind.execute(sa.update(call).where(call.c.id == call_id).values(recording_id=str(new_id)))
+
+
+def _forget_vendor_ids_in_timelines() -> None:
+    """The timeline's ``recording`` entries named the vendor's id (a generic PBX's: its URL)."""
+    bind = op.get_bind()
+    transition = sa.table(
+        "call_transition", sa.column("id", sa.Integer), sa.column("kind", sa.String), sa.column("detail", sa.JSON)
+    )
+    for row_id, detail in bind.execute(
+        sa.select(transition.c.id, transition.c.detail).where(transition.c.kind == "recording")
+    ).all():
+        kept = {key: value for key, value in (detail or {}).items() if key != "recording_id"}
+        bind.execute(sa.update(transition).where(transition.c.id == row_id).values(detail=kept))
 
 
 def downgrade() -> None:

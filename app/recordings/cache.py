@@ -101,7 +101,7 @@ class RecordingCache:
         self._budgets = {name: vendor.recording_budget for name, vendor in vendors.items() if vendor.recording_budget}
 
     def path(self, recording_id: int) -> Path:
-        return self.dir / f"{recording_id}.audio"
+        return file_path(self.dir, recording_id)
 
     async def audio(self, recording_id: int) -> Audio:
         """The recording's file on disk, fetched first if need be; raises Unavailable, Gone or Refused."""
@@ -169,13 +169,13 @@ class RecordingCache:
             log.info("%d recording(s) removed from the cache", len(doomed))
         return len(doomed)
 
-    def forget_files(self, recording_ids: list[int]) -> None:
-        for recording_id in recording_ids:
-            self.path(recording_id).unlink(missing_ok=True)
-
     async def close(self) -> None:
         for source in self._sources.values():
             await source.close()
+
+
+def file_path(directory: Path, recording_id: int) -> Path:
+    return directory / f"{recording_id}.audio"
 
 
 async def _fetch(source: RecordingSource, ref: RecordingRef, part: Path, *, timeout: float) -> tuple[str, int]:

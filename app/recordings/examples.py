@@ -8,13 +8,13 @@ replaces it.
 
 from datetime import datetime
 
-from fastapi import HTTPException, status
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.calls.models import Call
 from app.crm.models import Deal, RefusalReason, Stage
 from app.database import insert_ignoring_duplicates
+from app.errors import Unprocessable
 from app.recordings.models import CallExample, ExampleKind
 
 
@@ -45,9 +45,9 @@ def mark(
     now: datetime,
 ) -> CallExample:
     if stage_id is not None and session.get(Stage, stage_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"stage {stage_id} does not exist")
+        raise Unprocessable(f"stage {stage_id} does not exist")
     if refusal_reason_id is not None and session.get(RefusalReason, refusal_reason_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"refusal reason {refusal_reason_id} does not exist")
+        raise Unprocessable(f"refusal reason {refusal_reason_id} does not exist")
     values = {
         "kind": kind,
         "stage_id": stage_id if stage_id is not None else working_toward(session=session, call=call),
@@ -69,6 +69,24 @@ def mark(
 
 def unmark(*, session: Session, call_id: int) -> bool:
     return session.execute(delete(CallExample).where(CallExample.call_id == call_id)).rowcount > 0
+
+
+def good_ones(*, session: Session, coaches: set[int], stages: set[int]) -> dict[tuple[int, int], list[dict]]:
+    """The good examples of these operators' calls for these stages, newest first, by (operator, stage)."""
+    found: dict[tuple[int, int], list[dict]] = {}
+    if not coaches or not stages:
+        return found
+    query = (
+        select(CallExample, Call.operator_id, Call.started_at)
+        .join(Call, Call.id == CallExample.call_id)
+        .where(CallExample.kind == ExampleKind.good, CallExample.stage_id.in_(stages), Call.operator_id.in_(coaches))
+        .order_by(Call.started_at.desc(), CallExample.id.desc())
+    )
+    for example, operator_id, started_at in session.execute(query):
+        found.setdefault((operator_id, example.stage_id), []).append(
+            {"call_id": example.call_id, "started_at": started_at, "note": example.note}
+        )
+    return found
 
 
 def listed(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.crm import pipelines
 from app.crm.models import Deal, DealStageMove, DealStatus, Stage
+from app.recordings import examples
 
 TEAM = "team"
 STOPPED_EARLY_TOUCHES = 5
@@ -45,7 +46,7 @@ def report(*, session: Session, pipeline_id: int | None, since: datetime, until:
         "until": until,
         "team": funnels[TEAM],
         "managers": managers,
-        "coaching": _coaching(stages, managers),
+        "coaching": _with_examples(session, _coaching(stages, managers)),
     }
 
 
@@ -90,14 +91,25 @@ def _coaching(stages: list[Stage], managers: list[dict]) -> list[dict]:
                 coach, coach_rate = max(better, key=lambda pair: pair[1])
                 pairs.append(
                     {
+                        "stage_id": stage.id,
                         "stage": stage.name,
+                        "manager_id": manager["manager_id"],
                         "manager": manager["manager"],
                         "rate": rate,
+                        "coach_id": coach["manager_id"],
                         "coach": coach["manager"],
                         "coach_rate": coach_rate,
                     }
                 )
     return pairs
+
+
+def _with_examples(session: Session, pairs: list[dict]) -> list[dict]:
+    """Each pair gains the coach's good examples for the stage: "listen to how Sidorov opens"."""
+    found = examples.good_ones(
+        session=session, coaches={pair["coach_id"] for pair in pairs}, stages={pair["stage_id"] for pair in pairs}
+    )
+    return [{**pair, "examples": found.get((pair["coach_id"], pair["stage_id"]), [])} for pair in pairs]
 
 
 def _rate(part: int, whole: int) -> float | None:

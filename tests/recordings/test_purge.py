@@ -1,0 +1,44 @@
+"""``callfunnel contacts purge-recordings``: an erasure request removes one client's cached audio and
+example marks, and nobody else's."""
+
+import asyncio
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.settings import get_settings
+from tests.recordings.test_listening import AUDIO, answered_call
+
+
+async def test_purge_removes_one_clients_audio_and_examples(cf, store, supervisor, recording_settings, monkeypatch):
+    headers = supervisor["headers"]
+    theirs = await answered_call(cf, store, headers, "m-p1", number="79001234561")
+    others = await answered_call(cf, store, headers, "m-p2", number="79001234562")
+    for call in (theirs, others):
+        assert (await cf.http.get(f"/api/calls/{call}/recording", headers=headers)).content == AUDIO
+        assert (
+            await cf.http.post(f"/api/calls/{call}/example", json={"kind": "good"}, headers=headers)
+        ).status_code == 200
+    files = {
+        call: cf.app.state.recording_cache.path(
+            int((await cf.http.get(f"/api/calls/{call}", headers=headers)).json()["recording_id"])
+        )
+        for call in (theirs, others)
+    }
+    assert all(path.exists() for path in files.values())
+    contact = (await cf.http.get(f"/api/calls/{theirs}", headers=headers)).json()["contact_id"]
+
+    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", recording_settings.database_url)
+    monkeypatch.setenv("CALLFUNNEL_RECORDING_CACHE_DIR", recording_settings.recording_cache_dir)
+    get_settings.cache_clear()
+    try:
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["contacts", "purge-recordings", str(contact)])
+        missing = await asyncio.to_thread(CliRunner().invoke, cli, ["contacts", "purge-recordings", "99999"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "1 cached recording(s) and 1 example mark(s) removed" in result.output
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert (files[theirs].exists(), files[others].exists()) == (False, True)
+    examples = (await cf.http.get("/api/examples", headers=headers)).json()
+    assert [e["call_id"] for e in examples] == [others]
