@@ -13,7 +13,17 @@ from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from app.realtime.models import Panel, PublishedQueueStats
 from app.reconcile.models import Reconciliation
-from app.recordings.models import CallExample, Playback, Recording, RecordingTicket
+from app.recordings.models import (
+    CallExample,
+    Playback,
+    Recording,
+    RecordingTicket,
+    Review,
+    ReviewAnswer,
+    ReviewNote,
+    Scorecard,
+    ScorecardItem,
+)
 from app.reports.models import CallFiguresPart, CallRollup, CallRollupPending, RollupState
 
 __all__ = [
@@ -42,6 +52,11 @@ __all__ = [
     "Operator",
     "Recording",
     "RecordingTicket",
+    "Review",
+    "ReviewAnswer",
+    "ReviewNote",
+    "Scorecard",
+    "ScorecardItem",
     "OwnershipChange",
     "Pipeline",
     "PublishedQueueStats",

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,3 +51,66 @@ class ExampleOut(BaseModel):
     marked_at: datetime
     operator_id: int | None = None  # the call's operator
     started_at: datetime | None = None  # the call's
+
+
+class ScorecardItemIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    weight: float = Field(gt=0, le=100)
+
+
+class ScorecardIn(BaseModel):
+    items: list[ScorecardItemIn] = Field(min_length=1, max_length=50)
+
+
+class ScorecardItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    name: str
+    weight: float
+
+
+class ScorecardOut(BaseModel):
+    id: int
+    created_at: datetime
+    items: list[ScorecardItemOut]
+
+
+class ReviewNoteIn(BaseModel):
+    at_seconds: float = Field(ge=0, le=86_400)  # the moment of the recording
+    text: str = Field(min_length=1, max_length=2000)
+    recording_id: Id | None = None
+
+
+class ReviewIn(BaseModel):
+    call_id: Id
+    scorecard_id: Id  # the scorecard answered (409 if it changed meanwhile)
+    answers: list[Literal["yes", "partly", "no", "na"]] = Field(max_length=50)  # one per item, in order
+    comment: str = Field(default="", max_length=4000)
+    notes: list[ReviewNoteIn] = Field(default_factory=list, max_length=200)
+
+
+class ReviewAnswerOut(BaseModel):
+    position: int
+    name: str
+    weight: float
+    answer: str
+
+
+class ReviewNoteOut(BaseModel):
+    at_seconds: float
+    text: str
+    recording_id: int | None
+
+
+class ReviewOut(BaseModel):
+    id: int
+    call_id: int
+    operator_id: int | None  # the call's
+    reviewer_id: int
+    scorecard_id: int
+    score: float | None  # % of the applicable items' weight; None: nothing applied
+    comment: str
+    created_at: datetime
+    answers: list[ReviewAnswerOut]
+    notes: list[ReviewNoteOut]

@@ -1,4 +1,5 @@
-"""recordings: several per call, tickets to listen, playbacks, calls marked as examples
+"""recordings: several per call, tickets to listen, playbacks, calls marked as examples, reviews on a
+scorecard (the method's default one)
 
 The one ``call.recording_id`` each call kept (the vendor's id, or a generic PBX's URL) becomes
 a recording row, and ``call.recording_id`` that row's opaque id; the timelines forget the
@@ -11,6 +12,7 @@ Create Date: 2026-12-04 01:24:08
 
 import hashlib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -98,8 +100,108 @@ def upgrade() -> None:
     with op.batch_alter_table("recording_ticket", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_recording_ticket_expires_at"), ["expires_at"], unique=False)
 
+    op.create_table(
+        "scorecard",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["created_by"], ["user.id"], name=op.f("fk_scorecard_created_by_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scorecard")),
+    )
+    op.create_table(
+        "scorecard_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scorecard_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["scorecard_id"], ["scorecard.id"], name=op.f("fk_scorecard_item_scorecard_id_scorecard")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scorecard_item")),
+        sa.UniqueConstraint("scorecard_id", "position", name=op.f("uq_scorecard_item_scorecard_id_position")),
+    )
+    op.create_table(
+        "review",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=False),
+        sa.Column("scorecard_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("comment", sa.String(length=4000), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["call_id"], ["call.id"], name=op.f("fk_review_call_id_call")),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["user.id"], name=op.f("fk_review_reviewer_id_user")),
+        sa.ForeignKeyConstraint(["scorecard_id"], ["scorecard.id"], name=op.f("fk_review_scorecard_id_scorecard")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review")),
+    )
+    with op.batch_alter_table("review", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_review_call_id"), ["call_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_review_created_at"), ["created_at"], unique=False)
+
+    op.create_table(
+        "review_answer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("answer", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_review_answer_review_id_review")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_answer")),
+    )
+    with op.batch_alter_table("review_answer", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_review_answer_review_id"), ["review_id"], unique=False)
+
+    op.create_table(
+        "review_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("recording_id", sa.Integer(), nullable=True),
+        sa.Column("at_seconds", sa.Float(), nullable=False),
+        sa.Column("text", sa.String(length=2000), nullable=False),
+        sa.ForeignKeyConstraint(["recording_id"], ["recording.id"], name=op.f("fk_review_note_recording_id_recording")),
+        sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_review_note_review_id_review")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_note")),
+    )
+    with op.batch_alter_table("review_note", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_review_note_review_id"), ["review_id"], unique=False)
+    _default_scorecard()
     _move_call_recordings()
     _forget_vendor_ids_in_timelines()
+
+
+# The method's review form: what a sales call has to do, the talk weighing most.
+DEFAULT_SCORECARD = [
+    ("greeting and introduction", 1.0),
+    ("needs discovered", 2.0),
+    ("presentation fitted to the needs", 2.0),
+    ("objections handled", 2.0),
+    ("next step agreed", 2.0),
+    ("refusal reason recorded", 1.0),
+]
+
+
+def _default_scorecard() -> None:
+    bind = op.get_bind()
+    scorecard = sa.table("scorecard", sa.column("id", sa.Integer), sa.column("created_at", sa.DateTime(timezone=True)))
+    item = sa.table(
+        "scorecard_item",
+        sa.column("scorecard_id", sa.Integer),
+        sa.column("position", sa.Integer),
+        sa.column("name", sa.String),
+        sa.column("weight", sa.Float),
+    )
+    scorecard_id = bind.execute(
+        sa.insert(scorecard).values(created_at=datetime.now(UTC)).returning(scorecard.c.id)
+    ).scalar_one()
+    bind.execute(
+        sa.insert(item),
+        [
+            {"scorecard_id": scorecard_id, "position": n, "name": name, "weight": weight}
+            for n, (name, weight) in enumerate(DEFAULT_SCORECARD, start=1)
+        ],
+    )
 
 
 def _move_call_recordings() -> None:
@@ -160,6 +262,21 @@ def _forget_vendor_ids_in_timelines() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("review_note", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_note_review_id"))
+
+    op.drop_table("review_note")
+    with op.batch_alter_table("review_answer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_answer_review_id"))
+
+    op.drop_table("review_answer")
+    with op.batch_alter_table("review", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_created_at"))
+        batch_op.drop_index(batch_op.f("ix_review_call_id"))
+
+    op.drop_table("review")
+    op.drop_table("scorecard_item")
+    op.drop_table("scorecard")
     with op.batch_alter_table("recording_ticket", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recording_ticket_expires_at"))
 

@@ -1,4 +1,3 @@
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -6,6 +5,7 @@ from fastapi import APIRouter, Query, Request
 from app.auth.deps import Supervisor
 from app.deps import DbDep, SettingsDep
 from app.reports import calls, funnel
+from app.reports.period import period, wants_csv
 from app.spreadsheet import CSV_RESPONSE, csv_response
 from schemas.common import Id, Moment
 
@@ -26,13 +26,13 @@ async def funnel_report(
     """Conversion into each stage (per manager with ``by=manager``) against its target, the deals of
     the period from ``since`` (default: 7 days ago) to ``until`` (default: now); coaching pairs where a
     manager is below target. ``?format=csv`` or ``Accept: text/csv`` for a spreadsheet."""
-    since, until = _period(since, until)
+    since, until = period(since, until)
     result = await db.read(
         lambda s: funnel.report(
             session=s, pipeline_id=pipeline_id, since=since, until=until, by_manager=by == "manager"
         )
     )
-    if _wants_csv(request, format_):
+    if wants_csv(request, format_):
         return csv_response(funnel.csv_rows(result), "funnel.csv")
     return result
 
@@ -51,22 +51,12 @@ async def calls_report(
     """Offered, answered, missed and abandoned inbound calls, service level (20 s), average speed of
     answer, abandonment rate, first-contact resolution and repeat calls (``FCR_DAYS``) per queue,
     operator or day, and the callbacks' figures; the definitions come with the answer."""
-    since, until = _period(since, until)
+    since, until = period(since, until)
     result = await db.read(
         lambda s: calls.report(
             session=s, since=since, until=until, by=by, timezone=settings.timezone, fcr_days=settings.fcr_days
         )
     )
-    if _wants_csv(request, format_):
+    if wants_csv(request, format_):
         return csv_response(calls.csv_rows(result), "calls.csv")
     return result
-
-
-def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    """The period asked for (times without an offset are UTC); by default the last 7 days."""
-    until = until if until else datetime.now(UTC)
-    return (since if since else until - timedelta(days=7)), until
-
-
-def _wants_csv(request: Request, format_: str | None) -> bool:
-    return format_ == "csv" or (format_ is None and "text/csv" in request.headers.get("accept", ""))

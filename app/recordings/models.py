@@ -81,3 +81,63 @@ class CallExample(SQLModel, table=True):
     note: str = Field(default="", max_length=2000)
     marked_by: int = Field(foreign_key="user.id")
     marked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Scorecard(SQLModel, table=True):
+    """One version of the review form; editing it makes a new version (old reviews keep theirs)."""
+
+    __tablename__ = "scorecard"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ScorecardItem(SQLModel, table=True):
+    __tablename__ = "scorecard_item"
+    __table_args__ = (UniqueConstraint("scorecard_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scorecard_id: int = Field(foreign_key="scorecard.id")
+    position: int  # 1, 2, ...
+    name: str = Field(max_length=200)
+    weight: float
+
+
+class Review(SQLModel, table=True):
+    """A supervisor's score of a call: the weighted share of the applicable items, in %."""
+
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    reviewer_id: int = Field(foreign_key="user.id")
+    scorecard_id: int = Field(foreign_key="scorecard.id")
+    score: float | None = None  # None: every item n/a
+    comment: str = Field(default="", max_length=4000)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ReviewAnswer(SQLModel, table=True):
+    """One item as it was scored: its name and weight copied, so a later scorecard changes nothing."""
+
+    __tablename__ = "review_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    position: int
+    name: str = Field(max_length=200)
+    weight: float
+    answer: str = Field(max_length=8)  # yes, partly, no, na
+
+
+class ReviewNote(SQLModel, table=True):
+    """A note pinned to a moment of the call's recording."""
+
+    __tablename__ = "review_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    recording_id: int | None = Field(default=None, foreign_key="recording.id")
+    at_seconds: float
+    text: str = Field(max_length=2000)
