@@ -16,6 +16,8 @@ RUN pip install -e . && useradd --system --uid 10001 --home /srv/callfunnel call
 USER 10001
 # SQLite in a volume by default; set CALLFUNNEL_DATABASE_URL=postgresql+asyncpg://... for production.
 ENV CALLFUNNEL_DATABASE_URL=sqlite+aiosqlite:////data/callfunnel.db
+# Fetched recordings (and the coaching examples' audio, kept for good) beside it.
+ENV CALLFUNNEL_RECORDING_CACHE_DIR=/data/recordings
 VOLUME ["/data"]
 EXPOSE 8000
 # callfunnel serve: uvicorn with proxy headers, keep-alive 75 s and a stop bounded by CALLFUNNEL_SHUTDOWN_SECONDS.

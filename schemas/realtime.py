@@ -112,6 +112,7 @@ class RecentCall(BaseModel):
     direction: str
     outcome: str | None
     operator: str | None
+    recorded: bool = False  # it has a recording (whether this operator may listen is asked on playing)
 
 
 class OpenCallback(BaseModel):

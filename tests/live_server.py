@@ -42,6 +42,7 @@ class Server:
             "CALLFUNNEL_MANGO_API_SALT": MANGO_SALT,
             "CALLFUNNEL_LOG_LEVEL": "WARNING",
             "CALLFUNNEL_ADMIN_PASSWORD_FILE": "",  # the tests make their own users
+            "CALLFUNNEL_RECORDING_CACHE_DIR": str(log.parent / "recordings"),  # not the working directory
         }
         self.env |= {f"CALLFUNNEL_{name.upper()}": str(value) for name, value in settings.items()}
         self.process: subprocess.Popen | None = None

@@ -42,6 +42,7 @@ def caller_card(*, session: Session, call_id: int) -> dict:
                 "direction": past.direction,
                 "outcome": past.outcome,
                 "operator": operator_name,
+                "recorded": past.recording_id is not None,
             }
             for past, operator_name in rows.all()
         ]

@@ -101,4 +101,4 @@ def listed(
         query = query.where(CallExample.kind == ExampleKind.good)
     if operator_id is not None:
         query = query.where(Call.operator_id == operator_id)
-    return list(session.execute(query.order_by(Call.started_at.desc(), CallExample.id.desc())).tuples())
+    return list(session.execute(query.order_by(Call.started_at.desc(), CallExample.id.desc())).all())

@@ -2,6 +2,7 @@
 import { h } from "./dom.js";
 import { dateTime, money, phone } from "./format.js";
 import { t, term } from "./i18n.js";
+import { player } from "./player.js";
 
 export function callerCard(card, number) {
   const contact = card?.contact;
@@ -38,6 +39,7 @@ export function callerCard(card, number) {
               h("span", {}, term("direction", call.direction)),
               h("span", {}, term("outcome", call.outcome)),
               h("span", { class: "muted" }, call.operator || ""),
+              call.recorded && h("button", { type: "button", class: "link listen", onclick: (event) => listen(event, call.call_id) }, t("player.listen")),
             ),
           ),
         )
@@ -52,4 +54,10 @@ export function callerCard(card, number) {
         ),
       ),
   );
+}
+
+// The recording of a past call, under it in the list (asked for when clicked: a ticket lasts 10 minutes).
+function listen(event, callId) {
+  const item = event.target.closest("li");
+  if (!item.querySelector(".player")) item.append(player(callId).element);
 }

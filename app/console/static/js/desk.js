@@ -1,5 +1,6 @@
 // The supervisor's desk: the live floor (missed-call feed, agent board, queue figures), the
-// callback list, the funnel, the calls report and administration, one tab each (#live, …).
+// callback list, the funnel, the calls report, the coaching library (and one call's view,
+// #call/<id>) and administration, one tab each (#live, …).
 import { api } from "./api.js";
 import { clocks } from "./clock.js";
 import { fill, h } from "./dom.js";
@@ -8,9 +9,10 @@ import { t, term } from "./i18n.js";
 import { Live } from "./live.js";
 import { adminTab } from "./admin.js";
 import { callsTab, funnelTab } from "./reports.js";
+import { callView, libraryTab } from "./library.js";
 import { failed, notice, quietly } from "./notice.js";
 
-const TABS = ["live", "callbacks", "funnel", "calls", "admin"];
+const TABS = ["live", "callbacks", "funnel", "calls", "library", "admin"];
 const FEED_LENGTH = 100; // missed calls kept on screen: a day on the desk must not grow the page
 
 export function deskView(root, user, connection) {
@@ -51,11 +53,17 @@ export function deskView(root, user, connection) {
   });
 
   function open() {
-    const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "live";
+    const hash = location.hash.slice(1);
+    const call = /^call\/(\d+)$/.exec(hash); // one call's view, reached from the library or a coaching pair
+    const name = call ? hash : TABS.includes(hash) ? hash : "live";
     if (tab?.name === name) return;
     tab?.stop();
-    for (const link of nav.children) link.setAttribute("aria-current", String(link.dataset.tab === name));
-    const make = { live: liveTab, callbacks: callbacksTab, funnel: funnelTab, calls: callsTab, admin: adminTab }[name];
+    for (const link of nav.children) link.setAttribute("aria-current", String(link.dataset.tab === (call ? "library" : name)));
+    if (call) {
+      tab = { name, ...callView(body, Number(call[1])) };
+      return;
+    }
+    const make = { live: liveTab, callbacks: callbacksTab, funnel: funnelTab, calls: callsTab, library: libraryTab, admin: adminTab }[name];
     tab = { name, ...make(body, { floor, user, clock }) };
   }
 

@@ -53,7 +53,12 @@ export function funnelTab(root) {
               "ul",
               {},
               report.coaching.map((c) =>
-                h("li", { "data-stage": c.stage, "data-manager": c.manager }, t("funnel.pair", { manager: c.manager, stage: c.stage, rate: percent(c.rate), coach: c.coach, coach_rate: percent(c.coach_rate) })),
+                h(
+                  "li",
+                  { "data-stage": c.stage, "data-manager": c.manager },
+                  t("funnel.pair", { manager: c.manager, stage: c.stage, rate: percent(c.rate), coach: c.coach, coach_rate: percent(c.coach_rate) }),
+                  c.examples.map((e) => [" ", h("a", { href: `#call/${e.call_id}`, class: "listen", "data-call": e.call_id }, t("funnel.listen"))]),
+                ),
               ),
             ),
       ),
