@@ -12,12 +12,8 @@ Usage: python bench/recordings.py [--mib 8] [--requests 200] [--players 20]
 
 import argparse
 import asyncio
-import contextlib
-import functools
-import http.server
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,18 +28,7 @@ from bench.routing import percentile  # noqa: E402
 from bench.server import rss_mib  # noqa: E402
 from tests.live_server import Server  # noqa: E402
 from tests.support.floor import CLIENT, LINE, Floor  # noqa: E402
-
-
-@contextlib.contextmanager
-def file_host(folder: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+from tests.support.recording_api import file_host  # noqa: E402
 
 
 def wav_of(mib: int) -> bytes:

@@ -3,10 +3,6 @@
 operator who took the call plays it from the caller's card."""
 
 import asyncio
-import contextlib
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,21 +10,7 @@ import pytest
 from tests.console.browser import chromium
 from tests.live_server import Server
 from tests.support.floor import CLIENT, LINE, PASSWORD, Floor, signed_in_on_shift
-from tests.support.recording_api import wav
-
-
-@contextlib.contextmanager
-def file_host(folder: Path):
-    """The generic PBX's recording store: plain HTTP on loopback."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+from tests.support.recording_api import file_host, wav
 
 
 @pytest.fixture

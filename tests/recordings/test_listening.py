@@ -9,27 +9,7 @@ from sqlalchemy import func, select, update
 from app.auth.models import Role
 from app.database import utcnow
 from app.recordings.models import Playback, Recording, RecordingTicket
-from telephony.mango.script import InboundCall
-from tests.recordings.test_vendors import recordings_of, stored
-from tests.support.calls import T, call_id, play
-from tests.support.recording_api import wav
-
-AUDIO = wav(1.0)  # 8,044 bytes
-
-
-async def answered_call(cf, store, headers, entry: str, *, missed_by=(), number="79001234567") -> int:
-    store.add(f"rec-{entry}", AUDIO)
-    script = InboundCall(entry, number, T).answered(missed_by=missed_by, extension="101")
-    await play(cf, script, stored(entry, f"rec-{entry}", T + 31))
-    return await call_id(cf, headers, entry)
-
-
-async def ticket_url(cf, headers, call: int, recording: int | None = None) -> str:
-    body = {"recording_id": recording} if recording else None
-    response = await cf.http.post(f"/api/calls/{call}/recording-ticket", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    assert response.json()["expires_at"]
-    return response.json()["url"]
+from tests.support.recordings import AUDIO, answered_call, recordings_of, ticket_url
 
 
 async def test_range_requests_through_a_ticket(cf, store, supervisor):

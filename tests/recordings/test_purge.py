@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.settings import get_settings
-from tests.recordings.test_listening import AUDIO, answered_call
+from tests.support.recordings import AUDIO, answered_call
 
 
 async def test_purge_removes_one_clients_audio_and_examples(cf, store, supervisor, recording_settings, monkeypatch):

@@ -5,8 +5,7 @@ import csv
 import io
 
 from app.auth.models import Role
-from tests.recordings.test_listening import answered_call
-from tests.recordings.test_vendors import recordings_of
+from tests.support.recordings import answered_call, recordings_of
 
 
 async def scorecard(cf, headers) -> dict:

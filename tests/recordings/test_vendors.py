@@ -9,49 +9,9 @@ from telephony.mango.script import InboundCall
 from tests.support import generic
 from tests.support.calls import T, call_id, play
 from tests.support.recording_api import wav
+from tests.support.recordings import added, recording, recordings_of, stored
 from tests.support.url_key import send as send_url_key
 from tests.support.zadarma import inbound, notify
-
-RECORD_ADDED = "events/record/added"
-
-
-def recording(entry: str, recording_id: str, state: str, at: int, extension: str = "101", **extra):
-    payload = {
-        "recording_id": recording_id,
-        "recording_state": state,
-        "seq": {"Started": 1, "Continued": 2}.get(state, 3),
-        "call_id": f"leg-{extension}",
-        "entry_id": entry,
-        "extension": extension,
-        "timestamp": at,
-        **extra,
-    }
-    return "events/recording", payload
-
-
-def added(entry: str, recording_id: str, at: int):
-    return RECORD_ADDED, {
-        "entry_id": entry,
-        "product_id": 1,
-        "user_id": 2,
-        "timestamp": at,
-        "recording_id": recording_id,
-    }
-
-
-def stored(entry: str, recording_id: str, at: int, extension: str = "101"):
-    """Started, Completed to the cloud, then placed in storage."""
-    return [
-        recording(entry, recording_id, "Started", at, extension),
-        recording(entry, recording_id, "Completed", at + 30, extension, completion_code=1000, recipient="Cloud"),
-        added(entry, recording_id, at + 40),
-    ]
-
-
-async def recordings_of(cf, headers, call: int) -> list[dict]:
-    response = await cf.http.get(f"/api/calls/{call}/recordings", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_two_mango_recordings_on_one_call_and_the_audio_through_a_one_time_link(cf, store, supervisor, caplog):

@@ -13,11 +13,16 @@ body stops halfway with the error httpx raises for a dropped connection).
 """
 
 import asyncio
+import contextlib
+import functools
+import http.server
 import io
 import itertools
 import json
+import threading
 import wave
 from collections import Counter
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -29,6 +34,23 @@ from tests.support.pbx_api import ZADARMA_KEY
 
 MANGO_STORAGE = "https://storage.mango.fake/records/"
 ZADARMA_STORAGE = "https://storage.zadarma.fake/"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def file_host(folder: Path):
+    """Plain HTTP on loopback serving ``folder``: a generic PBX's recording store, for the live
+    servers of the console's tests and the benchmark (which cannot take an httpx transport)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
