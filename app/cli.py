@@ -218,16 +218,20 @@ def _human(size: int | None) -> str:
 
 @contacts_cli.command("purge-recordings")
 def contacts_purge_recordings(contact_id: int) -> None:
-    """For an erasure request: removes the client's calls' cached audio and their marks as examples."""
+    """For an erasure request: removes the client's calls' cached audio, their marks as examples and
+    the review notes pinned to them."""
     directory = Path(get_settings().recording_cache_dir)
 
-    async def work(db: Database) -> tuple[list[int], int]:
+    async def work(db: Database) -> tuple[list[int], int, int]:
         return await db.run(lambda s: purge.purge_contact(session=s, contact_id=contact_id))
 
-    files, marks = _run(work)
+    files, marks, notes = _run(work)
     for recording_id in files:
         file_path(directory, recording_id).unlink(missing_ok=True)
-    typer.echo(f"contact {contact_id}: {len(files)} cached recording(s) and {marks} example mark(s) removed")
+    typer.echo(
+        f"contact {contact_id}: {len(files)} cached recording(s), {marks} example mark(s) "
+        f"and {notes} review note(s) removed"
+    )
 
 
 @db_cli.command("backup")

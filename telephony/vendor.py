@@ -170,9 +170,11 @@ class Vendor:
     confirmed_by_history: ClassVar[bool] = False  # its webhooks sign too little to stand alone
     joins_calls_by_caller: ClassVar[bool] = False  # its call ids may differ between two feeds
     places_calls: ClassVar[bool] = False  # its API can ring an operator, then the client (click-to-call)
-    # Fetching a recording spends one request of this budget (its name, one request per interval), all
-    # processes; a budget of the same name is shared with the vendor's other API requests.
+    # Fetching a recording, placing a click-to-call: each spends one request of its budget (the
+    # budget's name, one request per interval), kept for all processes; two budgets of one name
+    # are one (Zadarma's API limit covers both).
     recording_budget: ClassVar[tuple[str, timedelta] | None] = None
+    callback_budget: ClassVar[tuple[str, timedelta] | None] = None
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings

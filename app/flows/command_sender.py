@@ -29,6 +29,9 @@ class CommandSender:
             name: client for name, vendor in vendors.items() if (client := vendor.command_client(transport))
         }
         self.route_budgets = {name: vendor.route_budget for name, vendor in vendors.items() if vendor.route_budget}
+        self.callback_budgets = {
+            name: vendor.callback_budget for name, vendor in vendors.items() if vendor.callback_budget
+        }
         capable = [vendor.title for vendor in vendors.values() if vendor.places_calls]
         unable = [vendor.title for vendor in vendors.values() if vendor.accepts_webhooks and not vendor.places_calls]
         self.no_click_to_call = "click-to-call needs a PBX whose call API is configured (" + ", ".join(capable) + ")"
@@ -45,7 +48,9 @@ class CommandSender:
     async def send_due(self) -> int:
         """Sends every command that is due now; returns how many went out."""
         jobs = await self._db.run(
-            lambda session: pbx_commands.claim_due(session=session, now=utcnow(), route_budgets=self.route_budgets)
+            lambda session: pbx_commands.claim_due(
+                session=session, now=utcnow(), route_budgets=self.route_budgets, callback_budgets=self.callback_budgets
+            )
         )
         for job in jobs:
             try:

@@ -40,8 +40,17 @@ class Outgoing:
     to_number: str | None = None  # callback: the client
 
 
-def claim_due(*, session: Session, now: datetime, route_budgets: dict[str, timedelta]) -> list[Outgoing]:
-    """Marks due commands as sent (checking each is still wanted and within its vendor's route budget)."""
+def claim_due(
+    *,
+    session: Session,
+    now: datetime,
+    route_budgets: dict[str, timedelta],
+    callback_budgets: dict[str, tuple[str, timedelta]],
+) -> list[Outgoing]:
+    """Marks due commands as sent (checking each is still wanted and within its vendor's budget).
+
+    A route over budget is left to the PBX (the call cannot wait); a click-to-call waits for the
+    budget's next free moment (the operator asked for it; nothing else is waiting on it)."""
     outgoing = []
     for command in commands_service.take_due(session=session, now=now):
         leg_key = None
@@ -55,6 +64,11 @@ def claim_due(*, session: Session, now: datetime, route_budgets: dict[str, timed
                 commands_service.settle(command=command, status=CommandStatus.refused, result="rate limited", now=now)
                 instruments.count(session, instruments.PBX_COMMANDS, command.vendor, "budget_refused")
                 dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="rate_limited", now=now)
+                continue
+        elif (budget := callback_budgets.get(command.vendor)) is not None:
+            name, interval = budget
+            if not ratelimit.acquire(session=session, key=f"{command.vendor}:{name}", interval=interval, now=now):
+                command.next_attempt_at = now + interval  # not an attempt: it was never sent
                 continue
         command.status, command.updated_at = CommandStatus.sent, now
         command.attempts += 1

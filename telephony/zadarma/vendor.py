@@ -56,7 +56,7 @@ class Zadarma(Vendor):
     routing = Routing.reply
     max_targets = 1  # ``redirect`` names one extension (or a scenario)
     confirmed_by_history = True
-    recording_budget = ("api", timedelta(seconds=0.6))  # its API: 100 requests a minute, click-to-call too
+    recording_budget = callback_budget = ("api", timedelta(seconds=0.6))  # its API: 100 requests a minute
 
     def configured(self) -> bool:
         return bool(self.settings.zadarma_secret)

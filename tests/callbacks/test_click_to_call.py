@@ -1,6 +1,8 @@
 """Click-to-call from the callback list: the PBX rings the operator, then the client; the fake
 PBX APIs speak MANGO's and Zadarma's wire formats."""
 
+import asyncio
+
 import pytest
 
 from app.auth.models import Role
@@ -71,3 +73,26 @@ async def test_zadarma_click_to_call(zadarma_cf, fake_pbx):
 async def test_click_to_call_without_an_extension_or_a_pbx_api_is_refused(cf, supervisor):
     response = await cf.http.post("/api/callbacks/1/dial", headers=supervisor["headers"])
     assert response.status_code == 409 and "extension" in response.json()["detail"]
+
+
+async def test_zadarma_click_to_calls_wait_for_its_api_budget(zadarma_cf, fake_pbx):
+    """Zadarma allows 100 API requests a minute, recordings and click-to-call together: a dial over
+    the budget waits for its next free moment instead of failing."""
+    desk = Desk(zadarma_cf, await zadarma_cf.user("sam", Role.supervisor))
+    operators = [await desk.operator("101"), await desk.operator("102")]
+    for n, number in enumerate(("79001234567", "79001234568")):
+        call = f"in_b{n}"
+        for event, fields in (("NOTIFY_START", {}), ("NOTIFY_END", {"disposition": "no answer", "duration": "0"})):
+            item = notify(event, call, **inbound(call, caller=number), **fields)
+            assert (await zadarma_cf.post_pbx(item)).status_code == 200
+    await zadarma_cf.settle()
+    callbacks = (await zadarma_cf.http.get("/api/callbacks", headers=desk.sup["headers"])).json()["items"]
+    for callback, operator in zip(callbacks, operators, strict=True):
+        response = await zadarma_cf.http.post(f"/api/callbacks/{callback['id']}/dial", headers=operator["headers"])
+        assert response.status_code == 200, response.text
+    sender = zadarma_cf.app.state.command_sender
+    assert await sender.send_due() == 1 and len(fake_pbx.zadarma_requests) == 1
+    assert await sender.send_due() == 0  # over the budget: it waits, nothing failed
+    await asyncio.sleep(0.7)
+    assert await sender.send_due() == 1 and len(fake_pbx.zadarma_requests) == 2
+    assert {command.status for command in await pbx_commands(zadarma_cf)} == {"succeeded"}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from app.auth.models import Role
 from app.database import utcnow
 from app.recordings.models import Playback, Recording, RecordingTicket
+from tests.support.app import running
 from tests.support.recordings import AUDIO, answered_call, recordings_of, ticket_url
 
 
@@ -151,3 +152,29 @@ async def test_the_rate_budget_is_shared_by_all_requests(cf, store, supervisor):
     over = await cf.http.get(f"/api/calls/{two}/recording", headers=headers)
     assert over.status_code == 503 and "budget" in over.json()["detail"]
     assert store.requests["mango-api"] == 1
+
+
+async def test_a_file_larger_than_the_cache_is_served_once_and_not_kept(cf, store, supervisor):
+    headers = supervisor["headers"]
+    call = await answered_call(cf, store, headers, "m-big")
+    cf.app.state.recording_cache.max_bytes = len(AUDIO) - 1
+    for _ in range(2):
+        response = await cf.http.get(f"/api/calls/{call}/recording", headers=headers)
+        assert response.status_code == 200 and response.content == AUDIO
+    assert list(cf.app.state.recording_cache.dir.iterdir()) == []  # nothing kept, not even a part
+    assert store.requests["mango-api"] == 2  # so each listening fetches it again
+
+
+async def test_recordings_turned_off(recording_settings, store):
+    async with running(recording_settings.model_copy(update={"recordings_enabled": False}), pbx_transport=store) as cf:
+        boss = await cf.user("boss", Role.supervisor)
+        call = await answered_call(cf, store, boss["headers"], "m-off")
+        for path in (
+            f"/api/calls/{call}/recordings",
+            f"/api/calls/{call}/recording",
+            "/api/examples",
+            "/api/scorecards",
+        ):
+            assert (await cf.http.get(path, headers=boss["headers"])).status_code == 404, path
+        assert store.requests["mango-api"] == 0
+        assert (await cf.http.get(f"/api/calls/{call}", headers=boss["headers"])).json()["recording_id"]  # still noted

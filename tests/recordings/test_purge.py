@@ -1,5 +1,5 @@
-"""``callfunnel contacts purge-recordings``: an erasure request removes one client's cached audio and
-example marks, and nobody else's."""
+"""``callfunnel contacts purge-recordings``: an erasure request removes one client's cached audio,
+example marks and pinned review notes, and nobody else's."""
 
 import asyncio
 
@@ -27,6 +27,15 @@ async def test_purge_removes_one_clients_audio_and_examples(cf, store, superviso
     }
     assert all(path.exists() for path in files.values())
     contact = (await cf.http.get(f"/api/calls/{theirs}", headers=headers)).json()["contact_id"]
+    card = (await cf.http.get("/api/scorecards", headers=headers)).json()
+    for call in (theirs, others):
+        body = {
+            "call_id": call,
+            "scorecard_id": card["id"],
+            "answers": ["yes"] * 6,
+            "notes": [{"at_seconds": 1, "text": "said the name"}],
+        }
+        assert (await cf.http.post("/api/reviews", json=body, headers=headers)).status_code == 201
 
     monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", recording_settings.database_url)
     monkeypatch.setenv("CALLFUNNEL_RECORDING_CACHE_DIR", recording_settings.recording_cache_dir)
@@ -37,8 +46,11 @@ async def test_purge_removes_one_clients_audio_and_examples(cf, store, superviso
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "1 cached recording(s) and 1 example mark(s) removed" in result.output
+    assert "1 cached recording(s), 1 example mark(s) and 1 review note(s) removed" in result.output
     assert missing.exit_code == 1 and "does not exist" in missing.output
     assert (files[theirs].exists(), files[others].exists()) == (False, True)
     examples = (await cf.http.get("/api/examples", headers=headers)).json()
     assert [e["call_id"] for e in examples] == [others]
+    reviews = {r["call_id"]: r for r in (await cf.http.get("/api/reviews", headers=headers)).json()}
+    assert (reviews[theirs]["notes"], reviews[theirs]["score"]) == ([], 100.0)  # the score stays
+    assert [n["text"] for n in reviews[others]["notes"]] == ["said the name"]

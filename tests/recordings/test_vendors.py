@@ -108,6 +108,20 @@ async def test_zadarma_recording_comes_only_from_the_signed_notify_record_and_40
     assert audio.status_code == 200 and audio.content == wav()
     assert store.requests["zadarma-api"] == 1  # GET /v1/pbx/record/request/, signed, then the link
 
+    # A recording Zadarma no longer has (its tariff's time passed): not stored, said once.
+    await zadarma_call(cf, "in_gone")
+    record = notify("NOTIFY_RECORD", "in_gone", call_id_with_rec="1-gone-rec")
+    record["body"].pop("call_start")
+    assert (await cf.post_pbx(record)).status_code == 200
+    await cf.settle()
+    gone = await call_id(cf, headers, "in_gone")
+    [row] = await recordings_of(cf, headers, gone)
+    await cf.db.run(lambda s: s.execute(_ready_now(row["id"])))
+    answer = await cf.http.get(f"/api/calls/{gone}/recording", headers=headers)
+    assert (answer.status_code, answer.json()["detail"]) == (404, "not_stored")
+    assert [r["state"] for r in await recordings_of(cf, headers, gone)] == ["not_stored"]
+    assert store.requests["zadarma-api"] == 2
+
 
 def _ready_now(recording_id: int):
     from sqlalchemy import update
