@@ -25,7 +25,7 @@ from app.metrics import exposition
 from app.migrations import upgrade_to_head
 from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
-from app.recordings import purge
+from app.recordings import kept, purge
 from app.recordings.cache import file_path
 from app.reports import rollups
 from app.settings import get_settings
@@ -236,13 +236,18 @@ def contacts_purge_recordings(contact_id: int) -> None:
 
 @db_cli.command("backup")
 def db_backup(path: Annotated[Path, typer.Argument(help="where the copy goes (replaced if it exists)")]) -> None:
-    """One consistent copy of the SQLite database while the server runs (PostgreSQL: pg_dump)."""
+    """One consistent copy of the SQLite database while the server runs (PostgreSQL: pg_dump), and the
+    coaching examples' audio beside it (PATH.examples/)."""
     try:
         size = backups.backup(get_settings().database_url, path)
     except backups.NotHere as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"backed up to {path} ({_human(size)})")
+    examples = _run(lambda db: db.read(kept.example_recordings))
+    folder = kept.folder_beside(path)
+    saved = kept.save(examples, cache_dir=Path(get_settings().recording_cache_dir), folder=folder)
+    typer.echo(f"{saved} example recording(s) to {folder}")
 
 
 @db_cli.command("restore")
@@ -253,7 +258,11 @@ def db_restore(path: Annotated[Path, typer.Argument(help="a copy made by `callfu
     except backups.NotHere as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"restored from {path}; start the server (it upgrades an older copy on start)")
+    restored = kept.put_back(kept.folder_beside(path), cache_dir=Path(get_settings().recording_cache_dir))
+    typer.echo(
+        f"restored from {path} with {restored} example recording(s); "
+        "start the server (it upgrades an older copy on start)"
+    )
 
 
 @cli.command("serve")
