@@ -18,7 +18,7 @@ from app.auth.models import User, WsTicket
 TICKET_SECONDS = 30
 
 
-def _digest(ticket: str) -> str:
+def digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
@@ -27,7 +27,7 @@ def issue(*, session: Session, user_id: int, token_digest: str, now: datetime) -
     session.execute(delete(WsTicket).where(WsTicket.expires_at < now - timedelta(hours=1)))
     ticket = secrets.token_urlsafe(32)
     expires_at = now + timedelta(seconds=TICKET_SECONDS)
-    session.add(WsTicket(digest=_digest(ticket), user_id=user_id, token_digest=token_digest, expires_at=expires_at))
+    session.add(WsTicket(digest=digest(ticket), user_id=user_id, token_digest=token_digest, expires_at=expires_at))
     return ticket, expires_at
 
 
@@ -36,7 +36,7 @@ def redeem(*, session: Session, ticket: str, now: datetime) -> tuple[User, str] 
     expired, or its token no longer current."""
     claimed = session.execute(
         update(WsTicket)
-        .where(WsTicket.digest == _digest(ticket), WsTicket.used_at.is_(None), WsTicket.expires_at > now)
+        .where(WsTicket.digest == digest(ticket), WsTicket.used_at.is_(None), WsTicket.expires_at > now)
         .values(used_at=now)
         .returning(WsTicket.user_id, WsTicket.token_digest)
     ).first()

@@ -5,7 +5,6 @@ A ticket is bound to one user and one recording and serves every Range request f
 still listen is checked on each use, like a token's.
 """
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,13 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.auth.tickets import digest
 from app.recordings.models import RecordingTicket
 
 TICKET_MINUTES = 10
-
-
-def _digest(ticket: str) -> str:
-    return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 def issue(*, session: Session, user_id: int, recording_id: int, now: datetime) -> tuple[str, datetime]:
@@ -27,7 +23,7 @@ def issue(*, session: Session, user_id: int, recording_id: int, now: datetime) -
     ticket = secrets.token_urlsafe(32)
     expires_at = now + timedelta(minutes=TICKET_MINUTES)
     session.add(
-        RecordingTicket(digest=_digest(ticket), user_id=user_id, recording_id=recording_id, expires_at=expires_at)
+        RecordingTicket(digest=digest(ticket), user_id=user_id, recording_id=recording_id, expires_at=expires_at)
     )
     return ticket, expires_at
 
@@ -36,7 +32,7 @@ def holder(*, session: Session, ticket: str, recording_id: int, now: datetime) -
     """The active user the ticket was issued to, if it is for this recording and not expired."""
     user_id = session.execute(
         select(RecordingTicket.user_id).where(
-            RecordingTicket.digest == _digest(ticket),
+            RecordingTicket.digest == digest(ticket),
             RecordingTicket.recording_id == recording_id,
             RecordingTicket.expires_at > now,
         )

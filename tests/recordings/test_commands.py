@@ -15,11 +15,24 @@ from tests.support.app import POSTGRES_URL, running
 from tests.support.recordings import AUDIO, answered_call
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args))
+async def invoke(settings, *args: str):
+    """``callfunnel ARGS`` as an administrator runs it on this database and cache (in a thread: it
+    runs its own event loop)."""
+    environment = {
+        "CALLFUNNEL_DATABASE_URL": settings.database_url,
+        "CALLFUNNEL_RECORDING_CACHE_DIR": settings.recording_cache_dir,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            return await asyncio.to_thread(CliRunner().invoke, cli, list(args))
+        finally:
+            get_settings.cache_clear()
 
 
-async def test_purge_removes_one_clients_audio_and_examples(cf, store, supervisor, recording_settings, monkeypatch):
+async def test_purge_removes_one_clients_audio_and_examples(cf, store, supervisor, recording_settings):
     headers = supervisor["headers"]
     theirs = await answered_call(cf, store, headers, "m-p1", number="79001234561")
     others = await answered_call(cf, store, headers, "m-p2", number="79001234562")
@@ -46,14 +59,8 @@ async def test_purge_removes_one_clients_audio_and_examples(cf, store, superviso
         }
         assert (await cf.http.post("/api/reviews", json=body, headers=headers)).status_code == 201
 
-    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", recording_settings.database_url)
-    monkeypatch.setenv("CALLFUNNEL_RECORDING_CACHE_DIR", recording_settings.recording_cache_dir)
-    get_settings.cache_clear()
-    try:
-        result = await asyncio.to_thread(invoke, "contacts", "purge-recordings", str(contact))
-        missing = await asyncio.to_thread(invoke, "contacts", "purge-recordings", "99999")
-    finally:
-        get_settings.cache_clear()
+    result = await invoke(recording_settings, "contacts", "purge-recordings", str(contact))
+    missing = await invoke(recording_settings, "contacts", "purge-recordings", "99999")
     assert result.exit_code == 0, result.output
     assert "1 cached recording(s), 1 example mark(s) and 1 review note(s) removed" in result.output
     assert missing.exit_code == 1 and "does not exist" in missing.output
@@ -66,7 +73,7 @@ async def test_purge_removes_one_clients_audio_and_examples(cf, store, superviso
 
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's backup; PostgreSQL's is pg_dump")
-async def test_the_examples_audio_goes_with_a_backup(recording_settings, store, monkeypatch, tmp_path):
+async def test_the_examples_audio_goes_with_a_backup(recording_settings, store, tmp_path):
     async with running(recording_settings, pbx_transport=store) as cf:
         headers = (await cf.user("boss", Role.supervisor))["headers"]
         example = await answered_call(cf, store, headers, "m-k1", number="79001234561")
@@ -74,24 +81,14 @@ async def test_the_examples_audio_goes_with_a_backup(recording_settings, store, 
         for call in (example, other):
             assert (await cf.http.get(f"/api/calls/{call}/recording", headers=headers)).content == AUDIO
         await cf.http.post(f"/api/calls/{example}/example", json={"kind": "good"}, headers=headers)
-        monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", recording_settings.database_url)
-        monkeypatch.setenv("CALLFUNNEL_RECORDING_CACHE_DIR", recording_settings.recording_cache_dir)
-        get_settings.cache_clear()
-        try:
-            backed_up = await asyncio.to_thread(invoke, "db", "backup", str(tmp_path / "copy.db"))
-        finally:
-            get_settings.cache_clear()
+        backed_up = await invoke(recording_settings, "db", "backup", str(tmp_path / "copy.db"))
         assert backed_up.exit_code == 0, backed_up.output
         assert "1 example recording(s)" in backed_up.output
         recording = (await cf.http.get(f"/api/calls/{example}", headers=headers)).json()["recording_id"]
         saved = [p.name for p in (tmp_path / "copy.db.examples").iterdir()]
         assert saved == [cf.app.state.recording_cache.path(int(recording)).name]  # the example's only
     shutil.rmtree(recording_settings.recording_cache_dir)  # the disk is lost; the backup is not
-    get_settings.cache_clear()
-    try:
-        restored = await asyncio.to_thread(invoke, "db", "restore", str(tmp_path / "copy.db"))
-    finally:
-        get_settings.cache_clear()
+    restored = await invoke(recording_settings, "db", "restore", str(tmp_path / "copy.db"))
     assert restored.exit_code == 0, restored.output
     assert "with 1 example recording(s)" in restored.output
     async with running(recording_settings, pbx_transport=store) as cf:

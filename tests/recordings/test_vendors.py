@@ -81,6 +81,13 @@ async def zadarma_call(cf, pbx_call: str, *, forged_end_rec: str | None = None) 
     await cf.settle()
 
 
+async def notify_record(cf, pbx_call: str, recording: str) -> None:
+    record = notify("NOTIFY_RECORD", pbx_call, call_id_with_rec=recording)
+    record["body"].pop("call_start")  # NOTIFY_RECORD carries none
+    assert (await cf.post_pbx(record)).status_code == 200
+    await cf.settle()
+
+
 async def test_zadarma_recording_comes_only_from_the_signed_notify_record_and_40_seconds_later(cf, store, supervisor):
     headers = supervisor["headers"]
     # NOTIFY_END's call_id_with_rec is not signed: it attaches nothing, whatever it says.
@@ -92,10 +99,7 @@ async def test_zadarma_recording_comes_only_from_the_signed_notify_record_and_40
 
     await zadarma_call(cf, "in_real")
     store.add("1-real-rec", wav())
-    record = notify("NOTIFY_RECORD", "in_real", call_id_with_rec="1-real-rec")
-    record["body"].pop("call_start")
-    assert (await cf.post_pbx(record)).status_code == 200
-    await cf.settle()
+    await notify_record(cf, "in_real", "1-real-rec")
     call = await call_id(cf, headers, "in_real")
     [row] = await recordings_of(cf, headers, call)
     assert row["state"] == "processing" and row["expected_at"]  # Zadarma: fetch it 40 s after the notice
@@ -110,10 +114,7 @@ async def test_zadarma_recording_comes_only_from_the_signed_notify_record_and_40
 
     # A recording Zadarma no longer has (its tariff's time passed): not stored, said once.
     await zadarma_call(cf, "in_gone")
-    record = notify("NOTIFY_RECORD", "in_gone", call_id_with_rec="1-gone-rec")
-    record["body"].pop("call_start")
-    assert (await cf.post_pbx(record)).status_code == 200
-    await cf.settle()
+    await notify_record(cf, "in_gone", "1-gone-rec")
     gone = await call_id(cf, headers, "in_gone")
     [row] = await recordings_of(cf, headers, gone)
     await cf.db.run(lambda s: s.execute(_ready_now(row["id"])))
