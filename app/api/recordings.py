@@ -146,20 +146,17 @@ async def list_examples(
 
 async def _audio(request, db, credentials, ticket, *, call_id: int, recording_id: int | None) -> FileResponse:
     recordings: cache.RecordingCache = request.app.state.recording_cache
-    if ticket is None:
-        user = await current_user(request, db, credentials)
-    else:
-        user = None
+    user = await current_user(request, db, credentials) if ticket is None else None
 
     def choose(session: Session) -> tuple[Recording, User]:
         now = utcnow()
-        listener = user
-        if listener is None:
-            chosen = _chosen(session, call_id, recording_id, user=None, now=now)
-            listener = tickets.holder(session=session, ticket=ticket, recording_id=chosen.id, now=now)
-            if listener is None:
-                raise Unauthorized("the ticket is unknown, expired, or for another recording")
-        return _chosen(session, call_id, recording_id, user=listener, now=now), listener
+        if user is not None:
+            return _chosen(session, call_id, recording_id, user=user, now=now), user
+        held = tickets.holder(session=session, ticket=ticket, now=now)
+        if held is None or recording_id not in (None, held[1]) or session.get(Recording, held[1]).call_id != call_id:
+            raise Unauthorized("the ticket is unknown, expired, or for another recording")
+        listener, ticketed = held
+        return _chosen(session, call_id, ticketed, user=listener, now=now), listener
 
     recording, listener = await db.read(choose)
     try:
@@ -194,11 +191,11 @@ def _call(session: Session, call_id: int) -> Call:
     return call
 
 
-def _chosen(session: Session, call_id: int, recording_id: int | None, *, user: User | None, now: datetime) -> Recording:
-    """The recording to play (a given one, or the newest playable), once ``user`` may listen to it
-    (None: not checked yet); raises the 404 that says why there is nothing to play."""
+def _chosen(session: Session, call_id: int, recording_id: int | None, *, user: User, now: datetime) -> Recording:
+    """The recording to play (a given one, or the newest playable), once ``user`` may listen to it;
+    raises the 404 that says why there is nothing to play."""
     call = _call(session, call_id)
-    if user is not None and not access.may_listen(session=session, user=user, call=call):
+    if not access.may_listen(session=session, user=user, call=call):
         raise Forbidden("you may listen to calls you took part in, of your clients, and good examples")
     rows = _recordings(session, call_id)
     if recording_id is not None:

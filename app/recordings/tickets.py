@@ -28,14 +28,12 @@ def issue(*, session: Session, user_id: int, recording_id: int, now: datetime) -
     return ticket, expires_at
 
 
-def holder(*, session: Session, ticket: str, recording_id: int, now: datetime) -> User | None:
-    """The active user the ticket was issued to, if it is for this recording and not expired."""
-    user_id = session.execute(
-        select(RecordingTicket.user_id).where(
-            RecordingTicket.digest == digest(ticket),
-            RecordingTicket.recording_id == recording_id,
-            RecordingTicket.expires_at > now,
+def holder(*, session: Session, ticket: str, now: datetime) -> tuple[User, int] | None:
+    """The active user the ticket was issued to and its recording, while it is valid."""
+    held = session.execute(
+        select(RecordingTicket.user_id, RecordingTicket.recording_id).where(
+            RecordingTicket.digest == digest(ticket), RecordingTicket.expires_at > now
         )
-    ).scalar()
-    user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.active else None
+    ).first()
+    user = session.get(User, held.user_id) if held is not None else None
+    return (user, held.recording_id) if user is not None and user.active else None

@@ -43,6 +43,7 @@ async def test_a_ticket_is_for_one_recording_and_ten_minutes(cf, store, supervis
     ticket = url.split("ticket=")[1]
     refused = await cf.http.get(f"/api/calls/{two}/recordings/{other['id']}/audio", params={"ticket": ticket})
     assert refused.status_code == 401
+    assert (await cf.http.get(f"/api/calls/{two}/recording", params={"ticket": ticket})).status_code == 401
     assert (await cf.http.get(url)).status_code == 200
     await cf.db.run(lambda s: s.execute(update(RecordingTicket).values(expires_at=utcnow() - timedelta(seconds=1))))
     assert (await cf.http.get(url)).status_code == 401
