@@ -74,9 +74,10 @@ class Audio:
 class _Step:
     """What one look at a recording's row decided."""
 
-    action: str  # cached | download | wait
+    action: str  # cached | claim | download | wait
     content_type: str | None = None
     reason: str = "the recording is being fetched by another request"
+    wait_seconds: float = POLL_SECONDS  # before looking again
     ref: RecordingRef | None = None
     vendor: str | None = None
 
@@ -108,9 +109,9 @@ class RecordingCache:
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         deadline = time.monotonic() + self.timeout
         while True:
-            step = await self.db.read(lambda s: _look(s, recording_id, now=utcnow(), claim=None))
-            if step.action != "cached" or not self.path(recording_id).exists():
-                step = await self.db.run(lambda s: _look(s, recording_id, now=utcnow(), claim=self._budgets))
+            step = await self.db.read(lambda s: _seen(s, recording_id, now=utcnow()))
+            if step.action == "claim" or (step.action == "cached" and not self.path(recording_id).exists()):
+                step = await self.db.run(lambda s: _claim(s, recording_id, now=utcnow(), budgets=self._budgets))
             if step.action == "cached":
                 if self.path(recording_id).exists():
                     return Audio(self.path(recording_id), step.content_type or DEFAULT_TYPE)
@@ -118,9 +119,9 @@ class RecordingCache:
                 continue
             if step.action == "download":
                 return await self._download(recording_id, step)
-            if time.monotonic() >= deadline:
-                raise Unavailable(step.reason)
-            await asyncio.sleep(POLL_SECONDS)
+            if time.monotonic() + step.wait_seconds > deadline:
+                raise Unavailable(step.reason, retry_after=max(1, round(step.wait_seconds)))
+            await asyncio.sleep(step.wait_seconds)
 
     async def _download(self, recording_id: int, step: _Step) -> Audio:
         source = self._sources.get(step.vendor)
@@ -198,12 +199,18 @@ async def _fetch(source: RecordingSource, ref: RecordingRef, part: Path, *, time
     return content_type or DEFAULT_TYPE, size
 
 
-def _look(session: Session, recording_id: int, *, now: datetime, claim: dict | None) -> _Step:
-    """Cached, or (``claim``: the vendors' budgets) the download is ours, or someone else's: wait."""
-    if claim is None:
-        row = session.get(Recording, recording_id)
-        fresh = row.last_access_at is not None and row.last_access_at > now - ACCESS_PRECISION
-        return _Step("cached", row.content_type) if row.cached_bytes is not None and fresh else _Step("wait")
+def _seen(session: Session, recording_id: int, *, now: datetime) -> _Step:
+    """A look without writing: cached (and its last access recent), being fetched, or to claim."""
+    row = session.get(Recording, recording_id)
+    if row.cached_bytes is not None and row.last_access_at is not None and row.last_access_at > now - ACCESS_PRECISION:
+        return _Step("cached", row.content_type)
+    if row.cached_bytes is None and row.fetching_until is not None and row.fetching_until > now:
+        return _Step("wait")
+    return _Step("claim")
+
+
+def _claim(session: Session, recording_id: int, *, now: datetime, budgets: dict) -> _Step:
+    """Cached (its last access noted), or the download is ours (within the vendor's budget), or wait."""
     row = session.get(Recording, recording_id, with_for_update=ROW_LOCK)
     if row.cached_bytes is not None:
         if row.last_access_at is None or row.last_access_at <= now - ACCESS_PRECISION:
@@ -211,9 +218,9 @@ def _look(session: Session, recording_id: int, *, now: datetime, claim: dict | N
         return _Step("cached", row.content_type)
     if row.fetching_until is not None and row.fetching_until > now:
         return _Step("wait")
-    budget = claim.get(row.vendor)
+    budget = budgets.get(row.vendor)
     if budget and not ratelimit.acquire(session=session, key=f"{row.vendor}:{budget[0]}", interval=budget[1], now=now):
-        return _Step("wait", reason="over the PBX's rate budget")
+        return _Step("wait", reason="over the PBX's rate budget", wait_seconds=budget[1].total_seconds())
     row.fetching_until = now + LEASE
     return _Step("download", ref=RecordingRef(row.external_id, row.url), vendor=row.vendor)
 
