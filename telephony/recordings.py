@@ -102,6 +102,11 @@ class LinkSource:
         await self._http.aclose()
 
 
+def on_the_web(url: str) -> bool:
+    """For a link the vendor's own signed API answered with (MANGO, Zadarma): wherever it leads."""
+    return urlsplit(url).scheme in ("http", "https")
+
+
 def host_in(hosts: list[str]) -> Callable[[str], bool]:
     """Whether a URL is http(s) on one of ``hosts`` (exactly, case aside)."""
     listed = {host.lower() for host in hosts}

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import httpx
 
 from telephony.mango.webhooks import RESULT_OK, signed_form
-from telephony.recordings import RecordingMissing, RecordingRef, RecordingUnavailable, streamed
+from telephony.recordings import RecordingMissing, RecordingRef, RecordingUnavailable, on_the_web, streamed
 from telephony.vendor import Command, Reply
 
 RECORDING_NOT_FOUND = 3320  # "3320: recording not found"
@@ -75,7 +75,8 @@ class MangoClient:
 
 class MangoRecordings:
     """``queries/recording/post`` with ``action: download`` answers with a redirect to a one-time
-    link to the file (§1.6); the link is followed at once and only to where MANGO sent it."""
+    link to the file (§1.6), followed at once.  ``3320`` (no such recording) is final: asking
+    again would risk MANGO's block of a key after two 3xxx answers in two minutes."""
 
     def __init__(self, *, base_url: str, api_key: str, salt: str, timeout: float, transport) -> None:
         self._api_key, self._salt = api_key, salt
@@ -93,7 +94,7 @@ class MangoRecordings:
         if not response.is_redirect:
             raise _refusal(response)
         link = urljoin(str(response.url), response.headers.get("location", ""))
-        async with streamed(self._http, link, allowed=lambda url: url == link) as audio:
+        async with streamed(self._http, link, allowed=on_the_web) as audio:
             yield audio
 
     async def close(self) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from telephony.recordings import RecordingMissing, RecordingRef, RecordingUnavailable, streamed
+from telephony.recordings import RecordingMissing, RecordingRef, RecordingUnavailable, on_the_web, streamed
 from telephony.vendor import Command, Reply
 
 
@@ -83,7 +83,7 @@ class ZadarmaClient:
         body = body if isinstance(body, dict) else {}
         link = body.get("link")
         if response.status_code == 200 and body.get("status") == "success" and isinstance(link, str):
-            async with streamed(self._http, link, allowed=lambda url: url == link) as audio:
+            async with streamed(self._http, link, allowed=on_the_web) as audio:
                 yield audio
             return
         if response.status_code in (400, 404) or "not found" in str(body.get("message", "")).lower():
