@@ -15,6 +15,7 @@ from app.api.auth import router as sign_in_router
 from app.api.callbacks import router as callbacks_router
 from app.api.calls import router as calls_router
 from app.api.contacts import router as contacts_router
+from app.api.do_not_call import router as do_not_call_router
 from app.api.funnel import router as crm_router
 from app.api.health import router as health_router
 from app.api.metrics import router as metrics_router
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(dispatch_router)
     app.include_router(calls_router)
     app.include_router(contacts_router)
+    app.include_router(do_not_call_router)
     app.include_router(callbacks_router)
     app.include_router(crm_router)
     app.include_router(activity_router)

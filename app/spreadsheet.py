@@ -12,11 +12,15 @@ import io
 import re
 from collections.abc import Iterable
 
+from fastapi import Request
 from fastapi.responses import Response
+
+from app.errors import Unprocessable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # For a route's ``responses``: its 200 may be CSV.
 CSV_RESPONSE = {200: {"description": "CSV (UTF-8)", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+MAX_UPLOAD_BYTES = 50_000_000
 _PLAIN = re.compile(r"\+\d{1,15}|[+-]?\d+(\.\d+)?")
 
 
@@ -45,3 +49,14 @@ def csv_response(rows: Iterable[Iterable[object]], filename: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+async def uploaded_text(request: Request) -> str:
+    """A CSV file sent as the request body (``Content-Type: text/csv``), as text."""
+    body = await request.body()
+    if len(body) > MAX_UPLOAD_BYTES:
+        raise Unprocessable(f"the file is over {MAX_UPLOAD_BYTES // 1_000_000} MB; split it")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unprocessable("the file is not UTF-8 text") from None

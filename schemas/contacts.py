@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,10 +16,13 @@ class ContactOut(BaseModel):
     company: str | None
     owner_id: int | None
     vip: bool
+    timezone: str | None = None  # the client's own zone, when set
     created_at: datetime
 
 
 class ContactDetail(ContactOut):
+    local_timezone: str  # the zone to call them in: their own, their number's area's, or TIMEZONE
+    timezone_guessed: bool  # the number alone could not tell (a mobile, 8-800)
     calls: list[CallOut]
 
 
@@ -28,6 +31,7 @@ class ContactUpdate(BaseModel):
     company: str | None = Field(default=None, max_length=200)
     owner_id: Id | None = None
     vip: bool | None = None  # served first in every queue
+    timezone: str | None = Field(default=None, max_length=64)  # IANA name, e.g. Asia/Vladivostok; "" clears it
 
 
 class ContactIn(BaseModel):
@@ -38,3 +42,20 @@ class ContactIn(BaseModel):
 
 class MergeIn(BaseModel):
     other_id: Id  # the duplicate: merged into the contact in the path, then deleted
+
+
+class DoNotCallIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)  # any notation
+    source: str = Field(min_length=1, max_length=100)  # who asked: the subscriber, a register, ...
+    listed_on: date | None = None  # default: today
+
+
+class DoNotCallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    phone: str  # E.164
+    source: str
+    listed_on: date
+    added_by: int | None
+    created_at: datetime

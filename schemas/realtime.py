@@ -51,6 +51,7 @@ class Disposition(ClientFrame):
     next_step_at: AwareMoment | None = None
     stage_id: Id | None = None  # move the call's deal to this stage
     refusal_reason_id: Id | None = None  # or lose it, with this reason
+    do_not_call: bool = False  # the client asked not to be called again
 
 
 class Ping(ClientFrame):

@@ -47,8 +47,9 @@ async def get_call(call_id: Id, db: DbDep, _user: CallCenterUser):
 @router.post("/{call_id:id}/disposition", response_model=DispositionOut, status_code=status.HTTP_201_CREATED)
 async def add_disposition(call_id: Id, body: DispositionIn, db: DbDep, user: CallCenterUser):
     """The operator's after-call note and next step (the panel's ``disposition`` frame does the same)."""
-    return await db.run(
+    disposition = await db.run(
         lambda session: DispositionOut.model_validate(
             dispositions.record(session=session, call_id=call_id, actor=user, now=utcnow(), **body.model_dump())
         )
     )
+    return disposition.model_copy(update={"do_not_call": body.do_not_call})

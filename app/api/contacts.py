@@ -5,16 +5,15 @@ from fastapi.responses import Response
 
 from app.auth.deps import CallCenterUser, Supervisor
 from app.calls import queries as calls_queries
+from app.contacts import local_time, transfer
 from app.contacts import service as contacts_service
-from app.contacts import transfer
 from app.contacts.phone import to_e164
 from app.crm import ownership
 from app.database import utcnow
 from app.deps import DbDep, SettingsDep
-from app.errors import Unprocessable
 from app.flows import contact_merge
 from app.pagination import PageDep, paginate
-from app.spreadsheet import CSV_RESPONSE
+from app.spreadsheet import CSV_RESPONSE, uploaded_text
 from schemas.calls import CallOut
 from schemas.common import Id, Page
 from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate, MergeIn
@@ -22,7 +21,6 @@ from schemas.contacts import ContactDetail, ContactIn, ContactOut, ContactUpdate
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
 CONTACT_CALLS_SHOWN = 100
-MAX_IMPORT_BYTES = 50_000_000
 
 
 @router.get("", response_model=Page[ContactOut])
@@ -45,13 +43,7 @@ async def import_contacts(request: Request, db: DbDep, settings: SettingsDep, _u
     ``owner`` = a user name) as the request body. Numbers are deduplicated by their E.164 form; known
     contacts get what they lack. Any unusable row (a number that is not one, an unknown owner)
     rejects the file: 422 with every bad line and why, nothing imported."""
-    body = await request.body()
-    if len(body) > MAX_IMPORT_BYTES:
-        raise Unprocessable(f"the file is over {MAX_IMPORT_BYTES // 1_000_000} MB; split it")
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Unprocessable("the file is not UTF-8 text") from None
+    text = await uploaded_text(request)
     return await db.run(
         lambda s: transfer.import_csv(session=s, text=text, region=settings.default_region, now=utcnow())
     )
@@ -78,14 +70,18 @@ async def create_contact(body: ContactIn, db: DbDep, settings: SettingsDep, _use
 
 
 @router.get("/{contact_id:id}", response_model=ContactDetail)
-async def get_contact(contact_id: Id, db: DbDep, _user: CallCenterUser):
-    """One contact with their latest calls."""
+async def get_contact(contact_id: Id, db: DbDep, settings: SettingsDep, _user: CallCenterUser):
+    """One contact with their latest calls and the time zone to call them in."""
 
     def read(session):
         contact = contacts_service.get(session=session, contact_id=contact_id)
         calls = calls_queries.of_contact(session=session, contact_id=contact_id, limit=CONTACT_CALLS_SHOWN)
+        zone, guessed = local_time.zone_of(phone=contact.phone, own=contact.timezone, fallback=settings.timezone)
         return ContactDetail(
-            **ContactOut.model_validate(contact).model_dump(), calls=[CallOut.model_validate(c) for c in calls]
+            **ContactOut.model_validate(contact).model_dump(),
+            calls=[CallOut.model_validate(c) for c in calls],
+            local_timezone=zone,
+            timezone_guessed=guessed,
         )
 
     return await db.read(read)
@@ -93,8 +89,8 @@ async def get_contact(contact_id: Id, db: DbDep, _user: CallCenterUser):
 
 @router.patch("/{contact_id:id}", response_model=ContactOut)
 async def update_contact(contact_id: Id, body: ContactUpdate, db: DbDep, user: CallCenterUser):
-    """Names the client (its owner, anyone for a client nobody owns, supervisors); supervisors also set
-    the personal manager (``owner_id``, an operator) and the VIP flag."""
+    """Names the client and their time zone (its owner, anyone for a client nobody owns, supervisors);
+    supervisors also set the personal manager (``owner_id``, an operator) and the VIP flag."""
     changes = body.model_dump(exclude_unset=True)
     return await db.run(
         lambda s: ownership.update_contact(session=s, contact_id=contact_id, changes=changes, actor=user, now=utcnow())

@@ -10,6 +10,7 @@ from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
 from app.callbacks.tracking import log_action
 from app.calls.models import Call
 from app.commands import service as commands_service
+from app.contacts import do_not_call
 from app.contacts.models import Contact
 from app.crm.takeover import Takeover
 from app.database import ROW_LOCK, utcnow
@@ -148,6 +149,8 @@ def dial(
     callback = claim(session=session, callback_id=callback_id, actor=actor, takeover=takeover, assignee_id=None)
     if callback.phone is None:
         raise Conflict("the caller's number is hidden: there is nobody to dial")
+    if refusal := do_not_call.reason(session=session, phone=callback.phone):
+        raise Conflict(refusal)
     command = commands_service.request(
         session=session,
         vendor=vendor,

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -17,5 +17,20 @@ class Contact(SQLModel, table=True):
     company: str | None = Field(default=None, max_length=200)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # personal manager
     vip: bool = False  # served first in every queue
+    timezone: str | None = Field(default=None, max_length=64)  # the client's own, when known (IANA name)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DoNotCall(SQLModel, table=True):
+    """A number nobody may call out to: every call list leaves it out and click-to-call refuses it.
+    ``source`` says who asked (the subscriber, a regulator's list, a disposition) and ``listed_on`` when."""
+
+    __tablename__ = "do_not_call"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20, unique=True)  # E.164
+    source: str = Field(max_length=100)
+    listed_on: date
+    added_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -8,14 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
+from app.contacts import local_time
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
 from app.errors import AppError
 from app.spreadsheet import csv_text, unescape_cell
 
-COLUMNS = ("phone", "name", "company", "owner")  # owner: the manager's user name
-TEXT_LIMITS = {"phone": 128, "name": 200, "company": 200}
-EXPORT_COLUMNS = ("id", "phone", "name", "company", "owner", "vip", "created_at")
+COLUMNS = ("phone", "name", "company", "owner", "timezone")  # owner: the manager's user name
+TEXT_LIMITS = {"phone": 128, "name": 200, "company": 200, "timezone": 64}
+EXPORT_COLUMNS = ("id", "phone", "name", "company", "owner", "vip", "timezone", "created_at")
 
 
 class ImportRejected(AppError):
@@ -57,8 +58,11 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
         if owner and owner not in owners:
             errors.append({"line": line, "error": f"no operator named {owner!r}"})
             continue
+        if row.get("timezone") and not local_time.is_zone(row["timezone"]):
+            errors.append({"line": line, "error": f"{row['timezone']!r} is not a time zone (Asia/Vladivostok)"})
+            continue
         merged = rows.setdefault(phone, {"phone_raw": row.get("phone")})
-        for field in ("name", "company"):
+        for field in ("name", "company", "timezone"):
             merged[field] = merged.get(field) or row.get(field) or None
         if owner:
             merged["owner_id"] = owners[owner]
@@ -73,7 +77,7 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
             created += 1
             continue
         changed = False
-        for field in ("name", "company", "owner_id"):
+        for field in ("name", "company", "owner_id", "timezone"):
             if row.get(field) and not getattr(contact, field):
                 setattr(contact, field, row[field])
                 changed = True
@@ -115,7 +119,7 @@ def export_csv(*, session: Session) -> str:
     """Every contact as CSV."""
     query = select(Contact, User.name).outerjoin(User, User.id == Contact.owner_id).order_by(Contact.id)
     rows = (
-        [c.id, c.phone, c.name, c.company, owner, c.vip, c.created_at.isoformat()]
+        [c.id, c.phone, c.name, c.company, owner, c.vip, c.timezone, c.created_at.isoformat()]
         for c, owner in session.execute(query)
     )
     return csv_text([EXPORT_COLUMNS, *rows])

@@ -7,16 +7,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
+from app.contacts import local_time
 from app.contacts import service as contacts_service
 from app.contacts.models import Contact
 from app.crm.models import Deal, DealStatus, OwnershipChange
-from app.errors import Forbidden
+from app.errors import Forbidden, Unprocessable
 from app.operators.lookup import require_operator
 
 
 def update_contact(*, session: Session, contact_id: int, changes: dict, actor: User, now: datetime) -> Contact:
-    """Names the client (its owner, anyone for a client nobody owns, supervisors); supervisors also
-    set the personal manager (``owner_id``, an operator) and the VIP flag."""
+    """Names the client and their time zone (its owner, anyone for a client nobody owns,
+    supervisors); supervisors also set the personal manager (``owner_id``, an operator) and the VIP flag."""
     contact = contacts_service.get(session=session, contact_id=contact_id, lock=True)
     changes = dict(changes)
     if changes.get("vip") is None:
@@ -28,8 +29,12 @@ def update_contact(*, session: Session, contact_id: int, changes: dict, actor: U
             raise Forbidden("only supervisors assign a client's personal manager")
         if (owner_id := changes["owner_id"]) is not None:
             require_operator(session=session, user_id=owner_id, as_what="a client's manager")
+    if "timezone" in changes:
+        changes["timezone"] = changes["timezone"] or None
+        if changes["timezone"] and not local_time.is_zone(changes["timezone"]):
+            raise Unprocessable(f"{changes['timezone']!r} is not a time zone (an IANA name: Asia/Vladivostok)")
     if (
-        {"name", "company"} & changes.keys()
+        {"name", "company", "timezone"} & changes.keys()
         and actor.role == Role.operator
         and contact.owner_id not in (None, actor.id)
     ):

@@ -1,5 +1,6 @@
 """After-call disposition, from the panel or REST (one path): a note, the next step (a follow-up
-task when it has a date), and the funnel: the call's deal moved to a stage, or lost with a reason."""
+task when it has a date), the funnel (the call's deal moved to a stage, or lost with a reason), and
+the client's wish not to be called again (the do-not-call register)."""
 
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.calls import timeline
 from app.calls.models import Call, CallDisposition
+from app.contacts import do_not_call as do_not_call_register
 from app.crm import deals, tasks
 from app.crm.models import TaskKind
 from app.dispatch.models import Offer
@@ -26,6 +28,7 @@ def record(
     next_step_at: datetime | None = None,
     stage_id: int | None = None,
     refusal_reason_id: int | None = None,
+    do_not_call: bool = False,
 ) -> CallDisposition:
     """Writes the disposition of a call the operator took part in (403 otherwise)."""
     operator_id = actor.id
@@ -41,6 +44,12 @@ def record(
             deals.move(session=session, actor=actor, deal_id=call.deal_id, stage_id=stage_id, now=now)
         if refusal_reason_id is not None:
             deals.lose(session=session, actor=actor, deal_id=call.deal_id, reason_id=refusal_reason_id, now=now)
+    if do_not_call:
+        if call.number is None:
+            raise Unprocessable(f"call {call_id} came from a hidden number: there is nothing to list")
+        do_not_call_register.add_if_missing(
+            session=session, phone=call.number, source="disposition", listed_on=now.date(), by=operator_id, now=now
+        )
     if next_step_at is not None:
         tasks.create(
             session=session,
@@ -72,6 +81,7 @@ def record(
         next_step=next_step,
         stage_id=stage_id,
         refusal_reason_id=refusal_reason_id,
+        do_not_call=do_not_call,
     )
     return disposition
 

@@ -241,6 +241,7 @@ export function panelView(root, user, connection) {
             h("optgroup", { label: t("after.deal_lose") }, choices.reasons.map((r) => h("option", { value: `lose:${r.id}` }, r.name))),
           ),
         ),
+      call.card?.number && h("label", { class: "check" }, h("input", { type: "checkbox", name: "do_not_call" }), " ", t("after.do_not_call")),
       h(
         "div",
         { class: "actions" },
@@ -263,6 +264,7 @@ export function panelView(root, user, connection) {
       next_step_at: localToIso(values.next_step_at),
       stage_id: kind === "stage" ? Number(id) : undefined,
       refusal_reason_id: kind === "lose" ? Number(id) : undefined,
+      do_not_call: values.do_not_call === "on",
     };
     try {
       await live.send("disposition", frame);

@@ -286,4 +286,5 @@ export default {
   "review.saved": "Review saved",
   "review.past": "Reviews",
   "review.none": "Nobody has reviewed this call yet.",
+  "after.do_not_call": "The client asks not to be called again",
 };

@@ -286,4 +286,5 @@ export default {
   "review.saved": "Оценка сохранена",
   "review.past": "Оценки",
   "review.none": "Звонок ещё не оценивали.",
+  "after.do_not_call": "Клиент просит больше не звонить",
 };
