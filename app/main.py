@@ -18,6 +18,7 @@ from app.api.contacts import router as contacts_router
 from app.api.do_not_call import router as do_not_call_router
 from app.api.funnel import router as crm_router
 from app.api.health import router as health_router
+from app.api.lists import router as lists_router
 from app.api.metrics import router as metrics_router
 from app.api.offers import router as dispatch_router
 from app.api.operators import router as operators_router
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(calls_router)
     app.include_router(contacts_router)
     app.include_router(do_not_call_router)
+    app.include_router(lists_router)
     app.include_router(callbacks_router)
     app.include_router(crm_router)
     app.include_router(activity_router)

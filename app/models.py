@@ -4,11 +4,12 @@ from app.auth.models import LoginFailure, LoginSession, User, WsTicket
 from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
-from app.contacts.models import Contact
+from app.contacts.models import Contact, DoNotCall
 from app.crm.models import Deal, DealStageMove, OwnershipChange, Pipeline, RefusalReason, Stage, Task, Touch
 from app.dispatch.models import Offer, QueueEntry
 from app.events.models import EventCounter, RealtimeEvent
 from app.inbox.models import InboxItem
+from app.lists.models import Attempt, CallList, ContactClaim, ListContact, ListMember
 from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from app.realtime.models import Panel, PublishedQueueStats
@@ -27,6 +28,11 @@ from app.recordings.models import (
 from app.reports.models import CallFiguresPart, CallRollup, CallRollupPending, RollupState
 
 __all__ = [
+    "Attempt",
+    "CallList",
+    "ContactClaim",
+    "ListContact",
+    "ListMember",
     "Call",
     "CallExample",
     "CallFiguresPart",
@@ -38,6 +44,7 @@ __all__ = [
     "Callback",
     "CallbackAction",
     "Contact",
+    "DoNotCall",
     "Deal",
     "DealStageMove",
     "EventCounter",

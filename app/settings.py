@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     recording_cache_max_mb: int = Field(default=2048, ge=1)
     playback_log_days: float = Field(default=365.0, gt=0)
 
+    # Call lists: a manager's claim on a contact lapses after this without a result.
+    list_claim_minutes: float = Field(default=30.0, gt=0)
+
     # The funnel: a deal untouched this long gets a reminder task; checked (with refusal reopenings) this often.
     cadence_days: float = Field(default=7.0, gt=0)
     # The calls report: a call is resolved at first contact when the number does not call again within this.

@@ -26,6 +26,7 @@ LAYERS = (
     "callbacks",  # the callback list
     "dispatch",  # queue entries, offers, routing decisions
     "recordings",  # call recordings, their cache, who may listen, calls marked as examples
+    "lists",  # call lists worked by first-line managers: claims, attempts, results
     "flows",  # what a PBX event or an operator's act sets going across the domains
     "realtime",  # live clients: operator panel, supervisor feed
     "pbx",  # webhook intake

@@ -1,0 +1,293 @@
+"""Working a call list: the next due contact for a manager, claimed so that nobody else works it
+meanwhile, and the attempt's result.
+
+A contact is due when it waits in the list past its ``due_at``, it is nobody else's client, its
+number is not on the do-not-call register, nobody else holds a claim on it, and it is within the
+list's calling hours in the contact's own time zone.  The claim (``ContactClaim``, one row per
+contact) is what makes two managers asking at once get two contacts, on both databases: the
+second insert of the same contact does nothing, and its manager moves on to the next one.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, User
+from app.contacts import do_not_call, local_time
+from app.contacts.models import Contact, DoNotCall
+from app.crm import deals, tasks
+from app.crm.models import Deal, DealStatus, TaskKind
+from app.crm.takeover import Takeover
+from app.database import ROW_LOCK, insert_ignoring_duplicates
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.lists.models import (
+    DEFAULT_HOURS,
+    Attempt,
+    AttemptStatus,
+    CallList,
+    ContactClaim,
+    ListContact,
+    ListContactStatus,
+    ListMember,
+)
+from routing.hours import BusinessHours
+
+BATCH = 50  # due contacts looked at a time (some may be outside their calling hours, or claimed)
+NOT_REACHED = ("not_reached", "busy")  # another try later, while attempts are left
+RESULTS = ("not_reached", "busy", "wrong_number", "refused", "callback", "meeting", "do_not_call")
+
+
+@dataclass(frozen=True)
+class Next:
+    attempt: Attempt
+    contact: Contact
+    timezone: str
+    timezone_guessed: bool
+    call_list: CallList
+    attempts_before: int
+
+
+def next_for(*, session: Session, list_id: int, operator: User, now: datetime, claim_for: timedelta) -> Next | None:
+    """The operator's open attempt on this list, else a new one on the next due contact; None: none due."""
+    call_list = _list_for(session=session, list_id=list_id, operator=operator)
+    mine = session.execute(
+        select(Attempt).where(Attempt.operator_id == operator.id, Attempt.status == AttemptStatus.open)
+    ).scalar()
+    if mine is not None:
+        if mine.list_id != list_id:
+            raise Conflict(f"finish or release your attempt on list {mine.list_id} first (one contact at a time)")
+        if _claim(session=session, contact_id=mine.contact_id, operator_id=operator.id, now=now, until=now + claim_for):
+            return _shown(session, mine, call_list)
+        mine.status, mine.finished_at = AttemptStatus.released, now  # its claim ran out; another manager has it
+    after: tuple[datetime, int] | None = None
+    while True:
+        rows = session.execute(_due(call_list=call_list, operator_id=operator.id, now=now, after=after)).all()
+        for entry, contact in rows:
+            if not _calling_hours(call_list, contact).is_open(now):
+                continue
+            if not _claim(
+                session=session, contact_id=contact.id, operator_id=operator.id, now=now, until=now + claim_for
+            ):
+                continue  # another manager took it a moment ago
+            attempt = _open(
+                session=session, call_list=call_list, entry=entry, contact=contact, operator=operator, now=now
+            )
+            return _shown(session, attempt, call_list)
+        if len(rows) < BATCH:
+            return None
+        after = (rows[-1][0].due_at, rows[-1][0].id)
+
+
+def _list_for(*, session: Session, list_id: int, operator: User) -> CallList:
+    call_list = session.get(CallList, list_id)
+    if call_list is None:
+        raise NotFound(f"no call list {list_id}")
+    member = session.execute(
+        select(ListMember.id).where(ListMember.list_id == list_id, ListMember.operator_id == operator.id)
+    ).first()
+    if member is None:
+        raise Forbidden(f"you are not on list {list_id}: a supervisor adds its members")
+    return call_list
+
+
+def _due(*, call_list: CallList, operator_id: int, now: datetime, after: tuple[datetime, int] | None):
+    query = (
+        select(ListContact, Contact)
+        .join(Contact, Contact.id == ListContact.contact_id)
+        .where(
+            ListContact.list_id == call_list.id,
+            ListContact.due_at <= now,
+            or_(
+                ListContact.status == ListContactStatus.waiting,
+                # an attempt whose claim ran out without a result: due again
+                and_(
+                    ListContact.status == ListContactStatus.working,
+                    ~exists().where(ContactClaim.contact_id == ListContact.contact_id, ContactClaim.expires_at > now),
+                ),
+            ),
+            or_(Contact.owner_id.is_(None), Contact.owner_id == operator_id),
+            ~exists().where(DoNotCall.phone == Contact.phone),
+            ~exists().where(
+                ContactClaim.contact_id == ListContact.contact_id,
+                ContactClaim.expires_at > now,
+                ContactClaim.operator_id != operator_id,
+            ),
+        )
+        .order_by(ListContact.due_at, ListContact.id)
+        .limit(BATCH)
+    )
+    if after is not None:
+        due_at, entry_id = after
+        query = query.where(
+            or_(ListContact.due_at > due_at, and_(ListContact.due_at == due_at, ListContact.id > entry_id))
+        )
+    return query
+
+
+def _calling_hours(call_list: CallList, contact: Contact) -> BusinessHours:
+    zone, _ = local_time.zone_of(phone=contact.phone, own=contact.timezone, fallback=call_list.timezone)
+    return _hours(_frozen(call_list.hours or DEFAULT_HOURS), zone)
+
+
+def _frozen(schedule: dict) -> tuple:
+    return tuple(sorted((day, tuple(tuple(pair) for pair in pairs)) for day, pairs in schedule.items()))
+
+
+@lru_cache(maxsize=512)
+def _hours(schedule: tuple, zone: str) -> BusinessHours:
+    return BusinessHours({day: [list(pair) for pair in pairs] for day, pairs in schedule}, zone)
+
+
+def _claim(*, session: Session, contact_id: int, operator_id: int, now: datetime, until: datetime) -> bool:
+    """Takes (or renews) the claim on the contact; False when another manager holds it."""
+    session.execute(delete(ContactClaim).where(ContactClaim.contact_id == contact_id, ContactClaim.expires_at <= now))
+    session.execute(
+        insert_ignoring_duplicates(session, ContactClaim.__table__, index_elements=["contact_id"]),
+        [{"contact_id": contact_id, "operator_id": operator_id, "expires_at": until}],
+    )
+    claim = session.get(ContactClaim, contact_id, with_for_update=ROW_LOCK, populate_existing=True)
+    if claim is None or claim.operator_id != operator_id:
+        return False
+    claim.expires_at = until
+    return True
+
+
+def _open(
+    *, session: Session, call_list: CallList, entry: ListContact, contact: Contact, operator: User, now: datetime
+) -> Attempt:
+    """An attempt on the contact; their deal in the list's pipeline starts now if they have none
+    (a list's funnel starts with the contacts called), making the manager their owner."""
+    has_deal = session.execute(
+        select(Deal.id).where(
+            Deal.contact_id == contact.id, Deal.pipeline_id == call_list.pipeline_id, Deal.status == DealStatus.open
+        )
+    ).first()
+    if has_deal is None:
+        deals.create(
+            session=session,
+            actor=operator,
+            contact_id=contact.id,
+            pipeline_id=call_list.pipeline_id,
+            stage_id=None,
+            owner_id=None,
+            amount=None,
+            takeover=Takeover(),
+            now=now,
+        )
+    session.execute(  # an attempt left open when its claim ran out
+        update(Attempt)
+        .where(Attempt.list_contact_id == entry.id, Attempt.status == AttemptStatus.open)
+        .values(status=AttemptStatus.released, finished_at=now)
+    )
+    entry.status = ListContactStatus.working
+    attempt = Attempt(
+        list_id=call_list.id, list_contact_id=entry.id, contact_id=contact.id, operator_id=operator.id, created_at=now
+    )
+    session.add(attempt)
+    session.flush()
+    session.get(ContactClaim, contact.id).attempt_id = attempt.id
+    return attempt
+
+
+def _shown(session: Session, attempt: Attempt, call_list: CallList) -> Next:
+    contact = session.get(Contact, attempt.contact_id)
+    zone, guessed = local_time.zone_of(phone=contact.phone, own=contact.timezone, fallback=call_list.timezone)
+    return Next(attempt, contact, zone, guessed, call_list, session.get(ListContact, attempt.list_contact_id).attempts)
+
+
+def release(*, session: Session, attempt_id: int, operator: User, now: datetime) -> Attempt:
+    """Gives the contact back to the list without a result (due again at once)."""
+    attempt, entry = _own_open(session=session, attempt_id=attempt_id, operator=operator)
+    attempt.status, attempt.finished_at = AttemptStatus.released, now
+    entry.status = ListContactStatus.waiting
+    _unclaim(session=session, attempt=attempt)
+    return attempt
+
+
+def record_result(
+    *,
+    session: Session,
+    attempt_id: int,
+    operator: User,
+    result: str,
+    now: datetime,
+    refusal_reason_id: int | None = None,
+    callback_at: datetime | None = None,
+    meeting_at: datetime | None = None,
+    note: str | None = None,
+) -> Attempt:
+    """Ends the attempt: a number not reached is tried again after ``retry_after_hours`` while
+    attempts are left; every other result takes the contact off the list."""
+    attempt, entry = _own_open(session=session, attempt_id=attempt_id, operator=operator)
+    call_list = session.get(CallList, attempt.list_id)
+    contact = session.get(Contact, attempt.contact_id)
+    deal = session.execute(
+        select(Deal).where(
+            Deal.contact_id == contact.id, Deal.pipeline_id == call_list.pipeline_id, Deal.status == DealStatus.open
+        )
+    ).scalar()
+    if result in NOT_REACHED:
+        entry.attempts += 1
+        out_of_tries = entry.attempts >= call_list.max_attempts
+        entry.status = ListContactStatus.done if out_of_tries else ListContactStatus.waiting
+        entry.due_at = now + timedelta(hours=call_list.retry_after_hours)
+    else:
+        entry.status = ListContactStatus.done
+    if result == "refused":
+        if refusal_reason_id is None:
+            raise Unprocessable("a refusal needs its refusal_reason_id")
+        if deal is not None:
+            deals.lose(session=session, actor=operator, deal_id=deal.id, reason_id=refusal_reason_id, now=now)
+    elif result in ("callback", "meeting"):
+        at = callback_at if result == "callback" else meeting_at
+        if at is None:
+            raise Unprocessable(f"a {result} needs {result}_at")
+        title = f"{'call back' if result == 'callback' else 'meeting with'} {contact.name or contact.phone}"
+        tasks.create(
+            session=session,
+            owner_id=operator.id,
+            kind=TaskKind.follow_up,
+            title=title,
+            due_at=at,
+            now=now,
+            deal_id=deal.id if deal else None,
+            contact_id=contact.id,
+        )
+    elif result == "do_not_call":
+        do_not_call.add_if_missing(
+            session=session,
+            phone=contact.phone,
+            source=f"list {call_list.name}",
+            listed_on=now.date(),
+            by=operator.id,
+            now=now,
+        )
+    entry.last_result = result
+    attempt.status, attempt.result, attempt.note, attempt.finished_at = AttemptStatus.done, result, note, now
+    _unclaim(session=session, attempt=attempt)
+    return attempt
+
+
+def _own_open(*, session: Session, attempt_id: int, operator: User) -> tuple[Attempt, ListContact]:
+    attempt = session.get(Attempt, attempt_id, with_for_update=ROW_LOCK)
+    if attempt is None:
+        raise NotFound(f"no attempt {attempt_id}")
+    if attempt.operator_id != operator.id and operator.role == Role.operator:
+        raise Forbidden(f"attempt {attempt_id} is another manager's")
+    if attempt.status != AttemptStatus.open:
+        raise Conflict(f"attempt {attempt_id} is already {attempt.status}")
+    claim = session.get(ContactClaim, attempt.contact_id, with_for_update=ROW_LOCK)
+    if claim is None or claim.operator_id != attempt.operator_id:
+        raise Conflict(f"the claim on this contact ran out and it went back to the list: attempt {attempt_id} is over")
+    return attempt, session.get(ListContact, attempt.list_contact_id, with_for_update=ROW_LOCK)
+
+
+def _unclaim(*, session: Session, attempt: Attempt) -> None:
+    session.execute(
+        delete(ContactClaim).where(
+            ContactClaim.contact_id == attempt.contact_id, ContactClaim.operator_id == attempt.operator_id
+        )
+    )

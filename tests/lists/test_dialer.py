@@ -1,0 +1,182 @@
+"""The dialer's next contact: claimed by one manager at a time across lists and processes, never
+another manager's client or a do-not-call number, within calling hours in the contact's own zone;
+and each result's consequence for the list, the deal and the register."""
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.auth.models import Role
+
+ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+async def setup(cf, supervisor, *, phones: list[str], members: int = 2, **list_fields):
+    headers = supervisor["headers"]
+    operators = [await cf.user(f"caller{n}", Role.operator, extension=f"20{n}") for n in range(members)]
+    pipelines = (await cf.http.get("/api/pipelines", headers=headers)).json()
+    body = {"name": "cold", "pipeline_id": pipelines[0]["id"], "basis": "b2b", "hours": ALL_DAY} | list_fields
+    created = await cf.http.post("/api/lists", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    call_list = created.json()
+    contacts = []
+    for phone in phones:
+        response = await cf.http.post(
+            "/api/contacts", json={"phone": phone, "name": f"client {phone[-4:]}"}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        contacts.append(response.json())
+    ids = [c["id"] for c in contacts]
+    added = await cf.http.post(f"/api/lists/{call_list['id']}/contacts", json={"contact_ids": ids}, headers=headers)
+    assert added.json() == {"added": len(ids)}
+    members_body = [{"operator_id": op["id"]} for op in operators]
+    assert (
+        await cf.http.put(f"/api/lists/{call_list['id']}/members", json=members_body, headers=headers)
+    ).status_code == 200
+    return call_list, operators, contacts
+
+
+async def next_of(cf, call_list, operator):
+    response = await cf.http.post(f"/api/lists/{call_list['id']}/next", headers=operator["headers"])
+    assert response.status_code in (200, 204), response.text
+    return response.json() if response.status_code == 200 else None
+
+
+async def result(cf, attempt, operator, outcome: str, **fields):
+    response = await cf.http.post(
+        f"/api/attempts/{attempt['attempt_id']}/result", json={"result": outcome, **fields}, headers=operator["headers"]
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_two_managers_asking_at_once_never_get_one_contact(cf, supervisor):
+    phones = [f"+7495100{n:04d}" for n in range(24)]
+    call_list, operators, _ = await setup(cf, supervisor, phones=phones, members=3)
+
+    async def work(operator) -> list[str]:
+        worked = []
+        while (attempt := await next_of(cf, call_list, operator)) is not None:
+            worked.append(attempt["contact"]["phone"])
+            await result(cf, attempt, operator, "wrong_number")
+        return worked
+
+    worked = await asyncio.gather(*(work(op) for op in operators))
+    everyone = [phone for mine in worked for phone in mine]
+    assert sorted(everyone) == sorted(phones)  # each contact once, none left
+    detail = (await cf.http.get(f"/api/lists/{call_list['id']}", headers=supervisor["headers"])).json()
+    assert detail["progress"] | {"refusals": []} == {
+        "contacts": 24,
+        "left": 0,
+        "due_now": 0,
+        "attempts": 24,
+        "reached": 24,
+        "meetings": 0,
+        "refusals": [],
+    }
+
+
+async def test_one_contact_at_a_time_and_claims_across_lists(cf, supervisor):
+    call_list, (anna, boris), contacts = await setup(cf, supervisor, phones=["+74951000001", "+74951000002"])
+    first = await next_of(cf, call_list, anna)
+    assert (await next_of(cf, call_list, anna))["attempt_id"] == first["attempt_id"]  # the open one again
+    assert first["basis"] == "b2b" and first["attempts_before"] == 0
+    other = await cf.http.post(
+        "/api/lists",
+        json={"name": "warm", "pipeline_id": call_list["pipeline_id"], "basis": "consent", "hours": ALL_DAY},
+        headers=supervisor["headers"],
+    )
+    second_list = other.json()
+    await cf.http.post(
+        f"/api/lists/{second_list['id']}/contacts",
+        json={"contact_ids": [first["contact"]["id"]]},
+        headers=supervisor["headers"],
+    )
+    await cf.http.put(
+        f"/api/lists/{second_list['id']}/members", json=[{"operator_id": boris["id"]}], headers=supervisor["headers"]
+    )
+    assert await next_of(cf, second_list, boris) is None  # anna holds it (and owns it since her attempt)
+    busy = await cf.http.post(f"/api/lists/{second_list['id']}/next", headers=anna["headers"])
+    assert busy.status_code == 403  # not her list
+    boris_first = await next_of(cf, call_list, boris)
+    assert boris_first["contact"]["id"] != first["contact"]["id"]
+    released = await cf.http.post(f"/api/attempts/{first['attempt_id']}/release", headers=anna["headers"])
+    assert released.json()["status"] == "released"
+    again = await next_of(cf, call_list, anna)
+    assert again["contact"]["id"] == first["contact"]["id"]  # due again at once; still hers to work
+
+
+async def test_owned_and_do_not_call_contacts_stay_out(cf, supervisor):
+    phones = ["+74951000011", "+74951000012", "+74951000013"]
+    call_list, (anna, boris), contacts = await setup(cf, supervisor, phones=phones)
+    headers = supervisor["headers"]
+    await cf.http.patch(f"/api/contacts/{contacts[0]['id']}", json={"owner_id": boris["id"]}, headers=headers)
+    await cf.http.post("/api/do-not-call", json={"phone": phones[1], "source": "register"}, headers=headers)
+    attempt = await next_of(cf, call_list, anna)
+    assert attempt["contact"]["phone"] == phones[2]
+    await result(cf, attempt, anna, "do_not_call")
+    assert await next_of(cf, call_list, anna) is None
+    listed = (await cf.http.get("/api/do-not-call", headers=headers)).json()["items"]
+    assert {entry["phone"] for entry in listed} == {phones[1], phones[2]}
+    boris_turn = await next_of(cf, call_list, boris)
+    assert boris_turn["contact"]["phone"] == phones[0]  # his own client
+
+
+async def test_calling_hours_in_the_contacts_own_zone(cf, supervisor):
+    moscow = datetime.now(ZoneInfo("Europe/Moscow"))
+    start = max(moscow - timedelta(hours=1), moscow.replace(hour=0, minute=0, second=0, microsecond=0))
+    end = "24:00" if moscow.hour >= 23 else (moscow + timedelta(hours=1)).strftime("%H:%M")
+    hours = {day: [[start.strftime("%H:%M"), end]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    vladivostok, mobile, moscow_line = "+74232000001", "+79001000001", "+74951000021"
+    call_list, (anna, _), _ = await setup(
+        cf, supervisor, phones=[vladivostok, mobile, moscow_line], hours=hours, timezone="Europe/Moscow"
+    )
+    offered = []
+    while (attempt := await next_of(cf, call_list, anna)) is not None:
+        offered.append(
+            (attempt["contact"]["phone"], attempt["contact"]["timezone"], attempt["contact"]["timezone_guessed"])
+        )
+        await result(cf, attempt, anna, "wrong_number")
+    # Vladivostok is 7 hours ahead of Moscow: outside the hour around Moscow's now.
+    assert sorted(offered) == sorted([(mobile, "Europe/Moscow", True), (moscow_line, "Europe/Moscow", False)])
+
+
+async def test_results_retry_spacing_limit_refusal_and_tasks(cf, supervisor, admin):
+    call_list, (anna, _), contacts = await setup(
+        cf,
+        supervisor,
+        phones=["+74951000031", "+74951000032", "+74951000033"],
+        max_attempts=2,
+        retry_after_hours=0.0003,
+    )
+    reasons = (await cf.http.get("/api/refusal-reasons", headers=admin["headers"])).json()
+    outcomes = [
+        ("busy", {}),
+        ("refused", {"refusal_reason_id": reasons[0]["id"]}),
+        ("meeting", {"meeting_at": "2030-01-10T10:00:00+03:00", "note": "office"}),
+    ]
+    worked = {}
+    for outcome, fields in outcomes:  # one contact at a time, in the order they were listed
+        attempt = await next_of(cf, call_list, anna)
+        worked[outcome] = attempt["contact"]["phone"]
+        await result(cf, attempt, anna, outcome, **fields)
+    busy, refusing = worked["busy"], worked["refused"]
+    no_reason = await next_of(cf, call_list, anna)
+    assert no_reason is None  # the busy one waits ~1 s before its retry
+    await asyncio.sleep(1.2)
+    retry = await next_of(cf, call_list, anna)
+    assert retry["contact"]["phone"] == busy and retry["attempts_before"] == 1
+    await result(cf, retry, anna, "not_reached")
+    await asyncio.sleep(1.2)
+    assert await next_of(cf, call_list, anna) is None  # two tries were the limit
+    deals = (await cf.http.get("/api/deals", params={"owner_id": anna["id"]}, headers=supervisor["headers"])).json()[
+        "items"
+    ]
+    by_contact = {deal["contact_id"]: deal for deal in deals}
+    refused_contact = next(c for c in contacts if c["phone"] == refusing)
+    assert by_contact[refused_contact["id"]]["status"] == "lost"  # a deal started at the first attempt
+    assert len(by_contact) == 3
+    tasks = (await cf.http.get("/api/tasks", headers=anna["headers"])).json()["items"]
+    assert [t["due_at"] for t in tasks] == ["2030-01-10T07:00:00Z"]
+    bad = await cf.http.post(f"/api/lists/{call_list['id']}/next", headers=anna["headers"])
+    assert bad.status_code == 204
