@@ -33,6 +33,11 @@ export function date(iso) {
   return iso ? formatter("d", { dateStyle: "medium" }).format(new Date(iso)) : "—";
 }
 
+// The wall-clock time now in another time zone (a client's).
+export function timeIn(zone) {
+  return formatter(`z:${zone}`, { timeZone: zone, hour: "2-digit", minute: "2-digit" }).format(new Date());
+}
+
 // 75 → "1:15", 3725 → "1:02:05"
 export function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds || 0));

@@ -10,6 +10,7 @@ import { Live } from "./live.js";
 import { failed, notice, quietly } from "./notice.js";
 import { notify, soundOn, startRinging, stopRinging, unlock } from "./ring.js";
 import { worklists } from "./worklists.js";
+import { dialer } from "./dialer.js";
 
 const SELF_SET = ["available", "break", "offline"];
 const BUSY = ["ringing", "on_call"];
@@ -26,8 +27,12 @@ export function panelView(root, user, connection) {
   const lists = worklists(side, user);
   const forms = new Map(); // call id → its disposition form, until it is saved or skipped
   let choices = { pipelines: [], reasons: [] };
+  let calling = null; // the dialer, for members of a call list
   Promise.all([api("GET", "/api/pipelines"), api("GET", "/api/refusal-reasons")])
-    .then(([pipelines, reasons]) => (choices = { pipelines, reasons: reasons.filter((r) => r.active) }))
+    .then(([pipelines, reasons]) => {
+      choices = { pipelines, reasons: reasons.filter((r) => r.active) };
+      calling = dialer(after.parentElement, choices, () => Boolean(st.offer));
+    })
     .catch(failed);
 
   const live = new Live("/ws/operator", {
@@ -297,6 +302,7 @@ export function panelView(root, user, connection) {
     stop() {
       live.stop();
       lists.stop();
+      calling?.stop();
       stopRinging();
       clock.stop();
       document.removeEventListener("keydown", onKey, true);

@@ -1,0 +1,120 @@
+// The first-line manager's dialer: a call list's next contact with its card (local time, why
+// they may be called), then the result in one key — 1 not reached … 7 do not call — and the next.
+import { api } from "./api.js";
+import { fill, h } from "./dom.js";
+import { localToIso, phone, timeIn } from "./format.js";
+import { t } from "./i18n.js";
+import { failed, notice } from "./notice.js";
+
+const RESULTS = ["not_reached", "busy", "wrong_number", "refused", "callback", "meeting", "do_not_call"];
+const NEEDS_TIME = { callback: "callback_at", meeting: "meeting_at" };
+
+// ``choices.reasons``: the refusal reasons; ``ringing()``: whether an offer rings (keys are its then).
+export function dialer(root, choices, ringing) {
+  const box = h("section", { class: "box dialer", id: "dialer", hidden: true });
+  root.append(box);
+  const state = { lists: [], listId: null, attempt: null, busy: false };
+
+  async function load() {
+    state.lists = await api("GET", "/api/lists");
+    box.hidden = state.lists.length === 0;
+    state.listId ??= state.lists[0]?.id;
+    render();
+  }
+
+  function render() {
+    const select = h(
+      "select",
+      { name: "list", "aria-label": t("dialer.list"), disabled: Boolean(state.attempt), onchange: (e) => ((state.listId = Number(e.target.value)), render()) },
+      state.lists.map((l) => h("option", { value: l.id, selected: l.id === state.listId }, l.name)),
+    );
+    const head = h("header", {}, h("h3", {}, t("dialer.title")), select, !state.attempt && h("button", { type: "button", class: "primary", id: "dial-next", disabled: state.busy, onclick: next }, t("dialer.next")));
+    fill(box, head, state.attempt ? card(state.attempt) : h("p", { class: "muted", id: "dialer-idle" }, state.idle || t("dialer.idle")));
+  }
+
+  function card(attempt) {
+    const contact = attempt.contact;
+    const local = timeIn(contact.timezone);
+    const reason = h("select", { name: "refusal_reason_id" }, choices.reasons.map((r) => h("option", { value: r.id }, r.name)));
+    const when = h("input", { type: "datetime-local", name: "at" });
+    const note = h("input", { name: "note", maxlength: 4000 });
+    return h(
+      "div",
+      { class: "dial-card", "data-attempt": attempt.attempt_id },
+      h("div", { class: "number" }, h("a", { href: `tel:${contact.phone}` }, phone(contact.phone))),
+      h("div", { class: "name" }, contact.name || t("card.unknown"), contact.company && ` · ${contact.company}`),
+      h(
+        "div",
+        { class: "muted", id: "dial-local" },
+        t("dialer.local", { time: local, zone: contact.timezone }),
+        contact.timezone_guessed && h("span", { class: "badge" }, t("dialer.guessed")),
+      ),
+      h("div", { class: "muted" }, t(`basis.${attempt.basis}`), " · ", t("dialer.tries", { count: attempt.attempts_before })),
+      h("div", { class: "row" }, h("label", { class: "grow" }, t("dialer.note"), note), h("label", {}, t("dialer.when_label"), when), h("label", {}, t("dialer.reason"), reason)),
+      h(
+        "div",
+        { class: "results" },
+        RESULTS.map((result, i) => h("button", { type: "button", "data-result": result, disabled: state.busy, onclick: () => finish(result, { reason, when, note }) }, t(`result.${result}`), h("kbd", {}, String(i + 1)))),
+        h("button", { type: "button", class: "link", id: "dial-release", onclick: release }, t("dialer.release")),
+      ),
+    );
+  }
+
+  async function next() {
+    if (!state.listId || state.busy) return;
+    state.busy = true;
+    try {
+      state.attempt = await api("POST", `/api/lists/${state.listId}/next`);
+      state.idle = state.attempt ? null : t("dialer.none_due");
+    } catch (error) {
+      failed(error);
+    } finally {
+      state.busy = false;
+      render();
+    }
+  }
+
+  async function finish(result, { reason, when, note }) {
+    const body = { result, note: note.value || undefined };
+    if (result === "refused") body.refusal_reason_id = Number(reason.value);
+    if (NEEDS_TIME[result]) {
+      if (!when.value) return notice(t("dialer.when"), "warn");
+      body[NEEDS_TIME[result]] = localToIso(when.value);
+    }
+    state.busy = true;
+    try {
+      await api("POST", `/api/attempts/${state.attempt.attempt_id}/result`, body);
+      notice(t("dialer.saved"));
+      state.attempt = null;
+    } catch (error) {
+      failed(error);
+    } finally {
+      state.busy = false;
+    }
+    if (!state.attempt) await next();
+  }
+
+  async function release() {
+    try {
+      await api("POST", `/api/attempts/${state.attempt.attempt_id}/release`);
+    } catch (error) {
+      failed(error);
+    }
+    state.attempt = null;
+    render();
+  }
+
+  function onKey(event) {
+    if (!state.attempt || ringing() || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest?.("input, textarea, select")) return;
+    const index = Number(event.key) - 1;
+    if (index >= 0 && index < RESULTS.length) {
+      event.preventDefault();
+      box.querySelector(`button[data-result=${RESULTS[index]}]`)?.click();
+    }
+  }
+
+  document.addEventListener("keydown", onKey);
+  load().catch(failed);
+  return { stop: () => document.removeEventListener("keydown", onKey) };
+}
