@@ -43,6 +43,7 @@ from app.inbox.processor import InboxProcessor
 from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
 from app.jobs import scheduler_for
+from app.lists import scheduled as lists_scheduled
 from app.log_format import JsonLines
 from app.log_format import formatter as log_formatter
 from app.metrics import exposition
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
                 *crm_scheduled.jobs(db=db, settings=settings),
                 *reports_scheduled.jobs(db=db, settings=settings),
+                *lists_scheduled.jobs(db=db, settings=settings),
                 *reconciler.jobs(),
                 *(recordings_scheduled.jobs(db=db, settings=settings, cache=recording_cache) if recordings else ()),
             ]

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
 
     # Call lists: a manager's claim on a contact lapses after this without a result.
     list_claim_minutes: float = Field(default=30.0, gt=0)
+    # A dial from a call list that brings no call from the PBX within this is ``dial_failed``.
+    dial_confirm_seconds: float = Field(default=60.0, gt=0)
 
     # The funnel: a deal untouched this long gets a reminder task; checked (with refusal reopenings) this often.
     cadence_days: float = Field(default=7.0, gt=0)

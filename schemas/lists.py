@@ -129,3 +129,6 @@ class AttemptResultOut(BaseModel):
     status: str
     result: str | None
     finished_at: datetime | None
+    dial_status: str | None = None  # requested, unknown, connected, dial_failed
+    command_id: str | None = None
+    call_id: int | None = None  # the PBX's call the dial placed

@@ -126,6 +126,7 @@ class Reply:
     retry: bool
     detail: str
     final: bool = False  # True: no result webhook follows, this reply is the outcome
+    blocks_key: bool = False  # a refusal the PBX counts against the key (MANGO 3xxx): pause its commands
 
 
 class CommandClient(Protocol):
@@ -174,6 +175,7 @@ class Vendor:
     # budget's name, one request per interval), kept for all processes; two budgets of one name
     # are one (Zadarma's API limit covers both).
     recording_budget: ClassVar[tuple[str, timedelta] | None] = None
+    refusal_pause: ClassVar[timedelta | None] = None  # after a reply that ``blocks_key``, no command for this long
     callback_budget: ClassVar[tuple[str, timedelta] | None] = None
 
     def __init__(self, settings: Any) -> None:

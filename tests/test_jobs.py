@@ -19,6 +19,7 @@ async def test_the_app_runs_every_packages_jobs(settings):
         "funnel-tick": settings.funnel_interval_seconds,
         "call-rollups": 5,
         "recording-cache": 300,
+        "dial-confirmations": 5,
         "playback-retention": 3600,
         "reconciliation": settings.reconcile_check_seconds,  # (MANGO's key and salt are set: its history is read)
     }

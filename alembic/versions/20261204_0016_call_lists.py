@@ -1,8 +1,9 @@
-"""call lists: their members, contacts, attempts, and the one claim per contact
+"""call lists: their members, contacts, attempts (dialled through the PBX), the one claim per
+contact; PBX commands name the attempt they dial
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-04 02:06:11
+Create Date: 2026-12-04 02:13:36
 """
 
 from collections.abc import Sequence
@@ -78,6 +79,11 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=4000), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("dial_status", sa.String(length=12), nullable=True),
+        sa.Column("command_id", sa.String(length=64), nullable=True),
+        sa.Column("dialled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("call_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["call_id"], ["call.id"], name=op.f("fk_call_attempt_call_id_call")),
         sa.ForeignKeyConstraint(["contact_id"], ["contact.id"], name=op.f("fk_call_attempt_contact_id_contact")),
         sa.ForeignKeyConstraint(
             ["list_contact_id"],
@@ -89,6 +95,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_attempt")),
     )
     with op.batch_alter_table("call_attempt", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_call_attempt_dial_status"), ["dial_status"], unique=False)
         batch_op.create_index("ix_call_attempt_operator_status", ["operator_id", "status"], unique=False)
 
     op.create_table(
@@ -104,12 +111,22 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["operator_id"], ["user.id"], name=op.f("fk_contact_claim_operator_id_user")),
         sa.PrimaryKeyConstraint("contact_id", name=op.f("pk_contact_claim")),
     )
+    with op.batch_alter_table("pbx_command", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("attempt_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_pbx_command_attempt_id_call_attempt"), "call_attempt", ["attempt_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pbx_command", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_pbx_command_attempt_id_call_attempt"), type_="foreignkey")
+        batch_op.drop_column("attempt_id")
+
     op.drop_table("contact_claim")
     with op.batch_alter_table("call_attempt", schema=None) as batch_op:
         batch_op.drop_index("ix_call_attempt_operator_status")
+        batch_op.drop_index(batch_op.f("ix_call_attempt_dial_status"))
 
     op.drop_table("call_attempt")
     with op.batch_alter_table("call_list_member", schema=None) as batch_op:

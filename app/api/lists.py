@@ -2,8 +2,9 @@
 it back or writes the attempt's result."""
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth.deps import CallCenterUser, Supervisor
 from app.auth.models import Role
@@ -130,6 +131,29 @@ def _shown(found: dialer.Next | None) -> AttemptOut | None:
             "timezone_guessed": found.timezone_guessed,
         },
     )
+
+
+@router.post("/attempts/{attempt_id:id}/dial", response_model=AttemptResultOut)
+async def dial_attempt(
+    attempt_id: Id, request: Request, db: DbDep, user: CallCenterUser, again: Annotated[bool, Query()] = False
+):
+    """Click-to-call: the PBX rings your extension, then the contact; sent once and never again by
+    itself (``again=true`` after an ``unknown`` dial). A number that cannot be dialled ends the
+    attempt as ``wrong_number``; a do-not-call number is 409."""
+    sender = request.app.state.command_sender
+    attempt = await db.run(
+        lambda s: dialer.dial(
+            session=s,
+            attempt_id=attempt_id,
+            operator=user,
+            vendor=sender.click_to_call_vendor(),
+            no_vendor=sender.no_click_to_call,
+            again=again,
+            now=utcnow(),
+        )
+    )
+    sender.wake()
+    return attempt
 
 
 @router.post("/attempts/{attempt_id:id}/release", response_model=AttemptResultOut)

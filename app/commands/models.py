@@ -30,6 +30,7 @@ class PbxCommand(SQLModel, table=True):
     call_id: int | None = Field(default=None, foreign_key="call.id", index=True)
     offer_id: int | None = Field(default=None, foreign_key="offer.id")
     callback_id: int | None = Field(default=None, foreign_key="callback.id")
+    attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id")  # a call list's dial: never retried
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     target: str = Field(max_length=64)  # route: extension or group; callback: the operator's extension
     to_number: str | None = Field(default=None, max_length=32)  # callback: the client's number

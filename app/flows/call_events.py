@@ -23,6 +23,7 @@ from app.contacts.phone import to_e164
 from app.crm import deals, touches
 from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
+from app.lists import dialer as lists_dialer
 from app.queues.models import Queue
 from app.recordings import tracking as recordings_tracking
 from app.settings import Settings
@@ -38,12 +39,19 @@ class CallPolicy:
     """The settings that shape how calls are recorded."""
 
     def __init__(
-        self, *, region: str, callback_sla: timedelta, timezone: str = "UTC", callback_max_attempts: int = 0
+        self,
+        *,
+        region: str,
+        callback_sla: timedelta,
+        timezone: str = "UTC",
+        callback_max_attempts: int = 0,
+        dial_confirm: timedelta = timedelta(seconds=60),
     ) -> None:
         self.region = region
         self.callback_sla = callback_sla
         self.timezone = timezone  # of PBX clocks that send local time without an offset (Zadarma)
         self.callback_max_attempts = callback_max_attempts
+        self.dial_confirm = dial_confirm  # a call list's dial: how soon the PBX's call must come
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "CallPolicy":
@@ -52,6 +60,7 @@ class CallPolicy:
             callback_sla=timedelta(minutes=settings.callback_sla_minutes),
             timezone=settings.timezone,
             callback_max_attempts=settings.callback_max_attempts,
+            dial_confirm=timedelta(seconds=settings.dial_confirm_seconds),
         )
 
 
@@ -76,6 +85,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     _record(session=session, rows=timeline)
     recordings_tracking.note(session=session, vendor=vendor, calls=calls, events=events, now=now)
     _link_people(session=session, calls=touched, region=policy.region)
+    lists_dialer.link_calls(session=session, calls=touched, legs=legs, confirm_within=policy.dial_confirm)
     dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
     for call in touched:
         _follow_outcome(session=session, call=call, previous=previous[call.id], policy=policy, now=now)

@@ -29,6 +29,7 @@ class CommandSender:
             name: client for name, vendor in vendors.items() if (client := vendor.command_client(transport))
         }
         self.route_budgets = {name: vendor.route_budget for name, vendor in vendors.items() if vendor.route_budget}
+        self.refusal_pauses = {name: vendor.refusal_pause for name, vendor in vendors.items() if vendor.refusal_pause}
         self.callback_budgets = {
             name: vendor.callback_budget for name, vendor in vendors.items() if vendor.callback_budget
         }
@@ -60,7 +61,7 @@ class CommandSender:
                 reply = Reply(ok=False, retry=False, detail=f"not sent: {exc}")
             await self._db.run(
                 lambda session, job=job, reply=reply: pbx_commands.record_reply(
-                    session=session, command_pk=job.id, reply=reply, now=utcnow()
+                    session=session, command_pk=job.id, reply=reply, now=utcnow(), refusal_pauses=self.refusal_pauses
                 )
             )
         return len(jobs)

@@ -19,6 +19,7 @@ from app.commands.models import CommandStatus, PbxCommand
 from app.database import ROW_LOCK
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
+from app.lists import dialer as lists_dialer
 from schemas.pbx_events import CommandResult, LegKind, LegState
 from telephony.vendor import Reply
 
@@ -54,6 +55,13 @@ def claim_due(
     outgoing = []
     for command in commands_service.take_due(session=session, now=now):
         leg_key = None
+        if paused_until := ratelimit.held_until(session=session, key=f"{command.vendor}:paused", now=now):
+            if command.kind == "route":  # the call cannot wait two minutes: the PBX's own plan
+                commands_service.settle(command=command, status=CommandStatus.refused, result="paused", now=now)
+                dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="rate_limited", now=now)
+            else:
+                command.next_attempt_at = paused_until
+            continue
         if command.kind == "route":
             leg_key, obsolete = _waiting_leg(session=session, command=command)
             if obsolete:
@@ -81,11 +89,23 @@ def claim_due(
     return outgoing
 
 
-def record_reply(*, session: Session, command_pk: int, reply: Reply, now: datetime) -> None:
+def record_reply(
+    *, session: Session, command_pk: int, reply: Reply, now: datetime, refusal_pauses: dict[str, timedelta]
+) -> None:
     command = session.get(PbxCommand, command_pk, with_for_update=ROW_LOCK)
     if command.status != CommandStatus.sent:
         return  # the result webhook came first
-    if reply.ok and reply.final:
+    if reply.blocks_key and (pause := refusal_pauses.get(command.vendor)):
+        ratelimit.hold(session=session, key=f"{command.vendor}:paused", until=now + pause)
+        log.warning(
+            "%s refused command %s (%s): its commands pause %s", command.vendor, command.command_id, reply.detail, pause
+        )
+    if command.attempt_id is not None and not reply.ok:  # a list's dial is never repeated by itself
+        commands_service.settle(command=command, status=CommandStatus.failed, result=reply.detail, now=now)
+        lists_dialer.dial_answered(
+            session=session, attempt_id=command.attempt_id, placed=None if reply.retry else False
+        )
+    elif reply.ok and reply.final:
         commands_service.settle(command=command, status=CommandStatus.succeeded, result=reply.detail, now=now)
     elif reply.ok:
         command.result, command.updated_at = reply.detail, now
@@ -116,6 +136,8 @@ def _failed(*, session: Session, command: PbxCommand, result: str, now: datetime
     log.warning("command %s %s → %s failed: %s", command.command_id, command.kind, command.target, result)
     if command.kind == "route":
         dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="pbx_refused", now=now)
+    elif command.attempt_id is not None:
+        lists_dialer.dial_answered(session=session, attempt_id=command.attempt_id, placed=False)
     elif command.callback_id is not None:
         callback = session.get(Callback, command.callback_id)
         callback_tracking.log_action(

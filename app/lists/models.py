@@ -91,6 +91,13 @@ class AttemptStatus(StrEnum):
     done = "done"
 
 
+class DialStatus(StrEnum):
+    requested = "requested"  # the command is on its way to the PBX, or the PBX is placing the call
+    unknown = "unknown"  # the PBX did not answer in time: it may have dialled; the manager decides
+    connected = "connected"  # the PBX's call is linked to the attempt
+    failed = "dial_failed"  # refused, or no call within DIAL_CONFIRM_SECONDS
+
+
 class Attempt(SQLModel, table=True):
     __tablename__ = "call_attempt"
     __table_args__ = (Index("ix_call_attempt_operator_status", "operator_id", "status"),)
@@ -105,3 +112,8 @@ class Attempt(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=4000)
     created_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Dialled through the PBX (click-to-call): the command, its state, and the call it placed.
+    dial_status: DialStatus | None = Field(default=None, sa_type=String(12), index=True)
+    command_id: str | None = Field(default=None, max_length=64)
+    dialled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    call_id: int | None = Field(default=None, foreign_key="call.id")

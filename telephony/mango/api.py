@@ -70,7 +70,7 @@ class MangoClient:
         except (ValueError, TypeError, AttributeError):
             return Reply(ok=False, retry=False, detail=f"HTTP {response.status_code}: {response.text[:200]}")
         # 3xxx (bad parameters) must never be repeated: MANGO blocks a key after more than one per 2 minutes.
-        return Reply(ok=result == RESULT_OK, retry=False, detail=f"result {result}")
+        return Reply(ok=result == RESULT_OK, retry=False, detail=f"result {result}", blocks_key=3000 <= result < 4000)
 
 
 class MangoRecordings:

@@ -63,6 +63,7 @@ class Mango(Vendor):
     places_calls = True
     routing = Routing.command
     route_budget = timedelta(seconds=2)  # commands/route: MANGO blocks a key that sends more
+    refusal_pause = timedelta(minutes=2)  # MANGO blocks a key after two 3xxx answers in two minutes
     recording_budget = ("recordings", timedelta(seconds=0.1))  # recordings access: 10 requests a second
 
     def configured(self) -> bool:

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.auth.models import Role
-
-ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+from tests.support.lists import ALL_DAY, next_of, result
 
 
 async def setup(cf, supervisor, *, phones: list[str], members: int = 2, **list_fields):
@@ -34,20 +33,6 @@ async def setup(cf, supervisor, *, phones: list[str], members: int = 2, **list_f
         await cf.http.put(f"/api/lists/{call_list['id']}/members", json=members_body, headers=headers)
     ).status_code == 200
     return call_list, operators, contacts
-
-
-async def next_of(cf, call_list, operator):
-    response = await cf.http.post(f"/api/lists/{call_list['id']}/next", headers=operator["headers"])
-    assert response.status_code in (200, 204), response.text
-    return response.json() if response.status_code == 200 else None
-
-
-async def result(cf, attempt, operator, outcome: str, **fields):
-    response = await cf.http.post(
-        f"/api/attempts/{attempt['attempt_id']}/result", json={"result": outcome, **fields}, headers=operator["headers"]
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_two_managers_asking_at_once_never_get_one_contact(cf, supervisor):

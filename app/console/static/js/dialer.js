@@ -41,7 +41,12 @@ export function dialer(root, choices, ringing) {
     return h(
       "div",
       { class: "dial-card", "data-attempt": attempt.attempt_id },
-      h("div", { class: "number" }, h("a", { href: `tel:${contact.phone}` }, phone(contact.phone))),
+      h(
+        "div",
+        { class: "number" },
+        h("a", { href: `tel:${contact.phone}` }, phone(contact.phone)),
+        attempt.mode !== "manual" && h("button", { type: "button", class: "primary", id: "dial-call", disabled: state.busy, onclick: call }, t("dialer.call")),
+      ),
       h("div", { class: "name" }, contact.name || t("card.unknown"), contact.company && ` · ${contact.company}`),
       h(
         "div",
@@ -92,6 +97,21 @@ export function dialer(root, choices, ringing) {
       state.busy = false;
     }
     if (!state.attempt) await next();
+  }
+
+  // Click-to-call: the PBX rings the manager's phone, then the client; sent once.
+  async function call() {
+    try {
+      const dialled = await api("POST", `/api/attempts/${state.attempt.attempt_id}/dial`);
+      if (dialled.result === "wrong_number") {
+        notice(t("dialer.wrong_number"), "warn");
+        state.attempt = null;
+        return next();
+      }
+      notice(t("dialer.calling"));
+    } catch (error) {
+      failed(error);
+    }
   }
 
   async function release() {

@@ -311,4 +311,7 @@ export default {
   "result.do_not_call": "Do not call",
   "dialer.when_label": "When (call back, meeting)",
   "dialer.reason": "Refusal reason",
+  "dialer.call": "Call",
+  "dialer.calling": "The PBX is calling: your phone first, then the client",
+  "dialer.wrong_number": "The number cannot be dialled: recorded as a wrong number",
 };

@@ -311,4 +311,7 @@ export default {
   "result.do_not_call": "Не звонить",
   "dialer.when_label": "Когда (перезвонить, встреча)",
   "dialer.reason": "Причина отказа",
+  "dialer.call": "Позвонить",
+  "dialer.calling": "АТС звонит: сначала ваш телефон, потом клиенту",
+  "dialer.wrong_number": "Номер нельзя набрать: записан как неверный",
 };
