@@ -251,7 +251,7 @@ def record_result(
         title = f"{'call back' if result == 'callback' else 'meeting with'} {contact.name or contact.phone}"
         tasks.create(
             session=session,
-            owner_id=operator.id,
+            owner_id=attempt.operator_id,  # the manager's, whoever wrote the result
             kind=TaskKind.follow_up,
             title=title,
             due_at=at,
