@@ -36,6 +36,8 @@ from app.lists.models import (
     ListContactStatus,
     ListMember,
 )
+from app.operators import state as operator_state
+from app.operators.models import Operator, OperatorState
 from routing.hours import BusinessHours
 
 BATCH = 50  # due contacts looked at a time (some may be outside their calling hours, or claimed)
@@ -289,6 +291,8 @@ def _own_open(*, session: Session, attempt_id: int, operator: User) -> tuple[Att
 
 
 def _unclaim(*, session: Session, attempt: Attempt) -> None:
+    """The contact goes back; a manager still marked dialing for it is free again."""
+    operator_state.stop_dialing(session=session, operator_id=attempt.operator_id, now=utcnow())
     session.execute(
         delete(ContactClaim).where(
             ContactClaim.contact_id == attempt.contact_id, ContactClaim.operator_id == attempt.operator_id
@@ -318,6 +322,9 @@ def dial(
         raise Conflict("you have no extension to ring; ask an admin to set one")
     if vendor is None:
         raise Conflict(no_vendor)
+    busy = session.execute(select(Operator.state).where(Operator.user_id == operator.id)).scalar()
+    if busy in (OperatorState.ringing, OperatorState.on_call, OperatorState.dialing):
+        raise Conflict(f"you are {busy.replace('_', ' ')}: one call at a time")
     command = commands_service.request(
         session=session,
         vendor=vendor,
@@ -329,6 +336,7 @@ def dial(
         now=now,
     )
     attempt.dial_status, attempt.command_id, attempt.dialled_at = DialStatus.requested, command.command_id, now
+    operator_state.start_dialing(session=session, operator_id=operator.id, now=now)
     return attempt
 
 
@@ -347,6 +355,7 @@ def dial_answered(*, session: Session, attempt_id: int, placed: bool | None) -> 
         return
     if placed is None:
         attempt.dial_status = DialStatus.unknown
+        operator_state.stop_dialing(session=session, operator_id=attempt.operator_id, now=utcnow())
     elif not placed:
         _dial_failed(session=session, attempt=attempt)
 
@@ -397,6 +406,7 @@ def expire_dials(*, session: Session, now: datetime, confirm_within: timedelta) 
 def _dial_failed(*, session: Session, attempt: Attempt, now: datetime | None = None) -> None:
     """The attempt ends as ``dial_failed``: the contact is due again at once, its tries untouched."""
     attempt.dial_status = DialStatus.failed
+    operator_state.stop_dialing(session=session, operator_id=attempt.operator_id, now=now or utcnow())
     if attempt.status != AttemptStatus.open:
         return
     entry = session.get(ListContact, attempt.list_contact_id, with_for_update=ROW_LOCK)

@@ -13,6 +13,7 @@ class OperatorState(StrEnum):
     ringing = "ringing"  # holds one offer
     on_call = "on_call"
     wrap_up = "wrap_up"  # after a call, until ``wrap_up_until`` or ``wrap_up_done``
+    dialing = "dialing"  # the PBX is placing a call list's call for them: offered nothing meanwhile
     break_ = "break"
 
 

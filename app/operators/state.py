@@ -131,13 +131,37 @@ def release(
     return OperatorState(new_state)
 
 
+def start_dialing(*, session: Session, operator_id: int, now: datetime) -> bool:
+    """available → dialing: a call list's dial claims the operator the way an offer does, so no
+    inbound call is offered to someone whose phone the PBX is about to ring."""
+    return _move(
+        session,
+        operator_id,
+        where=[Operator.state == OperatorState.available],
+        state=OperatorState.dialing,
+        state_since=now,
+    )
+
+
+def stop_dialing(*, session: Session, operator_id: int, now: datetime) -> bool:
+    """dialing → available: the dial failed, or its outcome is left to the operator."""
+    return _move(
+        session,
+        operator_id,
+        where=[Operator.state == OperatorState.dialing],
+        state=OperatorState.available,
+        state_since=now,
+    )
+
+
 def start_call(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
-    """ringing for this call (or available) → on_call; False when they were busy with something else."""
+    """ringing for this call (or available, or dialing it) → on_call; False when they were busy with
+    something else."""
     started = _move(
         session,
         operator_id,
         where=[
-            (Operator.state == OperatorState.available)
+            Operator.state.in_([OperatorState.available, OperatorState.dialing])
             | ((Operator.state == OperatorState.ringing) & (Operator.call_id == call_id))
         ],
         state=OperatorState.on_call,

@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.lists import scheduled as lists_scheduled
 from telephony.mango import webhooks as mango
 from tests.support.app import mango_scenario, running
+from tests.support.desk import Desk
 from tests.support.lists import ALL_DAY, next_of, result
 
 SAMPLE_COMMAND = "cb-20250615-0001"
@@ -24,9 +25,9 @@ async def cf(settings, fake_pbx):
         yield instance
 
 
-async def calling_list(cf, supervisor, phones: list[str]):
+async def calling_list(cf, supervisor, phones: list[str], manager: dict | None = None):
     headers = supervisor["headers"]
-    anna = await cf.user("anna", Role.operator, extension="101")
+    anna = manager or await cf.user("anna", Role.operator, extension="101")
     pipeline = (await cf.http.get("/api/pipelines", headers=headers)).json()[0]
     body = {"name": "cold", "pipeline_id": pipeline["id"], "basis": "b2b", "hours": ALL_DAY}
     call_list = (await cf.http.post("/api/lists", json=body, headers=headers)).json()
@@ -118,3 +119,23 @@ async def test_a_number_that_cannot_be_dialled_is_a_wrong_number_before_any_comm
     assert (dialled.json()["status"], dialled.json()["result"]) == ("done", "wrong_number")
     await cf.app.state.command_sender.send_due()
     assert fake_pbx.mango_commands == [] and await next_of(cf, call_list, anna) is None
+
+
+async def test_no_inbound_offer_reaches_a_manager_mid_dial(cf, fake_pbx, supervisor):
+    desk = Desk(cf, supervisor)
+    anna = await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(["101", "102"], strategy="round_robin")
+    call_list, _ = await calling_list(cf, supervisor, ["+79001234567"], manager=anna)
+    attempt = await next_of(cf, call_list, anna)
+    await dial(cf, attempt, anna)
+    assert await desk.state_of("101") == "dialing"
+    for n in range(3):  # inbound calls while her phone is about to ring: all to her colleague
+        await desk.incoming(f"in-{n}")
+        assert await desk.offers("101") == []
+        [offer] = await desk.offers("102")
+        await desk.reject("102", offer["id"])
+    await cf.app.state.command_sender.send_due()
+    await asyncio.sleep(1.1)
+    await lists_scheduled.expire_dials(db=cf.db, settings=cf.app.state.settings)  # no call came: dial_failed
+    assert await desk.state_of("101") == "available"

@@ -13,7 +13,7 @@ import { worklists } from "./worklists.js";
 import { dialer } from "./dialer.js";
 
 const SELF_SET = ["available", "break", "offline"];
-const BUSY = ["ringing", "on_call"];
+const BUSY = ["ringing", "on_call", "dialing"];
 // Why an offer ended without this operator, in words; taken_by_other is not an error.
 const REVOKED_KIND = { taken_by_other: "info", caller_hung_up: "info" };
 

@@ -32,6 +32,7 @@ export default {
   "state.available": "Available",
   "state.break": "Break",
   "state.offline": "Offline",
+  "state.dialing": "Dialling from a list",
   "state.ringing": "Ringing",
   "state.on_call": "On a call",
   "state.wrap_up": "Wrap-up",

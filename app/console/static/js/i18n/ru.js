@@ -32,6 +32,7 @@ export default {
   "state.available": "На линии",
   "state.break": "Перерыв",
   "state.offline": "Не в сети",
+  "state.dialing": "Набор из обзвона",
   "state.ringing": "Звонок",
   "state.on_call": "Разговор",
   "state.wrap_up": "Обработка",
