@@ -7,7 +7,7 @@ BIN=.venv/bin
 export CALLFUNNEL_BENCH_RESULTS=${CALLFUNNEL_BENCH_RESULTS:-$(mktemp /tmp/callfunnel-bench.XXXXXX.jsonl)}
 : > "$CALLFUNNEL_BENCH_RESULTS"
 
-for script in ingest observability routing realtime reports flood growth console retention recordings; do
+for script in ingest observability routing realtime reports flood growth console retention recordings dialer; do
   echo "== bench/$script.py =="
   "$BIN/python" "bench/$script.py"
 done

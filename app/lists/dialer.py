@@ -67,6 +67,7 @@ def next_for(*, session: Session, list_id: int, operator: User, now: datetime, c
         if _claim(session=session, contact_id=mine.contact_id, operator_id=operator.id, now=now, until=now + claim_for):
             return _shown(session, mine, call_list)
         mine.status, mine.finished_at = AttemptStatus.released, now  # its claim ran out; another manager has it
+    _lapsed(session=session, list_id=list_id, now=now)
     after: tuple[datetime, int] | None = None
     while True:
         rows = session.execute(_due(call_list=call_list, operator_id=operator.id, now=now, after=after)).all()
@@ -104,15 +105,8 @@ def _due(*, call_list: CallList, operator_id: int, now: datetime, after: tuple[d
         .join(Contact, Contact.id == ListContact.contact_id)
         .where(
             ListContact.list_id == call_list.id,
+            ListContact.status == ListContactStatus.waiting,  # in the index's order: no sort, no scan
             ListContact.due_at <= now,
-            or_(
-                ListContact.status == ListContactStatus.waiting,
-                # an attempt whose claim ran out without a result: due again
-                and_(
-                    ListContact.status == ListContactStatus.working,
-                    ~exists().where(ContactClaim.contact_id == ListContact.contact_id, ContactClaim.expires_at > now),
-                ),
-            ),
             or_(Contact.owner_id.is_(None), Contact.owner_id == operator_id),
             ~exists().where(DoNotCall.phone == Contact.phone),
             ~exists().where(
@@ -123,6 +117,9 @@ def _due(*, call_list: CallList, operator_id: int, now: datetime, after: tuple[d
         )
         .order_by(ListContact.due_at, ListContact.id)
         .limit(BATCH)
+        # PostgreSQL: managers asking at once each take other candidates instead of queueing
+        # behind one another's claim of the same first contact.
+        .with_for_update(skip_locked=True, of=ListContact, **ROW_LOCK)
     )
     if after is not None:
         due_at, entry_id = after
@@ -130,6 +127,20 @@ def _due(*, call_list: CallList, operator_id: int, now: datetime, after: tuple[d
             or_(ListContact.due_at > due_at, and_(ListContact.due_at == due_at, ListContact.id > entry_id))
         )
     return query
+
+
+def _lapsed(*, session: Session, list_id: int, now: datetime) -> None:
+    """Contacts whose attempt's claim ran out without a result wait in the list again."""
+    session.execute(
+        update(ListContact)
+        .where(
+            ListContact.list_id == list_id,
+            ListContact.status == ListContactStatus.working,
+            ~exists().where(ContactClaim.contact_id == ListContact.contact_id, ContactClaim.expires_at > now),
+        )
+        .values(status=ListContactStatus.waiting)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _calling_hours(call_list: CallList, contact: Contact) -> BusinessHours:
