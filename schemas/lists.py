@@ -110,6 +110,7 @@ class AttemptOut(BaseModel):
     mode: str
     attempts_before: int  # tries that did not reach them
     contact: AttemptContact
+    company_owner: dict | None = None  # {"id", "name"}: another contact of this company is their client
 
 
 class ResultIn(BaseModel):

@@ -122,6 +122,7 @@ def _shown(found: dialer.Next | None) -> AttemptOut | None:
         basis=found.call_list.basis,
         mode=found.call_list.mode,
         attempts_before=found.attempts_before,
+        company_owner={"id": found.company_owner.id, "name": found.company_owner.name} if found.company_owner else None,
         contact={
             "id": contact.id,
             "phone": contact.phone,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import phonenumbers
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
@@ -35,6 +35,7 @@ from app.lists.models import (
     ListContact,
     ListContactStatus,
     ListMember,
+    ListMode,
 )
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
@@ -53,6 +54,7 @@ class Next:
     timezone_guessed: bool
     call_list: CallList
     attempts_before: int
+    company_owner: User | None  # another contact of the same company is this manager's colleague's
 
 
 def next_for(*, session: Session, list_id: int, operator: User, now: datetime, claim_for: timedelta) -> Next | None:
@@ -211,7 +213,23 @@ def _open(
 def _shown(session: Session, attempt: Attempt, call_list: CallList) -> Next:
     contact = session.get(Contact, attempt.contact_id)
     zone, guessed = local_time.zone_of(phone=contact.phone, own=contact.timezone, fallback=call_list.timezone)
-    return Next(attempt, contact, zone, guessed, call_list, session.get(ListContact, attempt.list_contact_id).attempts)
+    tries = session.get(ListContact, attempt.list_contact_id).attempts
+    return Next(
+        attempt, contact, zone, guessed, call_list, tries, _company_owner(session, contact, attempt.operator_id)
+    )
+
+
+def _company_owner(session: Session, contact: Contact, operator_id: int) -> User | None:
+    """One manager per client extends to a company: whoever owns another of its contacts."""
+    if not contact.company:
+        return None
+    return session.execute(
+        select(User)
+        .join(Contact, Contact.owner_id == User.id)
+        .where(func.lower(Contact.company) == contact.company.lower(), Contact.id != contact.id)
+        .where(Contact.owner_id != operator_id)
+        .limit(1)
+    ).scalar()
 
 
 def release(*, session: Session, attempt_id: int, operator: User, now: datetime) -> Attempt:
@@ -372,17 +390,23 @@ def dial_answered(*, session: Session, attempt_id: int, placed: bool | None) -> 
 
 
 def link_calls(*, session: Session, calls, legs: dict, confirm_within: timedelta) -> None:
-    """Links outbound calls to the attempts that dialled them: by the command id a PBX echoes on
+    """Links outbound calls to the attempts that placed them: by the command id a PBX echoes on
     its legs (MANGO), else by the same number, the manager's extension on one of the call's legs,
-    and a start within ``confirm_within`` of the dial (Zadarma)."""
+    and a start within ``confirm_within`` of the dial (Zadarma) — or, on a ``manual`` list (the
+    manager dials from their own phone), a start while the attempt is open."""
     outbound = [c for c in calls if c.direction == "outbound" and c.number]
     if not outbound:
         return
+    placed = Attempt.dial_status.in_([DialStatus.requested, DialStatus.unknown])
+    dialled_by_hand = and_(
+        Attempt.status == AttemptStatus.open, Attempt.dial_status.is_(None), CallList.mode == ListMode.manual
+    )
     waiting = session.execute(
         select(Attempt, Contact.phone, User.extension)
         .join(Contact, Contact.id == Attempt.contact_id)
         .join(User, User.id == Attempt.operator_id)
-        .where(Attempt.dial_status.in_([DialStatus.requested, DialStatus.unknown]), Attempt.call_id.is_(None))
+        .join(CallList, CallList.id == Attempt.list_id)
+        .where(or_(placed, dialled_by_hand), Attempt.call_id.is_(None))
         .where(Contact.phone.in_({c.number for c in outbound}))
     ).all()
     for call in outbound:
@@ -392,10 +416,10 @@ def link_calls(*, session: Session, calls, legs: dict, confirm_within: timedelta
         for attempt, phone, extension in waiting:
             if attempt.call_id is not None or phone != call.number:
                 continue
-            started = (
-                attempt.dialled_at - timedelta(seconds=5) <= call.started_at <= attempt.dialled_at + confirm_within
-            )
-            if attempt.command_id in commands or (extension in extensions and started):
+            since = attempt.dialled_at or attempt.created_at
+            until = since + confirm_within if attempt.dialled_at else call.started_at
+            in_time = since - timedelta(seconds=5) <= call.started_at <= until
+            if attempt.command_id in commands or (extension in extensions and in_time):
                 attempt.call_id, attempt.dial_status = call.id, DialStatus.connected
                 break
 

@@ -3,10 +3,12 @@ another manager's client or a do-not-call number, within calling hours in the co
 and each result's consequence for the list, the deal and the register."""
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.auth.models import Role
+from tests.support import generic
 from tests.support.lists import ALL_DAY, next_of, result
 
 
@@ -165,3 +167,39 @@ async def test_results_retry_spacing_limit_refusal_and_tasks(cf, supervisor, adm
     assert [t["due_at"] for t in tasks] == ["2030-01-10T07:00:00Z"]
     bad = await cf.http.post(f"/api/lists/{call_list['id']}/next", headers=anna["headers"])
     assert bad.status_code == 204
+
+
+async def test_a_manual_list_matches_the_managers_own_call_by_number_and_time(cf, supervisor):
+    call_list, (anna, _), _ = await setup(cf, supervisor, phones=["+74951000041"], mode="manual")
+    attempt = await next_of(cf, call_list, anna)
+    t = int(time.time())
+    events = [
+        {
+            "event": "outgoing",
+            "call_id": "own-1",
+            "to": "84951000041",
+            "line": "+74951234567",
+            "extension": "200",
+            "timestamp": t,
+        },
+        {"event": "answered", "call_id": "own-1", "extension": "200", "timestamp": t + 5},
+        {"event": "ended", "call_id": "own-1", "extension": "200", "timestamp": t + 65},
+        {"event": "ended", "call_id": "own-1", "timestamp": t + 65},
+    ]
+    for event in events:  # she dials from her own phone (extension 200): the PBX reports the call
+        assert (await generic.send(cf, event)).status_code == 200
+    await cf.settle()
+    finished = await result(cf, attempt, anna, "callback", callback_at="2030-01-10T10:00:00+03:00")
+    assert finished["dial_status"] == "connected" and finished["call_id"] is not None
+
+
+async def test_the_card_warns_when_a_colleague_owns_another_contact_of_the_company(cf, supervisor):
+    call_list, (anna, boris), contacts = await setup(cf, supervisor, phones=["+74951000051"])
+    headers = supervisor["headers"]
+    await cf.http.patch(f"/api/contacts/{contacts[0]['id']}", json={"company": "Агро"}, headers=headers)
+    colleague = (
+        await cf.http.post("/api/contacts", json={"phone": "+74951000052", "company": "агро"}, headers=headers)
+    ).json()
+    await cf.http.patch(f"/api/contacts/{colleague['id']}", json={"owner_id": boris["id"]}, headers=headers)
+    attempt = await next_of(cf, call_list, anna)
+    assert attempt["company_owner"] == {"id": boris["id"], "name": "caller1"}  # a colleague works the company

@@ -55,6 +55,7 @@ export function dialer(root, choices, ringing) {
         contact.timezone_guessed && h("span", { class: "badge" }, t("dialer.guessed")),
       ),
       h("div", { class: "muted" }, t(`basis.${attempt.basis}`), " · ", t("dialer.tries", { count: attempt.attempts_before })),
+      attempt.company_owner && h("div", { class: "warn", id: "company-owner" }, t("dialer.company_owner", { name: attempt.company_owner.name })),
       h("div", { class: "row" }, h("label", { class: "grow" }, t("dialer.note"), note), h("label", {}, t("dialer.when_label"), when), h("label", {}, t("dialer.reason"), reason)),
       h(
         "div",

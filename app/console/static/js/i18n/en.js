@@ -315,4 +315,5 @@ export default {
   "dialer.call": "Call",
   "dialer.calling": "The PBX is calling: your phone first, then the client",
   "dialer.wrong_number": "The number cannot be dialled: recorded as a wrong number",
+  "dialer.company_owner": "{name} works another contact of this company: talk to them first",
 };
