@@ -48,3 +48,20 @@ async def test_a_first_line_manager_works_three_contacts(floor, screens):
     assert detail["progress"]["left"] == 2  # the two not reached wait for their retry
     [task] = (await floor.api("GET", "/api/tasks", headers=anna["headers"]))["items"]
     assert task["title"] == "meeting with Клиент 3" and task["due_at"].startswith("2030-01-01")
+
+
+async def test_a_progressive_list_calls_by_itself_after_its_countdown(floor, screens):
+    anna = await floor.person("anna", extension="201")
+    pipeline = next(p for p in await floor.api("GET", "/api/pipelines") if p["name"] == "sales")
+    body = {"name": "тёплые", "pipeline_id": pipeline["id"], "basis": "consent", "hours": ALL_DAY}
+    call_list = await floor.api("POST", "/api/lists", json=body | {"mode": "progressive", "countdown_seconds": 2})
+    contact = await floor.api("POST", "/api/contacts", json={"phone": PHONES[2], "name": "Клиент"})
+    await floor.api("POST", f"/api/lists/{call_list['id']}/contacts", json={"contact_ids": [contact["id"]]})
+    await floor.api("PUT", f"/api/lists/{call_list['id']}/members", json=[{"operator_id": anna["id"]}])
+    with chromium() as panel:
+        await asyncio.to_thread(panel.sign_in, floor.base_url, "anna", PASSWORD)
+        await asyncio.to_thread(panel.text_of, "#dialer", "тёплые")
+        panel.click("#dial-next")
+        await asyncio.to_thread(panel.text_of, "#dial-countdown", "Звонок через")
+        panel.screenshot(screens / "dialer-countdown.png")
+        await asyncio.to_thread(panel.text_of, "#notices", "АТС звонит", 6)  # the call started by itself

@@ -13,13 +13,40 @@ const NEEDS_TIME = { callback: "callback_at", meeting: "meeting_at" };
 export function dialer(root, choices, ringing) {
   const box = h("section", { class: "box dialer", id: "dialer", hidden: true });
   root.append(box);
-  const state = { lists: [], listId: null, attempt: null, busy: false };
+  const state = { lists: [], listId: null, attempt: null, busy: false, countdown: null };
 
   async function load() {
     state.lists = await api("GET", "/api/lists");
     box.hidden = state.lists.length === 0;
     state.listId ??= state.lists[0]?.id;
     render();
+  }
+
+  // Progressive mode: the call starts by itself after the list's countdown, unless the manager
+  // skips it or an inbound call rings meanwhile.
+  function startCountdown(attempt) {
+    const list = state.lists.find((l) => l.id === attempt.list_id);
+    if (attempt.mode !== "progressive" || !list) return;
+    let left = list.countdown_seconds;
+    const tick = () => {
+      const shown = box.querySelector("#dial-countdown");
+      if (ringing() || state.attempt !== attempt) return stopCountdown(t("dialer.countdown_stopped"));
+      if (left <= 0) {
+        stopCountdown("");
+        return call();
+      }
+      if (shown) shown.textContent = t("dialer.countdown", { seconds: left });
+      left -= 1;
+    };
+    state.countdown = setInterval(tick, 1000);
+    tick();
+  }
+
+  function stopCountdown(text) {
+    clearInterval(state.countdown);
+    state.countdown = null;
+    const shown = box.querySelector("#dial-countdown");
+    if (shown) shown.textContent = text;
   }
 
   function render() {
@@ -56,6 +83,7 @@ export function dialer(root, choices, ringing) {
       ),
       h("div", { class: "muted" }, t(`basis.${attempt.basis}`), " · ", t("dialer.tries", { count: attempt.attempts_before })),
       attempt.company_owner && h("div", { class: "warn", id: "company-owner" }, t("dialer.company_owner", { name: attempt.company_owner.name })),
+      attempt.mode === "progressive" && h("div", { class: "countdown" }, h("span", { id: "dial-countdown" }), " ", h("button", { type: "button", class: "link", id: "dial-skip", onclick: () => stopCountdown(t("dialer.countdown_stopped")) }, t("dialer.skip"))),
       h("div", { class: "row" }, h("label", { class: "grow" }, t("dialer.note"), note), h("label", {}, t("dialer.when_label"), when), h("label", {}, t("dialer.reason"), reason)),
       h(
         "div",
@@ -78,9 +106,11 @@ export function dialer(root, choices, ringing) {
       state.busy = false;
       render();
     }
+    if (state.attempt) startCountdown(state.attempt);
   }
 
   async function finish(result, { reason, when, note }) {
+    stopCountdown("");
     const body = { result, note: note.value || undefined };
     if (result === "refused") body.refusal_reason_id = Number(reason.value);
     if (NEEDS_TIME[result]) {
@@ -102,6 +132,7 @@ export function dialer(root, choices, ringing) {
 
   // Click-to-call: the PBX rings the manager's phone, then the client; sent once.
   async function call() {
+    stopCountdown("");
     try {
       const dialled = await api("POST", `/api/attempts/${state.attempt.attempt_id}/dial`);
       if (dialled.result === "wrong_number") {
@@ -116,6 +147,7 @@ export function dialer(root, choices, ringing) {
   }
 
   async function release() {
+    stopCountdown("");
     try {
       await api("POST", `/api/attempts/${state.attempt.attempt_id}/release`);
     } catch (error) {
@@ -137,5 +169,10 @@ export function dialer(root, choices, ringing) {
 
   document.addEventListener("keydown", onKey);
   load().catch(failed);
-  return { stop: () => document.removeEventListener("keydown", onKey) };
+  return {
+    stop() {
+      stopCountdown("");
+      document.removeEventListener("keydown", onKey);
+    },
+  };
 }

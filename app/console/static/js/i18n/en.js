@@ -316,4 +316,7 @@ export default {
   "dialer.calling": "The PBX is calling: your phone first, then the client",
   "dialer.wrong_number": "The number cannot be dialled: recorded as a wrong number",
   "dialer.company_owner": "{name} works another contact of this company: talk to them first",
+  "dialer.countdown": "Calling in {seconds} s",
+  "dialer.countdown_stopped": "Automatic call cancelled",
+  "dialer.skip": "Not now",
 };

@@ -316,4 +316,7 @@ export default {
   "dialer.calling": "АТС звонит: сначала ваш телефон, потом клиенту",
   "dialer.wrong_number": "Номер нельзя набрать: записан как неверный",
   "dialer.company_owner": "Другой контакт этой компании ведёт {name}: договоритесь с коллегой",
+  "dialer.countdown": "Звонок через {seconds} с",
+  "dialer.countdown_stopped": "Автозвонок отменён",
+  "dialer.skip": "Не звонить сейчас",
 };
