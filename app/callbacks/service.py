@@ -151,15 +151,14 @@ def dial(
         raise Conflict("the caller's number is hidden: there is nobody to dial")
     if refusal := do_not_call.reason(session=session, phone=callback.phone):
         raise Conflict(refusal)
-    command = commands_service.request(
+    command = commands_service.click_to_call(
         session=session,
         vendor=vendor,
-        kind="callback",
-        target=actor.extension,
-        to_number=callback.phone.lstrip("+"),
+        extension=actor.extension,
+        phone=callback.phone,
+        now=utcnow(),
         callback_id=callback.id,
         actor_id=actor.id,
-        now=utcnow(),
     )
     log_action(
         session=session,

@@ -40,6 +40,13 @@ def take_due(*, session: Session, now: datetime, limit: int = 20) -> list[PbxCom
     return list(session.execute(query).scalars())
 
 
+def click_to_call(*, session: Session, vendor: str, extension: str, phone: str, now: datetime, **links) -> PbxCommand:
+    """The PBX rings ``extension``, then ``phone`` (E.164; the vendors want it without the ``+``)."""
+    return request(
+        session=session, vendor=vendor, kind="callback", target=extension, to_number=phone.lstrip("+"), now=now, **links
+    )
+
+
 def settle(*, command: PbxCommand, status: CommandStatus, result: str, now: datetime) -> None:
     command.status, command.result, command.updated_at = status, result[:200], now
 

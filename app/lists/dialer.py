@@ -321,7 +321,7 @@ def _own_open(*, session: Session, attempt_id: int, operator: User) -> tuple[Att
 
 def _unclaim(*, session: Session, attempt: Attempt) -> None:
     """The contact goes back; a manager still marked dialing for it is free again."""
-    operator_state.stop_dialing(session=session, operator_id=attempt.operator_id, now=utcnow())
+    operator_state.dialing(session=session, operator_id=attempt.operator_id, on=False, now=utcnow())
     session.execute(
         delete(ContactClaim).where(
             ContactClaim.contact_id == attempt.contact_id, ContactClaim.operator_id == attempt.operator_id
@@ -354,18 +354,17 @@ def dial(
     busy = session.execute(select(Operator.state).where(Operator.user_id == operator.id)).scalar()
     if busy in (OperatorState.ringing, OperatorState.on_call, OperatorState.dialing):
         raise Conflict(f"you are {busy.replace('_', ' ')}: one call at a time")
-    command = commands_service.request(
+    command = commands_service.click_to_call(
         session=session,
         vendor=vendor,
-        kind="callback",
-        target=operator.extension,
-        to_number=contact.phone.lstrip("+"),
+        extension=operator.extension,
+        phone=contact.phone,
+        now=now,
         attempt_id=attempt.id,
         actor_id=operator.id,
-        now=now,
     )
     attempt.dial_status, attempt.command_id, attempt.dialled_at = DialStatus.requested, command.command_id, now
-    operator_state.start_dialing(session=session, operator_id=operator.id, now=now)
+    operator_state.dialing(session=session, operator_id=operator.id, on=True, now=now)
     return attempt
 
 
@@ -384,7 +383,7 @@ def dial_answered(*, session: Session, attempt_id: int, placed: bool | None) -> 
         return
     if placed is None:
         attempt.dial_status = DialStatus.unknown
-        operator_state.stop_dialing(session=session, operator_id=attempt.operator_id, now=utcnow())
+        operator_state.dialing(session=session, operator_id=attempt.operator_id, on=False, now=utcnow())
     elif not placed:
         _dial_failed(session=session, attempt=attempt)
 
@@ -441,7 +440,7 @@ def expire_dials(*, session: Session, now: datetime, confirm_within: timedelta) 
 def _dial_failed(*, session: Session, attempt: Attempt, now: datetime | None = None) -> None:
     """The attempt ends as ``dial_failed``: the contact is due again at once, its tries untouched."""
     attempt.dial_status = DialStatus.failed
-    operator_state.stop_dialing(session=session, operator_id=attempt.operator_id, now=now or utcnow())
+    operator_state.dialing(session=session, operator_id=attempt.operator_id, on=False, now=now or utcnow())
     if attempt.status != AttemptStatus.open:
         return
     entry = session.get(ListContact, attempt.list_contact_id, with_for_update=ROW_LOCK)

@@ -131,27 +131,14 @@ def release(
     return OperatorState(new_state)
 
 
-def start_dialing(*, session: Session, operator_id: int, now: datetime) -> bool:
-    """available → dialing: a call list's dial claims the operator the way an offer does, so no
-    inbound call is offered to someone whose phone the PBX is about to ring."""
-    return _move(
-        session,
-        operator_id,
-        where=[Operator.state == OperatorState.available],
-        state=OperatorState.dialing,
-        state_since=now,
-    )
-
-
-def stop_dialing(*, session: Session, operator_id: int, now: datetime) -> bool:
-    """dialing → available: the dial failed, or its outcome is left to the operator."""
-    return _move(
-        session,
-        operator_id,
-        where=[Operator.state == OperatorState.dialing],
-        state=OperatorState.available,
-        state_since=now,
-    )
+def dialing(*, session: Session, operator_id: int, on: bool, now: datetime) -> bool:
+    """available → dialing (``on``), dialing → available: a call list's dial claims the operator
+    the way an offer does, so no inbound call is offered to someone whose phone the PBX is about
+    to ring; the claim ends when the dial fails or its outcome is left to the operator."""
+    before, after = OperatorState.available, OperatorState.dialing
+    if not on:
+        before, after = after, before
+    return _move(session, operator_id, where=[Operator.state == before], state=after, state_since=now)
 
 
 def start_call(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
