@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth.deps import CallCenterUser, Supervisor
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.contacts import local_time
 from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden, Unprocessable
+from app.flows import disposition as dispositions
 from app.lists import dialer
 from app.lists import service as lists
 from schemas.common import Id
@@ -168,9 +169,17 @@ async def attempt_result(attempt_id: Id, body: ResultIn, db: DbDep, user: CallCe
     """Ends the attempt with its result; ``refused`` needs ``refusal_reason_id`` (the deal is lost
     with it), ``callback`` and ``meeting`` their time (a task for you), ``do_not_call`` lists the
     number; ``not_reached`` and ``busy`` are tried again after ``retry_after_hours`` while attempts
-    are left."""
-    return await db.run(
-        lambda s: dialer.record_result(
-            session=s, attempt_id=attempt_id, operator=user, now=utcnow(), **body.model_dump()
+    are left.  An attempt the PBX placed a call for writes its note as that call's disposition
+    (the call is the touch; an attempt without a call is none)."""
+
+    def write(session):
+        now = utcnow()
+        attempt = dialer.record_result(
+            session=session, attempt_id=attempt_id, operator=user, now=now, **body.model_dump()
         )
-    )
+        if attempt.call_id is not None and body.note:
+            manager = session.get(User, attempt.operator_id)
+            dispositions.record(session=session, call_id=attempt.call_id, actor=manager, now=now, note=body.note)
+        return attempt
+
+    return await db.run(write)

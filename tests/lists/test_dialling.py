@@ -58,10 +58,12 @@ async def test_a_dial_goes_out_once_and_the_pbxs_call_is_linked(cf, fake_pbx, su
         for i in mango_scenario("outbound_callback_answered")
     ]
     await cf.play_mango([(path, _with_command(payload, ours)) for path, payload in sample])
-    finished = await result(cf, attempt, anna, "meeting", meeting_at="2030-01-10T10:00:00+03:00")
+    finished = await result(cf, attempt, anna, "meeting", meeting_at="2030-01-10T10:00:00+03:00", note="office at 10")
     assert finished["dial_status"] == "connected" and finished["call_id"] is not None
     call = (await cf.http.get(f"/api/calls/{finished['call_id']}", headers=supervisor["headers"])).json()
     assert (call["direction"], call["number"], call["outcome"]) == ("outbound", "+79001234567", "answered")
+    [disposition] = [t for t in call["timeline"] if t["kind"] == "disposition"]  # the note, on the call
+    assert disposition["detail"]["operator_id"] == anna["id"]
     await cf.app.state.command_sender.send_due()
     assert len(fake_pbx.mango_commands) == 1
 
