@@ -23,12 +23,16 @@ class StageOut(StageIn):
 class PipelineIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     stages: list[StageIn] = Field(min_length=1, max_length=50)
+    meeting_stage: str | None = Field(default=None, max_length=100)  # the stage a booked meeting moves a deal to
+    handoff_stage: str | None = Field(default=None, max_length=100)  # where a closer hands the client on
 
 
 class PipelineOut(BaseModel):
     id: int
     name: str
     stages: list[StageOut]
+    meeting_stage_id: int | None = None
+    handoff_stage_id: int | None = None
 
 
 class RefusalReasonIn(BaseModel):

@@ -24,11 +24,16 @@ async def list_pipelines(db: DbDep, _user: CallCenterUser):
 
 @router.post("/pipelines", response_model=PipelineOut, status_code=status.HTTP_201_CREATED)
 async def create_pipeline(body: PipelineIn, db: DbDep, _admin: Admin):
-    """Admins: a pipeline with its stages (``target_rate``: % of the previous stage, the first: of the list)."""
+    """Admins: a pipeline with its stages (``target_rate``: % of the previous stage, the first: of the
+    list); for active sales, which stage a booked meeting moves a deal to and the hand-off stage."""
 
     def write(session):
         pipeline = pipelines.create(
-            session=session, name=body.name, stages=[(s.name, s.target_rate) for s in body.stages]
+            session=session,
+            name=body.name,
+            stages=[(s.name, s.target_rate) for s in body.stages],
+            meeting_stage=body.meeting_stage,
+            handoff_stage=body.handoff_stage,
         )
         return pipelines.out(session=session, pipeline=pipeline)
 

@@ -13,6 +13,10 @@ class Pipeline(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Active sales: a meeting booked from a call list moves the deal here; the hand-off stage is
+    # where a closer's deal passes to an account manager.
+    meeting_stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    handoff_stage_id: int | None = Field(default=None, foreign_key="stage.id")
 
 
 class Stage(SQLModel, table=True):

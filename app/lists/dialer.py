@@ -20,8 +20,8 @@ from app.auth.models import Role, User
 from app.commands import service as commands_service
 from app.contacts import do_not_call, local_time
 from app.contacts.models import Contact, DoNotCall
-from app.crm import deals, tasks
-from app.crm.models import Deal, DealStatus, TaskKind
+from app.crm import deals, pipelines, tasks
+from app.crm.models import Deal, DealStatus, Pipeline, TaskKind
 from app.crm.takeover import Takeover
 from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -43,6 +43,7 @@ from routing.hours import BusinessHours
 
 BATCH = 50  # due contacts looked at a time (some may be outside their calling hours, or claimed)
 NOT_REACHED = ("not_reached", "busy")  # another try later, while attempts are left
+REACHED_A_PERSON = ("refused", "callback", "meeting", "do_not_call")  # the contact counts as reached
 RESULTS = ("not_reached", "busy", "wrong_number", "refused", "callback", "meeting", "do_not_call")
 
 
@@ -263,6 +264,8 @@ def record_result(
             Deal.contact_id == contact.id, Deal.pipeline_id == call_list.pipeline_id, Deal.status == DealStatus.open
         )
     ).scalar()
+    if deal is not None and result in REACHED_A_PERSON:
+        _advance(session=session, deal=deal, call_list=call_list, meeting=result == "meeting", actor=operator, now=now)
     if result in NOT_REACHED:
         entry.attempts += 1
         out_of_tries = entry.attempts >= call_list.max_attempts
@@ -303,6 +306,17 @@ def record_result(
     attempt.status, attempt.result, attempt.note, attempt.finished_at = AttemptStatus.done, result, note, now
     _unclaim(session=session, attempt=attempt)
     return attempt
+
+
+def _advance(*, session: Session, deal: Deal, call_list: CallList, meeting: bool, actor: User, now: datetime) -> None:
+    """A person answered: the deal leaves the list for the pipeline's first stage ("reached", "first
+    contact"); a booked meeting moves it on to the pipeline's meeting stage."""
+    pipeline = session.get(Pipeline, call_list.pipeline_id)
+    stages = pipelines.stages_of(session=session, pipeline_id=pipeline.id)
+    position = {stage.id: stage.position for stage in stages}
+    target = pipeline.meeting_stage_id if meeting and pipeline.meeting_stage_id else stages[0].id
+    if deal.stage_id is None or position.get(deal.stage_id, 0) < position[target]:
+        deals.move(session=session, actor=actor, deal_id=deal.id, stage_id=target, now=now)
 
 
 def _own_open(*, session: Session, attempt_id: int, operator: User) -> tuple[Attempt, ListContact]:

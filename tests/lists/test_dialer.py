@@ -203,3 +203,27 @@ async def test_the_card_warns_when_a_colleague_owns_another_contact_of_the_compa
     await cf.http.patch(f"/api/contacts/{colleague['id']}", json={"owner_id": boris["id"]}, headers=headers)
     attempt = await next_of(cf, call_list, anna)
     assert attempt["company_owner"] == {"id": boris["id"], "name": "caller1"}  # a colleague works the company
+
+
+async def test_the_active_sales_funnel_follows_the_results(cf, supervisor, admin):
+    pipelines = {p["name"]: p for p in (await cf.http.get("/api/pipelines", headers=supervisor["headers"])).json()}
+    active = pipelines["active sales"]
+    stages = {s["name"]: s["id"] for s in active["stages"]}
+    assert list(stages) == ["reached", "meeting booked", "meeting held", "contract", "payment"]
+    assert (active["meeting_stage_id"], active["handoff_stage_id"]) == (stages["meeting booked"], stages["contract"])
+    phones = ["+74951000061", "+74951000062", "+74951000063"]
+    call_list, (anna, _), contacts = await setup(cf, supervisor, phones=phones, pipeline_id=active["id"])
+    reasons = (await cf.http.get("/api/refusal-reasons", headers=admin["headers"])).json()
+    for outcome, fields in (
+        ("meeting", {"meeting_at": "2030-01-10T10:00:00+03:00"}),
+        ("refused", {"refusal_reason_id": reasons[0]["id"]}),
+        ("busy", {}),
+    ):
+        await result(cf, await next_of(cf, call_list, anna), anna, outcome, **fields)
+    deals = (
+        await cf.http.get("/api/deals", params={"pipeline_id": active["id"]}, headers=supervisor["headers"])
+    ).json()
+    by_phone = {next(c["phone"] for c in contacts if c["id"] == d["contact_id"]): d for d in deals["items"]}
+    assert (by_phone[phones[0]]["stage_id"], by_phone[phones[0]]["status"]) == (stages["meeting booked"], "open")
+    assert (by_phone[phones[1]]["stage_id"], by_phone[phones[1]]["status"]) == (stages["reached"], "lost")
+    assert (by_phone[phones[2]]["stage_id"], by_phone[phones[2]]["status"]) == (None, "open")  # not reached yet
