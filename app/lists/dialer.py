@@ -44,7 +44,6 @@ from routing.hours import BusinessHours
 BATCH = 50  # due contacts looked at a time (some may be outside their calling hours, or claimed)
 NOT_REACHED = ("not_reached", "busy")  # another try later, while attempts are left
 REACHED_A_PERSON = ("refused", "callback", "meeting", "do_not_call")  # the contact counts as reached
-RESULTS = ("not_reached", "busy", "wrong_number", "refused", "callback", "meeting", "do_not_call")
 
 
 @dataclass(frozen=True)
