@@ -4,12 +4,12 @@ from app.auth.models import LoginFailure, LoginSession, User, WsTicket
 from app.callbacks.models import Callback, CallbackAction
 from app.calls.models import Call, CallDisposition, CallLeg, CallTransition
 from app.commands.models import PbxCommand, RateBudget
-from app.contacts.models import Contact, DoNotCall
+from app.contacts.models import Contact, ContactClaim, DoNotCall
 from app.crm.models import Deal, DealStageMove, OwnershipChange, Pipeline, RefusalReason, Stage, Task, Touch
 from app.dispatch.models import Offer, QueueEntry
 from app.events.models import EventCounter, RealtimeEvent
 from app.inbox.models import InboxItem
-from app.lists.models import Attempt, CallList, ContactClaim, ListContact, ListMember
+from app.lists.models import Attempt, CallList, ListContact, ListMember
 from app.operators.models import Operator
 from app.queues.models import Queue, QueueMember
 from app.realtime.models import Panel, PublishedQueueStats

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
@@ -64,6 +65,7 @@ async def claim_callback(
             actor=user,
             takeover=Takeover(body.takeover or takeover, settings.takeover_policy),
             assignee_id=body.assignee_id,
+            claim_for=timedelta(minutes=settings.list_claim_minutes),
         )
     )
 
@@ -131,6 +133,7 @@ async def dial_callback(
             takeover=Takeover(takeover, settings.takeover_policy),
             vendor=sender.click_to_call_vendor(),
             no_vendor=sender.no_click_to_call,
+            claim_for=timedelta(minutes=settings.list_claim_minutes),
         )
         return {
             "command_id": command_id,

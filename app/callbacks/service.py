@@ -1,6 +1,6 @@
 """Working the callback list: listing, claiming, completing and cancelling callbacks."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
 from app.callbacks.tracking import log_action
 from app.calls.models import Call
 from app.commands import service as commands_service
-from app.contacts import do_not_call
+from app.contacts import claims, do_not_call
 from app.contacts.models import Contact
 from app.crm.takeover import Takeover
 from app.database import ROW_LOCK, utcnow
@@ -52,8 +52,18 @@ def get(*, session: Session, callback_id: int, lock: bool = False) -> Callback:
     return callback
 
 
-def claim(*, session: Session, callback_id: int, actor: User, takeover: Takeover, assignee_id: int | None) -> Callback:
-    """Takes a callback into work: operators for themselves, supervisors for anyone."""
+def claim(
+    *,
+    session: Session,
+    callback_id: int,
+    actor: User,
+    takeover: Takeover,
+    assignee_id: int | None,
+    claim_for: timedelta,
+) -> Callback:
+    """Takes a callback into work: operators for themselves, supervisors for anyone; the client is
+    claimed for the assignee, so no call list gives them to someone else meanwhile (409 while a
+    colleague works them on a list)."""
     callback = _open_for_work(session=session, callback_id=callback_id)
     if actor.role == Role.operator:
         if assignee_id not in (None, actor.id):
@@ -65,7 +75,12 @@ def claim(*, session: Session, callback_id: int, actor: User, takeover: Takeover
         if assignee_id is not None:
             require_operator(session=session, user_id=target_id, as_what="a callback's assignee")
     previous = callback.assignee_id
-    callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, utcnow()
+    now = utcnow()
+    if callback.contact_id is not None and not claims.take(
+        session=session, contact_id=callback.contact_id, operator_id=target_id, now=now, until=now + claim_for
+    ):
+        raise Conflict("a colleague is working this client on a call list right now: try again in a while")
+    callback.status, callback.assignee_id, callback.updated_at = CallbackStatus.in_progress, target_id, now
     action = "takeover" if takeover.asked and previous not in (None, target_id) else "claimed"
     log_action(
         session=session,
@@ -111,6 +126,8 @@ def _close(
     now = utcnow()
     callback.status, callback.result, callback.closed_at, callback.updated_at = status, result, now, now
     callback.assignee_id = callback.assignee_id or actor.id
+    if callback.contact_id is not None:
+        claims.give_back(session=session, contact_id=callback.contact_id, operator_id=callback.assignee_id)
     log_action(session=session, callback=callback, action=status.value, actor_id=actor.id, result=result)
     return callback
 
@@ -137,7 +154,14 @@ def _check_operator_may_work(*, session: Session, callback: Callback, actor: Use
 
 
 def dial(
-    *, session: Session, callback_id: int, actor: User, takeover: Takeover, vendor: str | None, no_vendor: str
+    *,
+    session: Session,
+    callback_id: int,
+    actor: User,
+    takeover: Takeover,
+    vendor: str | None,
+    no_vendor: str,
+    claim_for: timedelta,
 ) -> str:
     """Click-to-call: claims the callback for the operator and asks ``vendor``'s PBX to ring their
     extension, then the client (``no_vendor``: why none can).  Returns the command id; the call
@@ -146,7 +170,9 @@ def dial(
         raise Conflict("you have no extension to ring; ask an admin to set one")
     if vendor is None:
         raise Conflict(no_vendor)
-    callback = claim(session=session, callback_id=callback_id, actor=actor, takeover=takeover, assignee_id=None)
+    callback = claim(
+        session=session, callback_id=callback_id, actor=actor, takeover=takeover, assignee_id=None, claim_for=claim_for
+    )
     if callback.phone is None:
         raise Conflict("the caller's number is hidden: there is nobody to dial")
     if refusal := do_not_call.reason(session=session, phone=callback.phone):

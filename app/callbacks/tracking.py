@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
 from app.calls.models import Call, Outcome
+from app.contacts import claims
 from app.contacts.models import Contact
 from app.database import ROW_LOCK
 from app.events import outbox
@@ -188,6 +189,8 @@ def _resolve_misses_before(*, session: Session, call: Call, sla: timedelta, now:
     for missed in later:
         missed.callback_id = None
     callback.status, callback.closed_at, callback.updated_at = CallbackStatus.done, now, now
+    if callback.contact_id is not None and callback.assignee_id is not None:
+        claims.give_back(session=session, contact_id=callback.contact_id, operator_id=callback.assignee_id)
     callback.resolved_call_id = call.id
     callback.result = f"reached by {call.direction} call {call.id}"
     _recount(session=session, callback=callback, sla=sla)

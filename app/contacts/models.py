@@ -34,3 +34,15 @@ class DoNotCall(SQLModel, table=True):
     listed_on: date
     added_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContactClaim(SQLModel, table=True):
+    """The one manager working a contact now — on a call list or its callback — the contact is the
+    key (a primary key on both databases); it lapses at ``expires_at`` (``LIST_CLAIM_MINUTES``)."""
+
+    __tablename__ = "contact_claim"
+
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    operator_id: int = Field(foreign_key="user.id")
+    attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id")
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -13,24 +13,23 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import phonenumbers
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.commands import service as commands_service
-from app.contacts import do_not_call, local_time
-from app.contacts.models import Contact, DoNotCall
+from app.contacts import claims, do_not_call, local_time
+from app.contacts.models import Contact, ContactClaim, DoNotCall
 from app.crm import deals, pipelines, tasks
 from app.crm.models import Deal, DealStatus, Pipeline, TaskKind
 from app.crm.takeover import Takeover
-from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
+from app.database import ROW_LOCK, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.lists.models import (
     DEFAULT_HOURS,
     Attempt,
     AttemptStatus,
     CallList,
-    ContactClaim,
     DialStatus,
     ListContact,
     ListContactStatus,
@@ -66,7 +65,9 @@ def next_for(*, session: Session, list_id: int, operator: User, now: datetime, c
     if mine is not None:
         if mine.list_id != list_id:
             raise Conflict(f"finish or release your attempt on list {mine.list_id} first (one contact at a time)")
-        if _claim(session=session, contact_id=mine.contact_id, operator_id=operator.id, now=now, until=now + claim_for):
+        if claims.take(
+            session=session, contact_id=mine.contact_id, operator_id=operator.id, now=now, until=now + claim_for
+        ):
             return _shown(session, mine, call_list)
         mine.status, mine.finished_at = AttemptStatus.released, now  # its claim ran out; another manager has it
     _lapsed(session=session, list_id=list_id, now=now)
@@ -76,7 +77,7 @@ def next_for(*, session: Session, list_id: int, operator: User, now: datetime, c
         for entry, contact in rows:
             if not _calling_hours(call_list, contact).is_open(now):
                 continue
-            if not _claim(
+            if not claims.take(
                 session=session, contact_id=contact.id, operator_id=operator.id, now=now, until=now + claim_for
             ):
                 continue  # another manager took it a moment ago
@@ -157,20 +158,6 @@ def _frozen(schedule: dict) -> tuple:
 @lru_cache(maxsize=512)
 def _hours(schedule: tuple, zone: str) -> BusinessHours:
     return BusinessHours({day: [list(pair) for pair in pairs] for day, pairs in schedule}, zone)
-
-
-def _claim(*, session: Session, contact_id: int, operator_id: int, now: datetime, until: datetime) -> bool:
-    """Takes (or renews) the claim on the contact; False when another manager holds it."""
-    session.execute(delete(ContactClaim).where(ContactClaim.contact_id == contact_id, ContactClaim.expires_at <= now))
-    session.execute(
-        insert_ignoring_duplicates(session, ContactClaim.__table__, index_elements=["contact_id"]),
-        [{"contact_id": contact_id, "operator_id": operator_id, "expires_at": until}],
-    )
-    claim = session.get(ContactClaim, contact_id, with_for_update=ROW_LOCK, populate_existing=True)
-    if claim is None or claim.operator_id != operator_id:
-        return False
-    claim.expires_at = until
-    return True
 
 
 def _open(
@@ -335,11 +322,7 @@ def _own_open(*, session: Session, attempt_id: int, operator: User) -> tuple[Att
 def _unclaim(*, session: Session, attempt: Attempt) -> None:
     """The contact goes back; a manager still marked dialing for it is free again."""
     operator_state.dialing(session=session, operator_id=attempt.operator_id, on=False, now=utcnow())
-    session.execute(
-        delete(ContactClaim).where(
-            ContactClaim.contact_id == attempt.contact_id, ContactClaim.operator_id == attempt.operator_id
-        )
-    )
+    claims.give_back(session=session, contact_id=attempt.contact_id, operator_id=attempt.operator_id)
 
 
 def dial(

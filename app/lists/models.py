@@ -1,5 +1,5 @@
 """Call lists worked by first-line managers: the list, who works it, its contacts and their
-attempts, and the claim that gives a contact to one manager at a time."""
+attempts (a contact is given to one manager at a time by ``app.contacts.claims``)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -72,17 +72,6 @@ class ListContact(SQLModel, table=True):
     attempts: int = 0  # those that did not reach a person
     due_at: datetime = Field(sa_type=UTCDateTime)
     last_result: str | None = Field(default=None, max_length=16)
-
-
-class ContactClaim(SQLModel, table=True):
-    """The one manager working a contact now, across every list: the contact is the key."""
-
-    __tablename__ = "contact_claim"
-
-    contact_id: int = Field(foreign_key="contact.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
-    operator_id: int = Field(foreign_key="user.id")
-    attempt_id: int | None = Field(default=None, foreign_key="call_attempt.id")
-    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class AttemptStatus(StrEnum):

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.auth.models import Role
+from telephony.mango.script import InboundCall
 from tests.support import generic
+from tests.support.calls import T, play
 from tests.support.lists import ALL_DAY, next_of, result
 
 
@@ -227,3 +229,29 @@ async def test_the_active_sales_funnel_follows_the_results(cf, supervisor, admin
     assert (by_phone[phones[0]]["stage_id"], by_phone[phones[0]]["status"]) == (stages["meeting booked"], "open")
     assert (by_phone[phones[1]]["stage_id"], by_phone[phones[1]]["status"]) == (stages["reached"], "lost")
     assert (by_phone[phones[2]]["stage_id"], by_phone[phones[2]]["status"]) == (None, "open")  # not reached yet
+
+
+async def test_the_callback_list_and_call_lists_share_one_claim_per_client(cf, supervisor):
+    headers = supervisor["headers"]
+    call_list, (anna, boris), _ = await setup(cf, supervisor, phones=[])
+    await play(cf, InboundCall("cl-1", "79001234567", T).missed(rung=()))
+    [callback] = (await cf.http.get("/api/callbacks", headers=headers)).json()["items"]
+    contact = callback["contact_id"]
+    await cf.http.post(f"/api/lists/{call_list['id']}/contacts", json={"contact_ids": [contact]}, headers=headers)
+
+    taken = await cf.http.post(f"/api/callbacks/{callback['id']}/claim", headers=anna["headers"])
+    assert taken.status_code == 200, taken.text
+    assert await next_of(cf, call_list, boris) is None  # anna is calling them back
+    done = await cf.http.post(
+        f"/api/callbacks/{callback['id']}/complete", json={"result": "asked for a quote"}, headers=anna["headers"]
+    )
+    assert done.status_code == 200, done.text
+    attempt = await next_of(cf, call_list, boris)  # given back with the result
+    assert attempt["contact"]["id"] == contact
+
+    await play(cf, InboundCall("cl-2", "79001234567", T + 3600).missed(rung=()))
+    [again] = (await cf.http.get("/api/callbacks", params={"status": "open"}, headers=headers)).json()["items"]
+    refused = await cf.http.post(
+        f"/api/callbacks/{again['id']}/claim", headers=supervisor["headers"], json={"assignee_id": anna["id"]}
+    )
+    assert refused.status_code == 409 and "call list" in refused.json()["detail"]  # boris holds them now
