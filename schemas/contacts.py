@@ -17,6 +17,8 @@ class ContactOut(BaseModel):
     owner_id: int | None
     vip: bool
     timezone: str | None = None  # the client's own zone, when set
+    collected_by: int | None = None  # the collector who found them
+    confirmed_at: datetime | None = None  # their first call-list attempt reached a person
     created_at: datetime
 
 

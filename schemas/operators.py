@@ -18,6 +18,10 @@ def skills_from_text(value: str) -> dict[str, int]:
     return skills
 
 
+# Their parts in active sales (several allowed): who builds the cold list, calls it, closes, keeps clients.
+TeamRoles = Annotated[list[Literal["collector", "first_line", "closer", "account_manager"]], Field(max_length=4)]
+
+
 class OperatorOut(BaseModel):
     id: int
     name: str
@@ -26,6 +30,7 @@ class OperatorOut(BaseModel):
     state: str
     state_since: datetime
     skills: dict[str, int]
+    team_roles: list[str] = []  # collector, first_line, closer, account_manager
     wrap_up_seconds: int
     no_answer_count: int
     call_id: int | None
@@ -37,6 +42,7 @@ class OperatorCreate(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     extension: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     skills: Skills = {}
+    team_roles: TeamRoles = []
     wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
     # The first password to sign in with (8-128 characters); changed by the operator at first sign-in.
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
@@ -49,6 +55,7 @@ class OperatorCreated(OperatorOut):
 class OperatorPatch(BaseModel):
     extension: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
     skills: Skills | None = None
+    team_roles: TeamRoles | None = None
     wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
 
 

@@ -12,6 +12,7 @@ from app.crm import ownership
 from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.flows import contact_merge
+from app.operators import service as operators_service
 from app.pagination import PageDep, paginate
 from app.spreadsheet import CSV_RESPONSE, uploaded_text
 from schemas.calls import CallOut
@@ -38,20 +39,28 @@ async def list_contacts(
 
 
 @router.post("/import")
-async def import_contacts(request: Request, db: DbDep, settings: SettingsDep, _user: Supervisor) -> dict:
-    """Supervisors: a CSV file (``Content-Type: text/csv``; columns ``phone``, ``name``, ``company``,
-    ``owner`` = a user name) as the request body. Numbers are deduplicated by their E.164 form; known
-    contacts get what they lack. Any unusable row (a number that is not one, an unknown owner)
-    rejects the file: 422 with every bad line and why, nothing imported."""
+async def import_contacts(request: Request, db: DbDep, settings: SettingsDep, user: CallCenterUser) -> dict:
+    """Supervisors and collectors (operators with the team role ``collector``): a CSV file
+    (``Content-Type: text/csv``; columns ``phone``, ``name``, ``company``, ``owner`` = a user name,
+    ``timezone``, ``collected_by`` = a user name) as the request body. Numbers are deduplicated by
+    their E.164 form; known contacts get what they lack; a collector's new contacts are theirs to be
+    credited for. Any unusable row (a number that is not one, an unknown owner) rejects the file:
+    422 with every bad line and why, nothing imported."""
     text = await uploaded_text(request)
-    return await db.run(
-        lambda s: transfer.import_csv(session=s, text=text, region=settings.default_region, now=utcnow())
-    )
+
+    def write(session) -> dict:
+        collector = operators_service.credited_collector(session=session, user=user)
+        return transfer.import_csv(
+            session=session, text=text, region=settings.default_region, now=utcnow(), collected_by=collector
+        )
+
+    return await db.run(write)
 
 
 @router.get("/export", response_class=Response, responses=CSV_RESPONSE)
 async def export_contacts(db: DbDep, _user: Supervisor) -> Response:
-    """Supervisors: every contact as CSV (id, phone, name, company, owner, vip, created_at)."""
+    """Supervisors: every contact as CSV (id, phone, name, company, owner, vip, timezone, collected_by,
+    created_at)."""
     text = await db.read(lambda s: transfer.export_csv(session=s))
     headers = {"Content-Disposition": 'attachment; filename="contacts.csv"'}
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

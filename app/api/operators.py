@@ -43,6 +43,7 @@ async def create_operator(body: OperatorCreate, db: DbDep, _user: Supervisor):
             role=Role.operator,
             extension=body.extension,
             skills=body.skills,
+            team_roles=body.team_roles,
             password_hash=password_hash,
             must_change_password=password_hash is not None,
         )
@@ -60,13 +61,14 @@ async def get_operator(operator_id: Id, db: DbDep, _user: CallCenterUser):
 
 @router.patch("/{operator_id:id}", response_model=OperatorOut)
 async def update_operator(operator_id: Id, body: OperatorPatch, db: DbDep, _user: Supervisor):
-    """Extension, skills and wrap-up time (supervisors); 409 for an extension another user has."""
+    """Extension, skills, team roles and wrap-up time (supervisors); 409 for an extension another user has."""
     await db.run(
         lambda s: operators_service.update(
             session=s,
             operator_id=operator_id,
             extension=body.extension,
             skills=body.skills,
+            team_roles=body.team_roles,
             wrap_up_seconds=body.wrap_up_seconds,
         )
     )

@@ -18,6 +18,8 @@ class Contact(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # personal manager
     vip: bool = False  # served first in every queue
     timezone: str | None = Field(default=None, max_length=64)  # the client's own, when known (IANA name)
+    collected_by: int | None = Field(default=None, foreign_key="user.id")  # the collector who found them
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # a first attempt reached a person
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -5,7 +5,7 @@ import io
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import Role, User
 from app.contacts import local_time
@@ -14,9 +14,9 @@ from app.contacts.phone import to_e164
 from app.errors import AppError
 from app.spreadsheet import csv_text, unescape_cell
 
-COLUMNS = ("phone", "name", "company", "owner", "timezone")  # owner: the manager's user name
-TEXT_LIMITS = {"phone": 128, "name": 200, "company": 200, "timezone": 64}
-EXPORT_COLUMNS = ("id", "phone", "name", "company", "owner", "vip", "timezone", "created_at")
+COLUMNS = ("phone", "name", "company", "owner", "timezone", "collected_by")  # owner, collected_by: user names
+TEXT_LIMITS = {"phone": 128, "name": 200, "company": 200, "timezone": 64, "collected_by": 100}
+EXPORT_COLUMNS = ("id", "phone", "name", "company", "owner", "vip", "timezone", "collected_by", "created_at")
 
 
 class ImportRejected(AppError):
@@ -29,9 +29,10 @@ class ImportRejected(AppError):
         self.extra = {"errors": errors}
 
 
-def import_csv(*, session: Session, text: str, region: str, now: datetime) -> dict:
+def import_csv(*, session: Session, text: str, region: str, now: datetime, collected_by: int | None = None) -> dict:
     """Creates the new numbers and fills in known ones (a name or company they lack, an owner);
-    a row with an unusable number or an unknown owner rejects the whole file."""
+    a row with an unusable number or an unknown owner rejects the whole file.  ``collected_by``: a
+    collector importing their own finds (else the file's ``collected_by`` column)."""
     if "\x00" in text:
         raise ImportRejected([{"line": text[: text.index("\x00")].count("\n") + 1, "error": "a NUL character"}])
     reader = csv.DictReader(io.StringIO(text))
@@ -58,6 +59,10 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
         if owner and owner not in owners:
             errors.append({"line": line, "error": f"no operator named {owner!r}"})
             continue
+        found_by = row.get("collected_by")
+        if found_by and found_by not in owners:
+            errors.append({"line": line, "error": f"no operator named {found_by!r}"})
+            continue
         if row.get("timezone") and not local_time.is_zone(row["timezone"]):
             errors.append({"line": line, "error": f"{row['timezone']!r} is not a time zone (Asia/Vladivostok)"})
             continue
@@ -66,6 +71,8 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
             merged[field] = merged.get(field) or row.get(field) or None
         if owner:
             merged["owner_id"] = owners[owner]
+        if collected_by or found_by:
+            merged["collected_by"] = collected_by or owners[found_by]
     if errors:
         raise ImportRejected(errors)
     known = {c.phone: c for c in session.execute(select(Contact).where(Contact.phone.in_(list(rows)))).scalars()}
@@ -77,7 +84,7 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime) -> di
             created += 1
             continue
         changed = False
-        for field in ("name", "company", "owner_id", "timezone"):
+        for field in ("name", "company", "owner_id", "timezone", "collected_by"):
             if row.get(field) and not getattr(contact, field):
                 setattr(contact, field, row[field])
                 changed = True
@@ -117,9 +124,15 @@ def _rows(reader: csv.DictReader):
 
 def export_csv(*, session: Session) -> str:
     """Every contact as CSV."""
-    query = select(Contact, User.name).outerjoin(User, User.id == Contact.owner_id).order_by(Contact.id)
+    collector = aliased(User)
+    query = (
+        select(Contact, User.name, collector.name)
+        .outerjoin(User, User.id == Contact.owner_id)
+        .outerjoin(collector, collector.id == Contact.collected_by)
+        .order_by(Contact.id)
+    )
     rows = (
-        [c.id, c.phone, c.name, c.company, owner, c.vip, c.timezone, c.created_at.isoformat()]
-        for c, owner in session.execute(query)
+        [c.id, c.phone, c.name, c.company, owner, c.vip, c.timezone, found_by, c.created_at.isoformat()]
+        for c, owner, found_by in session.execute(query)
     )
     return csv_text([EXPORT_COLUMNS, *rows])

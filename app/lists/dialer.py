@@ -250,6 +250,8 @@ def record_result(
             Deal.contact_id == contact.id, Deal.pipeline_id == call_list.pipeline_id, Deal.status == DealStatus.open
         )
     ).scalar()
+    if result in REACHED_A_PERSON and contact.confirmed_at is None:
+        contact.confirmed_at = now  # what a collector is paid for: a contact that answered
     if deal is not None and result in REACHED_A_PERSON:
         _advance(session=session, deal=deal, call_list=call_list, meeting=result == "meeting", actor=operator, now=now)
     if result in NOT_REACHED:

@@ -17,6 +17,8 @@ class OperatorState(StrEnum):
     break_ = "break"
 
 
+TEAM_ROLES = ("collector", "first_line", "closer", "account_manager")
+
 # What an operator may set themselves (the rest follows calls and offers).
 SELF_SET_STATES = (OperatorState.available, OperatorState.break_, OperatorState.offline)
 
@@ -35,6 +37,8 @@ class Operator(SQLModel, table=True):
     state: OperatorState = Field(default=OperatorState.offline, sa_type=String(16))
     state_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     skills: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # {"sales": 8}
+    # Their part in active sales (beside the access role): collector, first_line, closer, account_manager.
+    team_roles: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     wrap_up_seconds: int = Field(default=30, ge=0)
     no_answer_count: int = 0  # offers let ring out in a row; reset by an answered offer
     offer_id: int | None = None  # the offer ringing now

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.operators.models import Operator
 
 
@@ -16,6 +16,7 @@ def create_user(
     role: Role,
     extension: str | None = None,
     skills: dict | None = None,
+    team_roles: list[str] | None = None,
     password_hash: str | None = None,
     must_change_password: bool = False,
 ) -> tuple[User, str]:
@@ -30,7 +31,7 @@ def create_user(
         must_change_password=must_change_password,
     )
     if role == Role.operator:
-        session.add(Operator(user_id=user.id, skills=skills or {}))
+        session.add(Operator(user_id=user.id, skills=skills or {}, team_roles=sorted(set(team_roles or []))))
         session.flush()
     return user, token
 
@@ -62,6 +63,7 @@ def update(
     operator_id: int,
     extension: str | None = None,
     skills: dict | None = None,
+    team_roles: list[str] | None = None,
     wrap_up_seconds: int | None = None,
 ) -> None:
     operator = session.get(Operator, operator_id)
@@ -74,5 +76,18 @@ def update(
         session.get(User, operator_id).extension = extension
     if skills is not None:
         operator.skills = skills
+    if team_roles is not None:
+        operator.team_roles = sorted(set(team_roles))
     if wrap_up_seconds is not None:
         operator.wrap_up_seconds = wrap_up_seconds
+
+
+def credited_collector(*, session: Session, user: User) -> int | None:
+    """Who a contacts import is credited to: a collector themselves (None for supervisors: the
+    file's ``collected_by`` says); 403 for other operators."""
+    if user.role != Role.operator:
+        return None
+    operator = session.get(Operator, user.id)
+    if operator is None or "collector" not in operator.team_roles:
+        raise Forbidden("importing contacts is for supervisors and collectors")
+    return user.id

@@ -52,5 +52,5 @@ async def test_a_contact_s_own_zone_wins_and_is_kept_by_csv(cf, supervisor):
     )
     assert rejected.status_code == 422 and "not a time zone" in rejected.json()["errors"][0]["error"]
     exported = (await cf.http.get("/api/contacts/export", headers=headers)).text.splitlines()
-    assert exported[0] == "id,phone,name,company,owner,vip,timezone,created_at"
-    assert any(",+79120000001,Anna,,,False,Asia/Vladivostok," in line for line in exported)
+    assert exported[0] == "id,phone,name,company,owner,vip,timezone,collected_by,created_at"
+    assert any(",+79120000001,Anna,,,False,Asia/Vladivostok,," in line for line in exported)

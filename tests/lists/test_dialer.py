@@ -255,3 +255,37 @@ async def test_the_callback_list_and_call_lists_share_one_claim_per_client(cf, s
         f"/api/callbacks/{again['id']}/claim", headers=supervisor["headers"], json={"assignee_id": anna["id"]}
     )
     assert refused.status_code == 409 and "call list" in refused.json()["detail"]  # boris holds them now
+
+
+async def test_a_collector_imports_contacts_credited_to_them_and_confirmed_when_reached(cf, supervisor):
+    headers = supervisor["headers"]
+    olga = (
+        await cf.http.post(
+            "/api/operators", json={"name": "olga", "extension": "301", "team_roles": ["collector"]}, headers=headers
+        )
+    ).json()
+    assert olga["team_roles"] == ["collector"]
+    ivan = await cf.user("ivan", Role.operator, extension="302")
+    text = "phone,name,company\n+74951000071,Anna,Agro\n+74951000072,Boris,Agro\n"
+    csv_headers = {"Content-Type": "text/csv"}
+    refused = await cf.http.post("/api/contacts/import", content=text.encode(), headers=ivan["headers"] | csv_headers)
+    assert refused.status_code == 403  # not a collector
+    patched = await cf.http.patch(f"/api/operators/{ivan['id']}", json={"team_roles": ["first_line"]}, headers=headers)
+    assert patched.json()["team_roles"] == ["first_line"]
+    olga_headers = {"Authorization": f"Bearer {olga['token']}"}
+    imported = await cf.http.post("/api/contacts/import", content=text.encode(), headers=olga_headers | csv_headers)
+    assert imported.status_code == 200, imported.text
+    contacts = (await cf.http.get("/api/contacts", headers=headers)).json()["items"]
+    assert {c["collected_by"] for c in contacts} == {olga["id"]}
+    exported = (await cf.http.get("/api/contacts/export", headers=headers)).text.splitlines()
+    assert exported[0].endswith("timezone,collected_by,created_at") and ",olga," in exported[1]
+
+    call_list, (anna, _), _ = await setup(cf, supervisor, phones=[])
+    ids = [c["id"] for c in contacts]
+    await cf.http.post(f"/api/lists/{call_list['id']}/contacts", json={"contact_ids": ids}, headers=headers)
+    await result(cf, await next_of(cf, call_list, anna), anna, "busy")
+    await result(cf, await next_of(cf, call_list, anna), anna, "callback", callback_at="2030-01-10T10:00:00+03:00")
+    confirmed = {
+        c["phone"]: c["confirmed_at"] for c in (await cf.http.get("/api/contacts", headers=headers)).json()["items"]
+    }
+    assert confirmed["+74951000071"] is None and confirmed["+74951000072"] is not None  # reached a person
