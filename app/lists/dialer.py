@@ -285,7 +285,7 @@ def record_result(
         do_not_call.add_if_missing(
             session=session,
             phone=contact.phone,
-            source=f"list {call_list.name}",
+            source=f"list {call_list.name}"[:100],
             listed_on=now.date(),
             by=operator.id,
             now=now,

@@ -11,17 +11,18 @@ from app.contacts.models import Contact
 from app.crm import pipelines
 from app.crm.models import Deal, DealStatus, RefusalReason
 from app.database import insert_ignoring_duplicates
-from app.errors import NotFound, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable
 from app.lists.models import Attempt, AttemptStatus, CallList, ListContact, ListContactStatus, ListMember
 from app.operators.lookup import require_operator
 
+CHUNK = 5000
 REACHED = ("wrong_number", "refused", "callback", "meeting", "do_not_call")  # a person answered (or not the one)
 
 
 def create(*, session: Session, fields: dict, now: datetime) -> CallList:
     pipelines.get(session=session, pipeline_id=fields["pipeline_id"])
     if session.execute(select(CallList.id).where(CallList.name == fields["name"])).first():
-        raise Unprocessable(f"a list named {fields['name']!r} exists")
+        raise Conflict(f"a list named {fields['name']!r} exists")
     call_list = CallList(**fields, created_at=now)
     session.add(call_list)
     session.flush()
@@ -65,7 +66,10 @@ def add_contacts(
     already on the list stay as they are.  Returns how many were added."""
     call_list = get(session=session, list_id=list_id)
     if contact_ids is not None:
-        found = set(session.execute(select(Contact.id).where(Contact.id.in_(contact_ids))).scalars())
+        found = set()
+        for start in range(0, len(contact_ids), CHUNK):  # (a database takes only so many parameters)
+            chunk = contact_ids[start : start + CHUNK]
+            found.update(session.execute(select(Contact.id).where(Contact.id.in_(chunk))).scalars())
         if missing := sorted(set(contact_ids) - found):
             raise Unprocessable(f"no contact {missing[0]}")
         ids = sorted(found)

@@ -289,3 +289,12 @@ async def test_a_collector_imports_contacts_credited_to_them_and_confirmed_when_
         c["phone"]: c["confirmed_at"] for c in (await cf.http.get("/api/contacts", headers=headers)).json()["items"]
     }
     assert confirmed["+74951000071"] is None and confirmed["+74951000072"] is not None  # reached a person
+
+
+async def test_adding_contacts_by_id_in_their_tens_of_thousands(cf, supervisor):
+    call_list, _, contacts = await setup(cf, supervisor, phones=["+74951000081"])
+    ids = [contacts[0]["id"], *range(10_000_000, 10_040_000)]  # more than a database takes as parameters
+    response = await cf.http.post(
+        f"/api/lists/{call_list['id']}/contacts", json={"contact_ids": ids}, headers=supervisor["headers"]
+    )
+    assert response.status_code == 422 and "no contact 10000000" in response.json()["detail"]
