@@ -13,7 +13,7 @@ from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden, Unprocessable
 from app.flows import disposition as dispositions
-from app.lists import dialer
+from app.lists import dialer, dialling
 from app.lists import service as lists
 from schemas.common import Id
 from schemas.lists import (
@@ -144,7 +144,7 @@ async def dial_attempt(
     attempt as ``wrong_number``; a do-not-call number is 409."""
     sender = request.app.state.command_sender
     attempt = await db.run(
-        lambda s: dialer.dial(
+        lambda s: dialling.dial(
             session=s,
             attempt_id=attempt_id,
             operator=user,

@@ -23,7 +23,7 @@ from app.contacts.phone import to_e164
 from app.crm import deals, touches
 from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.dispatch import follow as dispatch_follow
-from app.lists import dialer as lists_dialer
+from app.lists import dialling as list_dialling
 from app.queues.models import Queue
 from app.recordings import tracking as recordings_tracking
 from app.settings import Settings
@@ -85,7 +85,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     _record(session=session, rows=timeline)
     recordings_tracking.note(session=session, vendor=vendor, calls=calls, events=events, now=now)
     _link_people(session=session, calls=touched, region=policy.region)
-    lists_dialer.link_calls(session=session, calls=touched, legs=legs, confirm_within=policy.dial_confirm)
+    list_dialling.link_calls(session=session, calls=touched, legs=legs, confirm_within=policy.dial_confirm)
     dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
     for call in touched:
         _follow_outcome(session=session, call=call, previous=previous[call.id], policy=policy, now=now)

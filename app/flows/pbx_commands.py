@@ -19,7 +19,7 @@ from app.commands.models import CommandStatus, PbxCommand
 from app.database import ROW_LOCK
 from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
-from app.lists import dialer as lists_dialer
+from app.lists import dialling as list_dialling
 from schemas.pbx_events import CommandResult, LegKind, LegState
 from telephony.vendor import Reply
 
@@ -102,7 +102,7 @@ def record_reply(
         )
     if command.attempt_id is not None and not reply.ok:  # a list's dial is never repeated by itself
         commands_service.settle(command=command, status=CommandStatus.failed, result=reply.detail, now=now)
-        lists_dialer.dial_answered(
+        list_dialling.dial_answered(
             session=session, attempt_id=command.attempt_id, placed=None if reply.retry else False
         )
     elif reply.ok and reply.final:
@@ -137,7 +137,7 @@ def _failed(*, session: Session, command: PbxCommand, result: str, now: datetime
     if command.kind == "route":
         dispatch_offers.hand_to_pbx(session=session, offer_id=command.offer_id, reason="pbx_refused", now=now)
     elif command.attempt_id is not None:
-        lists_dialer.dial_answered(session=session, attempt_id=command.attempt_id, placed=False)
+        list_dialling.dial_answered(session=session, attempt_id=command.attempt_id, placed=False)
     elif command.callback_id is not None:
         callback = session.get(Callback, command.callback_id)
         callback_tracking.log_action(
