@@ -26,6 +26,7 @@ from app.recordings.models import (
     ScorecardItem,
 )
 from app.reports.models import CallFiguresPart, CallRollup, CallRollupPending, RollupState
+from app.team.models import PayRule, Plan
 
 __all__ = [
     "Attempt",
@@ -53,7 +54,9 @@ __all__ = [
     "LoginSession",
     "Offer",
     "Panel",
+    "PayRule",
     "PbxCommand",
+    "Plan",
     "Playback",
     "RateBudget",
     "Operator",

@@ -59,6 +59,7 @@ class DealIn(BaseModel):
 
 class StageMove(BaseModel):
     stage_id: Id
+    closer_id: Id | None = None  # into the meeting stage: the closer who takes the client (default: the least busy)
 
 
 class Loss(BaseModel):
@@ -73,6 +74,7 @@ class DealOut(BaseModel):
     pipeline_id: int
     stage_id: int | None
     owner_id: int
+    closer_id: int | None  # active sales: the closer credited with the contract and the sale
     amount: float | None
     status: str
     refusal_reason_id: int | None

@@ -118,6 +118,9 @@ class ResultIn(BaseModel):
     refusal_reason_id: Id | None = None
     callback_at: AwareMoment | None = None
     meeting_at: AwareMoment | None = None
+    closer_id: Id | None = (
+        None  # a meeting: the closer who takes the client (default: the one with the fewest open deals)
+    )
     note: str | None = Field(default=None, max_length=4000)
 
 

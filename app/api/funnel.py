@@ -99,7 +99,9 @@ async def get_deal(deal_id: Id, db: DbDep, _user: CallCenterUser) -> dict:
 async def move_deal(deal_id: Id, body: StageMove, db: DbDep, user: CallCenterUser):
     return await db.run(
         lambda s: DealOut.model_validate(
-            deals.move(session=s, actor=user, deal_id=deal_id, stage_id=body.stage_id, now=utcnow())
+            deals.move(
+                session=s, actor=user, deal_id=deal_id, stage_id=body.stage_id, now=utcnow(), closer_id=body.closer_id
+            )
         )
     )
 

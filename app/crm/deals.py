@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import Role, User
 from app.calls.models import Call
 from app.contacts.models import Contact
-from app.crm import ownership, pipelines
+from app.crm import handoffs, ownership, pipelines
 from app.crm.models import Deal, DealStageMove, DealStatus, RefusalReason, Stage
 from app.crm.takeover import Takeover
 from app.database import ROW_LOCK
@@ -57,12 +57,15 @@ def create(
     return deal
 
 
-def move(*, session: Session, actor: User, deal_id: int, stage_id: int, now: datetime) -> Deal:
-    """Moves an open deal to a stage of its pipeline (forward or back); every move is kept."""
+def move(
+    *, session: Session, actor: User, deal_id: int, stage_id: int, now: datetime, closer_id: int | None = None
+) -> Deal:
+    """Moves an open deal to a stage of its pipeline (forward or back); every move is kept.  Into
+    the meeting stage it goes to a closer (``closer_id``, or the least busy), into the hand-off
+    stage to an account manager (``handoffs``)."""
     deal = _for_work(session=session, actor=actor, deal_id=deal_id)
-    _enter(
-        session=session, deal=deal, stage=_stage_of(session=session, deal=deal, stage_id=stage_id), by=actor.id, now=now
-    )
+    stage = _stage_of(session=session, deal=deal, stage_id=stage_id)
+    _enter(session=session, deal=deal, stage=stage, by=actor.id, now=now, closer_id=closer_id)
     return deal
 
 
@@ -183,11 +186,20 @@ def _stage_of(*, session: Session, deal: Deal, stage_id: int) -> Stage:
     return stage
 
 
-def _enter(*, session: Session, deal: Deal, stage: Stage, by: int | None, now: datetime) -> None:
-    session.add(
-        DealStageMove(deal_id=deal.id, from_stage_id=deal.stage_id, to_stage_id=stage.id, by_user_id=by, at=now)
+def _enter(
+    *, session: Session, deal: Deal, stage: Stage, by: int | None, now: datetime, closer_id: int | None = None
+) -> None:
+    move = DealStageMove(
+        deal_id=deal.id,
+        from_stage_id=deal.stage_id,
+        to_stage_id=stage.id,
+        by_user_id=by,
+        owner_id=deal.owner_id,
+        at=now,
     )
+    session.add(move)
     deal.stage_id, deal.updated_at = stage.id, now
+    handoffs.after_entering(session=session, deal=deal, stage=stage, by=by, now=now, closer_id=closer_id)
 
 
 def with_moves(*, session: Session, deal_id: int) -> tuple[Deal, list[DealStageMove]]:

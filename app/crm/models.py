@@ -60,6 +60,8 @@ class Deal(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A loss whose reason reopens: when the door opens again (the reopen job clears it once done).
     reopen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Active sales: the closer a booked meeting handed the client to, credited with the contract and the sale.
+    closer_id: int | None = Field(default=None, foreign_key="user.id", index=True)
 
 
 class DealStageMove(SQLModel, table=True):
@@ -72,6 +74,9 @@ class DealStageMove(SQLModel, table=True):
     from_stage_id: int | None = Field(default=None, foreign_key="stage.id")
     to_stage_id: int = Field(foreign_key="stage.id")
     by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    # Who owned the deal at the move, i.e. while it sat in the stage it left: the funnel credits
+    # each stage's conversion to them (a first-line manager up to the meeting, a closer after it).
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -97,7 +102,7 @@ class OwnershipChange(SQLModel, table=True):
     from_owner_id: int | None = Field(default=None, foreign_key="user.id")
     to_owner_id: int = Field(foreign_key="user.id")
     by_user_id: int = Field(foreign_key="user.id")
-    reason: str = Field(max_length=40)  # takeover, reassigned
+    reason: str = Field(max_length=40)  # claimed, takeover, reassigned, answered, meeting, handoff
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -233,6 +233,7 @@ def record_result(
     refusal_reason_id: int | None = None,
     callback_at: datetime | None = None,
     meeting_at: datetime | None = None,
+    closer_id: int | None = None,
     note: str | None = None,
 ) -> Attempt:
     """Ends the attempt: a number not reached is tried again after ``retry_after_hours`` while
@@ -248,7 +249,16 @@ def record_result(
     if result in REACHED_A_PERSON and contact.confirmed_at is None:
         contact.confirmed_at = now  # what a collector is paid for: a contact that answered
     if deal is not None and result in REACHED_A_PERSON:
-        _advance(session=session, deal=deal, call_list=call_list, meeting=result == "meeting", actor=operator, now=now)
+        meeting = result == "meeting"
+        _advance(
+            session=session,
+            deal=deal,
+            call_list=call_list,
+            meeting=meeting,
+            closer_id=closer_id,
+            actor=operator,
+            now=now,
+        )
     if result in NOT_REACHED:
         entry.attempts += 1
         out_of_tries = entry.attempts >= call_list.max_attempts
@@ -268,7 +278,8 @@ def record_result(
         title = f"{'call back' if result == 'callback' else 'meeting with'} {contact.name or contact.phone}"
         tasks.create(
             session=session,
-            owner_id=attempt.operator_id,  # the manager's, whoever wrote the result
+            # A call back is the manager's, whoever wrote the result; a meeting is the closer's it was handed to.
+            owner_id=deal.owner_id if result == "meeting" and deal is not None else attempt.operator_id,
             kind=TaskKind.follow_up,
             title=title,
             due_at=at,
@@ -291,15 +302,25 @@ def record_result(
     return attempt
 
 
-def _advance(*, session: Session, deal: Deal, call_list: CallList, meeting: bool, actor: User, now: datetime) -> None:
+def _advance(
+    *,
+    session: Session,
+    deal: Deal,
+    call_list: CallList,
+    meeting: bool,
+    closer_id: int | None,
+    actor: User,
+    now: datetime,
+) -> None:
     """A person answered: the deal leaves the list for the pipeline's first stage ("reached", "first
-    contact"); a booked meeting moves it on to the pipeline's meeting stage."""
+    contact"); a booked meeting moves it on to the pipeline's meeting stage, handing the client to
+    a closer."""
     pipeline = session.get(Pipeline, call_list.pipeline_id)
     stages = pipelines.stages_of(session=session, pipeline_id=pipeline.id)
     position = {stage.id: stage.position for stage in stages}
     target = pipeline.meeting_stage_id if meeting and pipeline.meeting_stage_id else stages[0].id
     if deal.stage_id is None or position.get(deal.stage_id, 0) < position[target]:
-        deals.move(session=session, actor=actor, deal_id=deal.id, stage_id=target, now=now)
+        deals.move(session=session, actor=actor, deal_id=deal.id, stage_id=target, now=now, closer_id=closer_id)
 
 
 def own_open(*, session: Session, attempt_id: int, operator: User) -> tuple[Attempt, ListContact]:

@@ -1,0 +1,1 @@
+"""Active sales as a team: monthly plans, pay rules and the month's results per person."""
