@@ -27,6 +27,7 @@ from app.api.reconciliation import router as reconcile_router
 from app.api.recordings import router as recordings_router
 from app.api.reports import router as reports_router
 from app.api.reviews import router as reviews_router
+from app.api.team import router as team_router
 from app.api.tickets import router as auth_router
 from app.auth import scheduled as auth_scheduled
 from app.auth.first_run import create_first_admin
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.include_router(crm_router)
     app.include_router(activity_router)
     app.include_router(reports_router)
+    app.include_router(team_router)
     app.include_router(reconcile_router)
     if recordings:
         app.include_router(recordings_router)

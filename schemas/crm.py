@@ -62,6 +62,10 @@ class StageMove(BaseModel):
     closer_id: Id | None = None  # into the meeting stage: the closer who takes the client (default: the least busy)
 
 
+class Win(BaseModel):
+    amount: float | None = Field(default=None, ge=0, le=1e12)  # roubles and kopecks: 150000.50
+
+
 class Loss(BaseModel):
     refusal_reason_id: Id
 

@@ -32,6 +32,7 @@ LAYERS = (
     "pbx",  # webhook intake
     "reconcile",  # reconciliation with the PBXs' call histories
     "reports",  # weekly figures
+    "team",  # active sales' monthly plans, pay rules and results per person
     "metrics",  # /metrics: the figures read from the database when scraped
     "api",  # the HTTP API: validate, call one service, shape the answer
     "console",  # the web console's pages: a client of the API, like any other

@@ -10,7 +10,17 @@ from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.pagination import PageDep, paginate
 from schemas.common import Id, Page
-from schemas.crm import DealIn, DealOut, Loss, PipelineIn, PipelineOut, RefusalReasonIn, RefusalReasonOut, StageMove
+from schemas.crm import (
+    DealIn,
+    DealOut,
+    Loss,
+    PipelineIn,
+    PipelineOut,
+    RefusalReasonIn,
+    RefusalReasonOut,
+    StageMove,
+    Win,
+)
 
 router = APIRouter(prefix="/api", tags=["funnel"])
 
@@ -117,7 +127,9 @@ async def lose_deal(deal_id: Id, body: Loss, db: DbDep, user: CallCenterUser):
 
 
 @router.post("/deals/{deal_id:id}/win", response_model=DealOut)
-async def win_deal(deal_id: Id, db: DbDep, user: CallCenterUser):
+async def win_deal(deal_id: Id, db: DbDep, user: CallCenterUser, body: Win | None = None):
+    """Closes the deal as won, with the amount signed when it is given (the closer's share is of it)."""
+    amount = body.amount if body else None
     return await db.run(
-        lambda s: DealOut.model_validate(deals.win(session=s, actor=user, deal_id=deal_id, now=utcnow()))
+        lambda s: DealOut.model_validate(deals.win(session=s, actor=user, deal_id=deal_id, amount=amount, now=utcnow()))
     )

@@ -94,9 +94,11 @@ def reopen(*, session: Session, deal: Deal, as_new_deal: bool, now: datetime) ->
     return fresh
 
 
-def win(*, session: Session, actor: User, deal_id: int, now: datetime) -> Deal:
+def win(*, session: Session, actor: User, deal_id: int, now: datetime, amount: float | None = None) -> Deal:
     deal = _for_work(session=session, actor=actor, deal_id=deal_id)
     deal.status, deal.closed_at, deal.updated_at = DealStatus.won, now, now
+    if amount is not None:
+        deal.amount = amount
     return deal
 
 

@@ -5,7 +5,6 @@ stage to whoever held the deal before it."""
 
 import pytest
 
-from app.auth.models import Role
 from tests.support.desk import Desk, rung
 from tests.support.lists import ALL_DAY, next_of, result
 
