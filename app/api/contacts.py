@@ -52,7 +52,7 @@ async def import_contacts(request: Request, db: DbDep, settings: SettingsDep, us
         collector = operators_service.credited_collector(session=session, user=user)
         return transfer.import_csv(
             session=session, text=text, region=settings.default_region, now=utcnow(), collected_by=collector
-        )
+        ).summary()
 
     return await db.run(write)
 

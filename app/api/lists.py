@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth.deps import CallCenterUser, Supervisor
 from app.auth.models import Role, User
-from app.contacts import local_time
+from app.contacts import local_time, transfer
 from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden, Unprocessable
 from app.flows import disposition as dispositions
 from app.lists import dialer, dialling
 from app.lists import service as lists
+from app.spreadsheet import uploaded_text
 from schemas.common import Id
 from schemas.lists import (
     AttemptOut,
@@ -87,6 +88,24 @@ async def add_list_contacts(list_id: Id, body: ListContactsIn, db: DbDep, _user:
         )
     )
     return {"added": added}
+
+
+@router.post("/lists/{list_id:id}/contacts/import")
+async def import_list_contacts(
+    list_id: Id, request: Request, db: DbDep, settings: SettingsDep, user: Supervisor
+) -> dict:
+    """A contacts CSV file (``Content-Type: text/csv``, the columns of ``/api/contacts/import``):
+    its numbers become contacts (known ones get what they lack) and join the list; any unusable row
+    rejects the file, nothing imported."""
+    text = await uploaded_text(request)
+
+    def write(session) -> dict:
+        lists.get(session=session, list_id=list_id)
+        imported = transfer.import_csv(session=session, text=text, region=settings.default_region, now=utcnow())
+        added = lists.add_by_phones(session=session, list_id=list_id, phones=imported.phones, now=utcnow())
+        return imported.summary() | {"added": added}
+
+    return await db.run(write)
 
 
 @router.put("/lists/{list_id:id}/members")

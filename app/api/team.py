@@ -11,7 +11,7 @@ from app.database import utcnow
 from app.deps import DbDep, SettingsDep
 from app.reports.period import wants_csv
 from app.spreadsheet import CSV_RESPONSE, csv_response
-from app.team import plans, report
+from app.team import plans, report, today
 from app.team.models import PayRule
 from app.team.money import kopecks, roubles
 from schemas.common import Id
@@ -88,3 +88,10 @@ async def team_report(
     if wants_csv(request, format_):
         return csv_response(report.csv_rows(result), f"team-{month}.csv")
     return result
+
+
+@router.get("/reports/team/today", tags=["reports"])
+async def my_day(db: DbDep, settings: SettingsDep, user: CallCenterUser) -> dict:
+    """Your day so far (in ``TIMEZONE``): attempts finished, persons reached, meetings booked, and
+    the day's share of your monthly meetings plan (the plan over the month's weekdays)."""
+    return await db.read(lambda s: today.day_of(session=s, operator_id=user.id, zone=settings.tz, now=utcnow()))

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,7 +30,23 @@ class ImportRejected(AppError):
         self.extra = {"errors": errors}
 
 
-def import_csv(*, session: Session, text: str, region: str, now: datetime, collected_by: int | None = None) -> dict:
+@dataclass(frozen=True)
+class Imported:
+    created: int
+    updated: int
+    phones: list[str]  # every number of the file, in E.164 (a call list adds these contacts)
+
+    def summary(self) -> dict:
+        rows = len(self.phones)
+        return {
+            "rows": rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": rows - self.created - self.updated,
+        }
+
+
+def import_csv(*, session: Session, text: str, region: str, now: datetime, collected_by: int | None = None) -> Imported:
     """Creates the new numbers and fills in known ones (a name or company they lack, an owner);
     a row with an unusable number or an unknown owner rejects the whole file.  ``collected_by``: a
     collector importing their own finds (else the file's ``collected_by`` column)."""
@@ -92,12 +109,7 @@ def import_csv(*, session: Session, text: str, region: str, now: datetime, colle
             contact.updated_at = now
             updated += 1
     session.flush()
-    return {
-        "rows": sum(1 for _ in rows),
-        "created": created,
-        "updated": updated,
-        "unchanged": len(rows) - created - updated,
-    }
+    return Imported(created=created, updated=updated, phones=list(rows))
 
 
 def _rows(reader: csv.DictReader):

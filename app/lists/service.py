@@ -101,6 +101,16 @@ def add_contacts(
     return _count(session, call_list.id) - before
 
 
+def add_by_phones(*, session: Session, list_id: int, phones: list[str], now: datetime) -> int:
+    """Adds the contacts with these numbers (E.164), as a file imported into the list has them."""
+    ids: list[int] = []
+    for start in range(0, len(phones), CHUNK):
+        ids.extend(
+            session.execute(select(Contact.id).where(Contact.phone.in_(phones[start : start + CHUNK]))).scalars()
+        )
+    return add_contacts(session=session, list_id=list_id, contact_ids=ids, no_owner=False, stage_id=None, now=now)
+
+
 def _count(session: Session, list_id: int) -> int:
     return session.execute(select(func.count()).select_from(ListContact).where(ListContact.list_id == list_id)).scalar()
 

@@ -298,3 +298,18 @@ async def test_adding_contacts_by_id_in_their_tens_of_thousands(cf, supervisor):
         f"/api/lists/{call_list['id']}/contacts", json={"contact_ids": ids}, headers=supervisor["headers"]
     )
     assert response.status_code == 422 and "no contact 10000000" in response.json()["detail"]
+
+
+async def test_a_contacts_file_imported_into_a_list(cf, supervisor):
+    call_list, (anna, _), contacts = await setup(cf, supervisor, phones=["+74951000091"])
+    text = "phone,name,timezone\n+7 495 100-00-91,Known,\n8 (423) 200-00-92,New,Asia/Vladivostok\n"
+    url = f"/api/lists/{call_list['id']}/contacts/import"
+    csv_headers = {"Content-Type": "text/csv"}
+    refused = await cf.http.post(url, content=text.encode(), headers=anna["headers"] | csv_headers)
+    assert refused.status_code == 403
+    imported = await cf.http.post(url, content=text.encode(), headers=supervisor["headers"] | csv_headers)
+    assert imported.json() == {"rows": 2, "created": 1, "updated": 0, "unchanged": 1, "added": 1}
+    bad = await cf.http.post(url, content=b"phone\nnot a number\n", headers=supervisor["headers"] | csv_headers)
+    assert bad.status_code == 422
+    detail = (await cf.http.get(f"/api/lists/{call_list['id']}", headers=supervisor["headers"])).json()
+    assert detail["progress"]["contacts"] == 2

@@ -2,9 +2,11 @@
 variable pay, exact to the kopeck; meetings paid when held, not when booked; who sees which lines;
 and one contact's whole way from a collector's import to a won deal."""
 
+import calendar
 import csv
 import io
-from datetime import datetime, timedelta
+import math
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.auth.models import Role
@@ -146,6 +148,15 @@ async def test_one_contact_from_a_collectors_import_to_a_won_deal(cf, supervisor
         assert moved.status_code == 200, moved.text
     won = await cf.http.post(f"/api/deals/{deal['id']}/win", json={"amount": 150_000.50}, headers=headers)
     assert won.status_code == 200 and won.json()["amount"] == 150_000.50
+
+    month = datetime.now(MOSCOW).strftime("%Y-%m")
+    plan = {"operator_id": anna["id"], "month": month, "team_role": "first_line", "target": 20}
+    assert (await cf.http.put("/api/plans", json=plan, headers=headers)).status_code == 200
+    day = (await cf.http.get("/api/reports/team/today", headers=anna["headers"])).json()
+    year, number = (int(part) for part in month.split("-"))
+    weekdays = sum(1 for d in range(1, calendar.monthrange(year, number)[1] + 1) if date(year, number, d).weekday() < 5)
+    assert (day["attempts"], day["reached"], day["meetings"], day["month_plan"]) == (2, 1, 1, 20)
+    assert day["day_share"] == math.ceil(20 / weekdays)
 
     report = (await cf.http.get("/api/reports/team", headers=headers)).json()
     lines = {line["name"]: line for line in report["people"]}
