@@ -42,6 +42,7 @@ async def test_a_first_line_manager_works_three_contacts(floor, screens):
         panel.script("document.querySelector('#dialer input[name=at]').value = '2030-01-01T10:00'")
         panel.click("#dialer button[data-result=meeting]")
         await asyncio.to_thread(panel.text_of, "#dialer", "Сейчас звонить некому")
+        await asyncio.to_thread(panel.text_of, "#dial-today", "звонков 3, дозвонов 1")  # the day so far
         panel.screenshot(screens / "dialer-done.png")
     detail = await floor.api("GET", f"/api/lists/{call_list['id']}")
     assert (detail["progress"]["attempts"], detail["progress"]["meetings"]) == (3, 1)

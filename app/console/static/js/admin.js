@@ -1,12 +1,14 @@
-// Administration for the common edits: operators, queues, pipelines and refusal reasons.  Every
+// Administration for the common edits: operators (with their team roles), queues, pipelines and refusal reasons.  Every
 // change goes through the public API; its refusals (a duplicate name, bad hours) are shown as sent.
 import { api } from "./api.js";
 import { fields, fill, h } from "./dom.js";
+import { hoursOf, hoursText } from "./hours.js";
 import { t, term } from "./i18n.js";
 import { failed, notice } from "./notice.js";
 
 const STRATEGIES = ["round_robin", "ring_all", "skill_priority", "longest_idle"];
 const MODES = ["sync", "command", "observe"];
+const TEAM_ROLES = ["collector", "first_line", "closer", "account_manager"];
 
 export function adminTab(root, { user }) {
   const operatorsBox = h("section", { class: "box", id: "admin-operators" });
@@ -45,7 +47,7 @@ export function adminTab(root, { user }) {
       h(
         "table",
         {},
-        h("thead", {}, h("tr", {}, [t("admin.name"), t("admin.extension"), t("admin.skills"), t("admin.wrap_up"), ""].map((c) => h("th", {}, c)))),
+        h("thead", {}, h("tr", {}, [t("admin.name"), t("admin.extension"), t("admin.skills"), t("admin.wrap_up"), t("admin.team_roles"), ""].map((c) => h("th", {}, c)))),
         h("tbody", {}, operators.map(operatorRow)),
       ),
       h("h4", {}, t("admin.new_operator")),
@@ -63,6 +65,7 @@ export function adminTab(root, { user }) {
       cell(h("input", { form: form.id, name: "extension", value: op.extension || "", maxlength: 32, "aria-label": t("admin.extension") })),
       cell(h("input", { form: form.id, name: "skills", value: skillsText(op.skills), "aria-label": t("admin.skills") })),
       cell(h("input", { form: form.id, name: "wrap_up_seconds", type: "number", min: 0, max: 3600, value: String(op.wrap_up_seconds), "aria-label": t("admin.wrap_up") })),
+      h("td", { class: "roles" }, TEAM_ROLES.map((role) => h("label", { class: "check" }, h("input", { type: "checkbox", form: form.id, name: "team_role", value: role, checked: op.team_roles.includes(role) }), t(`team_role.${role}`)))),
       h(
         "td",
         { class: "actions" },
@@ -90,8 +93,10 @@ export function adminTab(root, { user }) {
   }
 
   function saveOperator(op, form) {
-    const v = Object.fromEntries(new FormData(form));
-    change("PATCH", `/api/operators/${op.id}`, { extension: v.extension || undefined, skills: skillsOf(v.skills), wrap_up_seconds: Number(v.wrap_up_seconds) }, loadOperators);
+    const data = new FormData(form);
+    const v = Object.fromEntries(data);
+    const body = { extension: v.extension || undefined, skills: skillsOf(v.skills), wrap_up_seconds: Number(v.wrap_up_seconds), team_roles: data.getAll("team_role") };
+    change("PATCH", `/api/operators/${op.id}`, body, loadOperators);
   }
 
   function resetPassword(op) {
@@ -146,16 +151,6 @@ export function adminTab(root, { user }) {
       h("button", { type: "submit" }, t("common.save")),
     );
     return form;
-  }
-
-  const hoursText = (hours) => (hours ? Object.entries(hours).map(([day, spans]) => `${day} ${spans.map((s) => s.join("-")).join(" ")}`).join("\n") : "");
-  function hoursOf(text) {
-    const lines = (text || "").split("\n").map((l) => l.trim()).filter(Boolean);
-    if (!lines.length) return null; // always open
-    return Object.fromEntries(lines.map((line) => {
-      const [day, ...spans] = line.split(/\s+/);
-      return [day.toLowerCase(), spans.map((span) => span.split("-"))];
-    }));
   }
 
   function queueBody(v, creating) {

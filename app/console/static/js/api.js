@@ -33,6 +33,12 @@ export async function api(method, path, body, { keep = false } = {}) {
   return response.status === 204 ? null : response.json();
 }
 
+// A CSV file the person picked, sent as it is (contacts, the do-not-call register).
+export async function upload(path, file) {
+  const response = await request("POST", path, await file.text(), "application/json", false, "text/csv");
+  return response.json();
+}
+
 // A CSV report saved as a file (the token goes in a header, so this is a fetch, not a link).
 export async function download(path, filename) {
   const response = await request("GET", path, undefined, "text/csv");
@@ -44,14 +50,15 @@ export async function download(path, filename) {
   URL.revokeObjectURL(url);
 }
 
-async function request(method, path, body, accept, keep = false) {
+async function request(method, path, body, accept, keep = false, type = "application/json") {
   const current = session.get();
   const headers = { Accept: accept };
   if (current) headers.Authorization = `Bearer ${current.token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type;
+  const sent = body === undefined || type !== "application/json" ? body : JSON.stringify(body);
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: sent });
   } catch {
     throw new ApiError(0, t("connection.offline")); // the server is out of reach (status 0)
   }

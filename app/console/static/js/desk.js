@@ -1,6 +1,7 @@
 // The supervisor's desk: the live floor (missed-call feed, agent board, queue figures), the
-// callback list, the funnel, the calls report, the coaching library (and one call's view,
-// #call/<id>) and administration, one tab each (#live, …).
+// callback list, the funnel, the calls report, call lists with the do-not-call register, the
+// team's month, the coaching library (and one call's view, #call/<id>) and administration, one
+// tab each (#live, …).
 import { api } from "./api.js";
 import { clocks } from "./clock.js";
 import { fill, h } from "./dom.js";
@@ -10,9 +11,11 @@ import { Live } from "./live.js";
 import { adminTab } from "./admin.js";
 import { callsTab, funnelTab } from "./reports.js";
 import { callView, libraryTab } from "./library.js";
+import { listsTab } from "./calllists.js";
+import { teamTab } from "./team.js";
 import { failed, notice, quietly } from "./notice.js";
 
-const TABS = ["live", "callbacks", "funnel", "calls", "library", "admin"];
+const TABS = ["live", "callbacks", "funnel", "calls", "lists", "team", "library", "admin"];
 const FEED_LENGTH = 100; // missed calls kept on screen: a day on the desk must not grow the page
 
 export function deskView(root, user, connection) {
@@ -63,7 +66,7 @@ export function deskView(root, user, connection) {
       tab = { name, ...callView(body, Number(call[1])) };
       return;
     }
-    const make = { live: liveTab, callbacks: callbacksTab, funnel: funnelTab, calls: callsTab, library: libraryTab, admin: adminTab }[name];
+    const make = { live: liveTab, callbacks: callbacksTab, funnel: funnelTab, calls: callsTab, lists: listsTab, team: teamTab, library: libraryTab, admin: adminTab }[name];
     tab = { name, ...make(body, { floor, user, clock }) };
   }
 

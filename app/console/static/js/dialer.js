@@ -1,5 +1,6 @@
 // The first-line manager's dialer: a call list's next contact with its card (local time, why
-// they may be called), then the result in one key — 1 not reached … 7 do not call — and the next.
+// they may be called), then the result in one key — 1 not reached … 7 do not call — and the next;
+// above it, the day so far against the day's share of the plan.
 import { api } from "./api.js";
 import { fill, h } from "./dom.js";
 import { localToIso, phone, timeIn } from "./format.js";
@@ -20,6 +21,20 @@ export function dialer(root, choices, ringing) {
     box.hidden = state.lists.length === 0;
     state.listId ??= state.lists[0]?.id;
     render();
+    if (state.lists.length) await today();
+  }
+
+  // The day so far against the day's share of the month's meetings plan.
+  async function today() {
+    state.day = await api("GET", "/api/reports/team/today");
+    const shown = box.querySelector("#dial-today");
+    if (shown) fill(shown, dayText(state.day));
+  }
+
+  function dayText(day) {
+    if (!day) return "";
+    const meetings = day.day_share ? t("dialer.today_plan", { meetings: day.meetings, share: day.day_share }) : t("dialer.today_meetings", { meetings: day.meetings });
+    return [meetings, " · ", t("dialer.today_calls", { attempts: day.attempts, reached: day.reached })];
   }
 
   // Progressive mode: the call starts by itself after the list's countdown, unless the manager
@@ -56,7 +71,8 @@ export function dialer(root, choices, ringing) {
       state.lists.map((l) => h("option", { value: l.id, selected: l.id === state.listId }, l.name)),
     );
     const head = h("header", {}, h("h3", {}, t("dialer.title")), select, !state.attempt && h("button", { type: "button", class: "primary", id: "dial-next", disabled: state.busy, onclick: next }, t("dialer.next")));
-    fill(box, head, state.attempt ? card(state.attempt) : h("p", { class: "muted", id: "dialer-idle" }, state.idle || t("dialer.idle")));
+    const day = h("p", { class: "muted today", id: "dial-today" }, dayText(state.day));
+    fill(box, head, day, state.attempt ? card(state.attempt) : h("p", { class: "muted", id: "dialer-idle" }, state.idle || t("dialer.idle")));
   }
 
   function card(attempt) {
@@ -122,6 +138,7 @@ export function dialer(root, choices, ringing) {
       await api("POST", `/api/attempts/${state.attempt.attempt_id}/result`, body);
       notice(t("dialer.saved"));
       state.attempt = null;
+      today().catch(failed);
     } catch (error) {
       failed(error);
     } finally {

@@ -63,3 +63,10 @@ export function money(amount) {
 export function localToIso(value) {
   return value ? new Date(value).toISOString() : null;
 }
+
+// Exact money from the API ("54000.00") in roubles for the eye: the API's strings stay the record.
+export function roubles(text) {
+  if (text == null) return "—";
+  const [whole, kopecks = "00"] = String(text).split(".");
+  return `${new Intl.NumberFormat(lang).format(BigInt(whole))},${kopecks.padEnd(2, "0")} ₽`;
+}

@@ -10,6 +10,7 @@ import { Live } from "./live.js";
 import { failed, notice, quietly } from "./notice.js";
 import { notify, soundOn, startRinging, stopRinging, unlock } from "./ring.js";
 import { worklists } from "./worklists.js";
+import { collectorImport } from "./collector.js";
 import { dialer } from "./dialer.js";
 
 const SELF_SET = ["available", "break", "offline"];
@@ -28,10 +29,11 @@ export function panelView(root, user, connection) {
   const forms = new Map(); // call id → its disposition form, until it is saved or skipped
   let choices = { pipelines: [], reasons: [] };
   let calling = null; // the dialer, for members of a call list
-  Promise.all([api("GET", "/api/pipelines"), api("GET", "/api/refusal-reasons")])
-    .then(([pipelines, reasons]) => {
+  Promise.all([api("GET", "/api/pipelines"), api("GET", "/api/refusal-reasons"), api("GET", `/api/operators/${user.id}`)])
+    .then(([pipelines, reasons, me]) => {
       choices = { pipelines, reasons: reasons.filter((r) => r.active) };
       calling = dialer(after.parentElement, choices, () => Boolean(st.offer));
+      if (me.team_roles.includes("collector")) collectorImport(side);
     })
     .catch(failed);
 
