@@ -83,10 +83,14 @@ class UTCDateTime(TypeDecorator):
 ROW_LOCK = {"key_share": True}
 
 
+def dialect_insert(session: Session | AsyncSession, table):
+    """An ``INSERT`` that can say ``ON CONFLICT`` in the session's dialect."""
+    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_ignoring_duplicates(session: Session | AsyncSession, table, *, index_elements: list[str], index_where=None):
     """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
+    return dialect_insert(session, table).on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
 
 
 def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:

@@ -188,7 +188,7 @@ def _open(
     )
     session.add(attempt)
     session.flush()
-    session.get(ContactClaim, contact.id).attempt_id = attempt.id
+    claims.attach(session=session, contact_id=contact.id, attempt_id=attempt.id)
     return attempt
 
 
