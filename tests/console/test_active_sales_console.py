@@ -26,7 +26,7 @@ async def test_a_supervisor_sets_up_a_call_list_and_the_do_not_call_register(flo
     with chromium(size=(1366, 1000)) as desk:
         await asyncio.to_thread(desk.sign_in, floor.base_url, "boss", PASSWORD)
         desk.click("a[data-tab=lists]")
-        new_list = "#call-lists .list-form"
+        new_list = "#new-list .list-form"
         desk.type(f"{new_list} input[name=name]", "Весенняя база")
         choose = (
             "const s = document.querySelector(arguments[0]);"
@@ -44,6 +44,7 @@ async def test_a_supervisor_sets_up_a_call_list_and_the_do_not_call_register(flo
         desk.type("#dnc-add input[name=source]", "просьба абонента")
         desk.click("#dnc-add button[type=submit]")
         await asyncio.to_thread(desk.text_of, "#do-not-call", "просьба абонента")
+        desk.script("window.scrollTo(0, 0)")
         desk.screenshot(screens / "desk-lists.png")
     [call_list] = await floor.api("GET", "/api/lists")
     detail = await floor.api("GET", f"/api/lists/{call_list['id']}")

@@ -11,10 +11,11 @@ const MODES = ["preview", "progressive", "manual"];
 const BASES = ["consent", "b2b", "existing_client"];
 
 export function listsTab(root) {
-  const listsBox = h("section", { class: "box", id: "call-lists" });
+  const listsBox = h("section", { class: "box wide", id: "call-lists" });
+  const newBox = h("section", { class: "box", id: "new-list" });
   const editorBox = h("section", { class: "box", id: "list-editor", hidden: true });
   const registerBox = h("section", { class: "box", id: "do-not-call" });
-  fill(root, h("div", { class: "admin" }, listsBox, editorBox, registerBox));
+  fill(root, h("div", { class: "admin" }, listsBox, editorBox, newBox, registerBox));
   let pipelines = [];
   let operators = [];
 
@@ -58,9 +59,11 @@ export function listsTab(root) {
             ),
           ),
         ),
-      h("h4", {}, t("lists.new")),
-      listForm(null, (body) => act(() => api("POST", "/api/lists", body), (created) => (loadLists(), edit({ ...created, members: [] })))),
     );
+  }
+
+  function newList() {
+    fill(newBox, h("h3", {}, t("lists.new")), listForm(null, (body) => act(() => api("POST", "/api/lists", body), (created) => (loadLists(), newList(), edit({ ...created, members: [] })))));
   }
 
   // The list's settings; ``save(body)`` sends them.
@@ -81,7 +84,7 @@ export function listsTab(root) {
         h("label", {}, t("lists.timezone"), h("input", { name: "timezone", value: list?.timezone || "", placeholder: "Europe/Moscow" })),
         h("label", {}, t("lists.basis"), select("basis", BASES, list?.basis || "b2b", "basis")),
       ),
-      h("label", {}, t("lists.hours"), h("textarea", { name: "hours", rows: 2, placeholder: "mon 10:00-19:00\nsat 11:00-15:00", value: hoursText(list?.hours) })),
+      h("label", {}, t("lists.hours"), h("textarea", { name: "hours", rows: 2, placeholder: t("lists.hours_example"), value: hoursText(list?.hours) })),
       h("p", { class: "muted" }, t("lists.consent_law")),
       h("button", { type: "submit", class: "primary" }, list ? t("common.save") : t("admin.create")),
     );
@@ -187,6 +190,7 @@ export function listsTab(root) {
     .then(([p, ops]) => {
       pipelines = p;
       operators = ops.filter((op) => op.active);
+      newList();
       return Promise.all([loadLists(), loadRegister()]);
     })
     .catch(failed);

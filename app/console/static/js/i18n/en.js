@@ -396,4 +396,5 @@ export default {
   "collector.hint": "A CSV with phone, name, company, timezone: contacts count for you once a first call confirms them.",
   "collector.choose": "Choose a file",
   "collector.done": "{rows} rows loaded, {created} new contacts",
+  "lists.hours_example": "e.g. mon 10:00-19:00 (empty: Mon–Fri 09:00–20:00)",
 };

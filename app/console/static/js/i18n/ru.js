@@ -396,4 +396,5 @@ export default {
   "collector.hint": "CSV со столбцами phone, name, company, timezone: контакты засчитываются вам, когда первый звонок подтвердит их.",
   "collector.choose": "Выбрать файл",
   "collector.done": "Загружено строк: {rows}, новых контактов: {created}",
+  "lists.hours_example": "например: mon 10:00-19:00 (пусто — пн–пт 09:00–20:00)",
 };
