@@ -127,4 +127,5 @@ class CommandResult(BaseModel):
     command_id: str = Field(min_length=1, max_length=128)
     result: str  # the vendor's code, kept as sent
     ok: bool
+    blocks_key: bool = False  # a refusal the PBX counts against the key (MANGO 3xxx): pause its commands
     occurred_at: datetime

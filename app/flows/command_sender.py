@@ -29,7 +29,7 @@ class CommandSender:
             name: client for name, vendor in vendors.items() if (client := vendor.command_client(transport))
         }
         self.route_budgets = {name: vendor.route_budget for name, vendor in vendors.items() if vendor.route_budget}
-        self.refusal_pauses = {name: vendor.refusal_pause for name, vendor in vendors.items() if vendor.refusal_pause}
+        self.refusal_pauses = pbx_commands.refusal_pauses(vendors)
         self.callback_budgets = {
             name: vendor.callback_budget for name, vendor in vendors.items() if vendor.callback_budget
         }

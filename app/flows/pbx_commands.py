@@ -21,7 +21,7 @@ from app.dispatch import offers as dispatch_offers
 from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
 from app.lists import dialling as list_dialling
 from schemas.pbx_events import CommandResult, LegKind, LegState
-from telephony.vendor import Reply
+from telephony.vendor import Reply, Vendor
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +89,19 @@ def claim_due(
     return outgoing
 
 
+def refusal_pauses(vendors: dict[str, Vendor]) -> dict[str, timedelta]:
+    """How long each vendor's commands pause after a refusal that counts against its key."""
+    return {name: vendor.refusal_pause for name, vendor in vendors.items() if vendor.refusal_pause}
+
+
 def record_reply(
     *, session: Session, command_pk: int, reply: Reply, now: datetime, refusal_pauses: dict[str, timedelta]
 ) -> None:
     command = session.get(PbxCommand, command_pk, with_for_update=ROW_LOCK)
     if command.status != CommandStatus.sent:
         return  # the result webhook came first
-    if reply.blocks_key and (pause := refusal_pauses.get(command.vendor)):
-        ratelimit.hold(session=session, key=f"{command.vendor}:paused", until=now + pause)
-        log.warning(
-            "%s refused command %s (%s): its commands pause %s", command.vendor, command.command_id, reply.detail, pause
-        )
+    if reply.blocks_key:
+        _pause_vendor(session=session, command=command, why=reply.detail, refusal_pauses=refusal_pauses, now=now)
     if command.attempt_id is not None and not reply.ok:  # a list's dial is never repeated by itself
         commands_service.settle(command=command, status=CommandStatus.failed, result=reply.detail, now=now)
         list_dialling.dial_answered(
@@ -116,18 +118,33 @@ def record_reply(
     log.info("command %s %s → %s: %s", command.command_id, command.kind, command.target, reply.detail)
 
 
-def record_result(*, session: Session, result: CommandResult, now: datetime) -> None:
-    """The PBX's result webhook for a command of ours."""
+def record_result(
+    *, session: Session, result: CommandResult, now: datetime, refusal_pauses: dict[str, timedelta]
+) -> None:
+    """The PBX's result webhook for a command of ours; a refusal counted against the key pauses the
+    vendor's commands as the HTTP reply's would."""
     command = commands_service.by_command_id(session=session, command_id=result.command_id)
     if command is None:
         log.warning("result %s for unknown command %s", result.result, result.command_id)
         return
+    if result.blocks_key:
+        why = f"result {result.result}"
+        _pause_vendor(session=session, command=command, why=why, refusal_pauses=refusal_pauses, now=now)
     if result.ok:
         commands_service.settle(
             command=command, status=CommandStatus.succeeded, result=f"result {result.result}", now=now
         )
     elif command.status != CommandStatus.failed:
         _failed(session=session, command=command, result=f"result {result.result}", now=now)
+
+
+def _pause_vendor(
+    *, session: Session, command: PbxCommand, why: str, refusal_pauses: dict[str, timedelta], now: datetime
+) -> None:
+    """No command to the vendor for its ``refusal_pause`` (MANGO blocks a key after two 3xxx in two minutes)."""
+    if pause := refusal_pauses.get(command.vendor):
+        ratelimit.hold(session=session, key=f"{command.vendor}:paused", until=now + pause)
+        log.warning("%s refused command %s (%s): its commands pause %s", command.vendor, command.command_id, why, pause)
 
 
 def _failed(*, session: Session, command: PbxCommand, result: str, now: datetime) -> None:

@@ -22,6 +22,7 @@ def events_of(item: InboxItem, vendors: dict[str, Vendor]) -> list[CallEvent | C
 
 def inbox_handler(policy: call_events.CallPolicy, vendors: dict[str, Vendor]):
     """The inbox processor's handler: applies the rows' events, stamps unparsable rows with the reason."""
+    pauses = pbx_commands.refusal_pauses(vendors)
 
     def handle(session: Session, items: list[InboxItem]) -> None:
         by_vendor: dict[str, list[CallEvent]] = defaultdict(list)
@@ -42,6 +43,6 @@ def inbox_handler(policy: call_events.CallPolicy, vendors: dict[str, Vendor]):
         for item, keys in fallen_back:
             call_events.left_to_pbx(session=session, vendor=item.vendor, keys=keys, reason=item.fallback_reason)
         for result in results:
-            pbx_commands.record_result(session=session, result=result, now=utcnow())
+            pbx_commands.record_result(session=session, result=result, now=utcnow(), refusal_pauses=pauses)
 
     return handle

@@ -180,6 +180,7 @@ def _parse(path: str, payload: dict[str, Any]) -> list[CallEvent | CommandResult
                     command_id=_text(payload, "command_id"),
                     result=str(code),
                     ok=code == RESULT_OK,
+                    blocks_key=3000 <= code < 4000,
                     occurred_at=datetime.now(UTC),
                 )
             ]

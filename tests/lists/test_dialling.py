@@ -141,3 +141,17 @@ async def test_no_inbound_offer_reaches_a_manager_mid_dial(cf, fake_pbx, supervi
     await asyncio.sleep(1.1)
     await lists_scheduled.expire_dials(db=cf.db, settings=cf.app.state.settings)  # no call came: dial_failed
     assert await desk.state_of("101") == "available"
+
+
+async def test_a_refusal_on_the_result_webhook_pauses_mango_too(cf, fake_pbx, supervisor):
+    call_list, anna = await calling_list(cf, supervisor, ["+79001234567", "+79001234568"])
+    attempt = await next_of(cf, call_list, anna)
+    dialled = await dial(cf, attempt, anna)
+    await cf.app.state.command_sender.send_due()  # MANGO took the request (result 1000) ...
+    refused = {"command_id": dialled.json()["command_id"], "result": 3102}
+    await cf.play_mango([("result/callback", refused)])  # ... and refused it afterwards
+    second = await next_of(cf, call_list, anna)
+    assert second["attempt_id"] != attempt["attempt_id"]  # the refused dial failed
+    await dial(cf, second, anna)
+    assert await cf.app.state.command_sender.send_due() == 0  # MANGO's commands wait two minutes
+    assert len(fake_pbx.mango_commands) == 1
