@@ -8,7 +8,8 @@ from schemas.common import Id
 
 TeamRole = Literal["collector", "first_line", "closer", "account_manager"]
 Month = Annotated[str, Field(pattern=r"^20\d\d-(0[1-9]|1[0-2])$", examples=["2026-12"])]  # 2000–2099
-Roubles = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]  # exact: roubles and kopecks
+# Exact roubles and kopecks, up to ten million (kept as whole kopecks in a 32-bit column).
+Roubles = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), decimal_places=2)]
 
 
 class PlanIn(BaseModel):

@@ -65,6 +65,7 @@ async def test_a_collector_imports_the_contacts_they_found(floor, screens, tmp_p
         await asyncio.to_thread(panel.text_of, "#collector-import", "Импорт контактов")
         panel.driver.find_element(By.CSS_SELECTOR, "#collector-import input[type=file]").send_keys(str(found))
         await asyncio.to_thread(panel.text_of, "#import-result", "новых контактов: 2")
+        await asyncio.to_thread(panel.text_of, "#my-month", "сборщик базы")  # her month: her own line
         panel.screenshot(screens / "collector-import.png")
     contacts = (await floor.api("GET", "/api/contacts"))["items"]
     assert {c["phone"]: c["collected_by"] for c in contacts} == {"+74951003001": olga["id"], "+74951003002": olga["id"]}

@@ -12,6 +12,7 @@ import { notify, soundOn, startRinging, stopRinging, unlock } from "./ring.js";
 import { worklists } from "./worklists.js";
 import { collectorImport } from "./collector.js";
 import { dialer } from "./dialer.js";
+import { myMonth } from "./team.js";
 
 const SELF_SET = ["available", "break", "offline"];
 const BUSY = ["ringing", "on_call", "dialing"];
@@ -33,6 +34,7 @@ export function panelView(root, user, connection) {
     .then(([pipelines, reasons, me]) => {
       choices = { pipelines, reasons: reasons.filter((r) => r.active) };
       calling = dialer(after.parentElement, choices, () => Boolean(st.offer));
+      if (me.team_roles.length) myMonth(side);
       if (me.team_roles.includes("collector")) collectorImport(side);
     })
     .catch(failed);

@@ -95,3 +95,32 @@ function thisMonth() {
   const now = new Date();
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
 }
+
+// An operator's own month on their panel: for each of their team roles, fact against plan and the
+// variable pay so far.
+export function myMonth(root) {
+  const box = h("section", { class: "box", id: "my-month" });
+  root.append(box);
+  api("GET", "/api/reports/team")
+    .then((report) =>
+      fill(
+        box,
+        h("h3", {}, t("team.my_month")),
+        report.people.map((line) =>
+          h(
+            "p",
+            { "data-role": line.team_role },
+            h("strong", {}, t(`team_role.${line.team_role}`)),
+            ": ",
+            t(`team.counts.${line.team_role}`),
+            ` ${line.fact}`,
+            line.plan != null && ` / ${line.plan}`,
+            line.plan_met && h("span", { class: "badge ok" }, t("team.met")),
+            h("br"),
+            h("span", { class: "muted" }, t("team.pay"), " ", roubles(line.variable_pay)),
+          ),
+        ),
+      ),
+    )
+    .catch(failed);
+}

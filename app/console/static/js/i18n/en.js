@@ -397,4 +397,5 @@ export default {
   "collector.choose": "Choose a file",
   "collector.done": "{rows} rows loaded, {created} new contacts",
   "lists.hours_example": "e.g. mon 10:00-19:00 (empty: Mon–Fri 09:00–20:00)",
+  "team.my_month": "My month",
 };

@@ -397,4 +397,5 @@ export default {
   "collector.choose": "Выбрать файл",
   "collector.done": "Загружено строк: {rows}, новых контактов: {created}",
   "lists.hours_example": "например: mon 10:00-19:00 (пусто — пн–пт 09:00–20:00)",
+  "team.my_month": "Мой месяц",
 };
