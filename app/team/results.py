@@ -51,7 +51,10 @@ class Results:
 
 def of_month(*, session: Session, since: datetime, until: datetime) -> Results:
     results = Results()
-    within = lambda at: at is not None and since <= at < until  # noqa: E731
+
+    def within(at: datetime | None) -> bool:
+        return at is not None and since <= at < until
+
     results.confirmed.update(
         dict(
             session.execute(

@@ -12,6 +12,7 @@ from app.crm.models import Deal, DealStageMove, Pipeline
 from app.lists.dialer import REACHED_A_PERSON
 from app.lists.models import Attempt, AttemptStatus
 from app.team.models import Plan
+from app.team.report import month_bounds
 
 
 def day_of(*, session: Session, operator_id: int, zone: ZoneInfo, now: datetime) -> dict:
@@ -54,6 +55,6 @@ def day_of(*, session: Session, operator_id: int, zone: ZoneInfo, now: datetime)
 
 def _weekdays(local: datetime) -> int:
     """Monday to Friday in the month of ``local``: the days a plan is shared over."""
-    first = local.replace(day=1)
-    days = (first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1) - first).days
-    return sum(1 for day in range(days) if (first + timedelta(days=day)).weekday() < 5)
+    since, until = month_bounds(local.strftime("%Y-%m"), local.tzinfo)
+    days = (until.date() - since.date()).days
+    return sum(1 for day in range(days) if (since.date() + timedelta(days=day)).weekday() < 5)
