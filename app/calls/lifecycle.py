@@ -9,7 +9,8 @@ The PBX's final event decides the outcome; without one the sweep decides from th
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.calls.models import Call, CallLeg, CallState, Outcome
+from app.calls.legs import Leg
+from app.calls.models import Call, CallState, Outcome
 from schemas.pbx_events import (
     CallEvent,
     CallFinished,
@@ -35,11 +36,11 @@ class Transition:
     detail: dict = field(default_factory=dict)
 
 
-def new_leg(call: Call, event: LegUpdate) -> CallLeg:
-    return CallLeg(call_id=call.id, external_id=event.leg_key, kind=event.kind.value, state=event.state.value)
+def new_leg(call: Call, event: LegUpdate) -> Leg:
+    return Leg(call.id, event.leg_key, event.kind.value, event.state.value)
 
 
-def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transition]:
+def apply(call: Call, legs: dict[str, Leg], event: CallEvent) -> list[Transition]:
     """Applies one event; ``legs`` (by vendor leg id) is updated in place, new legs included."""
     if isinstance(event, LegUpdate):
         changes = _apply_leg(call, legs, event)
@@ -58,7 +59,7 @@ def apply(call: Call, legs: dict[str, CallLeg], event: CallEvent) -> list[Transi
     return changes + derive(call, legs)
 
 
-def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[Transition]:
+def _apply_leg(call: Call, legs: dict[str, Leg], event: LegUpdate) -> list[Transition]:
     leg = legs.get(event.leg_key)
     if leg is None:
         leg = legs[event.leg_key] = new_leg(call, event)
@@ -101,14 +102,14 @@ def _apply_leg(call: Call, legs: dict[str, CallLeg], event: LegUpdate) -> list[T
     return [Transition(at, f"leg_{event.state.value}", detail)]
 
 
-def _ring_again(leg: CallLeg) -> None:
+def _ring_again(leg: Leg) -> None:
     """The leg starts over: a new ring of the same phone on the same call (a newer ``seq`` after its end)."""
     for name in ("appeared_at", "connected_at", "ended_at", "end_reason", "end_code", "dispatch_step"):
         setattr(leg, name, None)
     leg.state = LegState.appeared.value
 
 
-def _apply_finished(call: Call, legs: dict[str, CallLeg], event: CallFinished) -> list[Transition]:
+def _apply_finished(call: Call, legs: dict[str, Leg], event: CallFinished) -> list[Transition]:
     call.final_received = True
     call.final_direction = event.direction.value if event.direction else None
     call.final_answered = event.answered
@@ -128,7 +129,7 @@ def _apply_finished(call: Call, legs: dict[str, CallLeg], event: CallFinished) -
     return [Transition(event.occurred_at, "pbx_final", detail), *changes]
 
 
-def finalize_without_pbx(call: Call, legs: dict[str, CallLeg], *, now: datetime) -> list[Transition]:
+def finalize_without_pbx(call: Call, legs: dict[str, Leg], *, now: datetime) -> list[Transition]:
     """The sweep's verdict on a call the PBX never finalized, judged from its legs."""
     ended = [leg.ended_at for leg in legs.values() if leg.ended_at is not None]
     everything_ended = all_legs_ended(legs)
@@ -146,7 +147,7 @@ def decide_outcome(direction: Direction, *, answered: bool, reason: str | None) 
     return Outcome.abandoned if reason == EndReason.caller_hung_up else Outcome.missed
 
 
-def derive(call: Call, legs: dict[str, CallLeg]) -> list[Transition]:
+def derive(call: Call, legs: dict[str, Leg]) -> list[Transition]:
     """Recomputes what the legs say about the call; what the PBX's final event stated wins.
 
     Once the call is finalized the outcome follows from direction, answer and end reason, so a
@@ -177,7 +178,7 @@ def derive(call: Call, legs: dict[str, CallLeg]) -> list[Transition]:
     return changes
 
 
-def _judge(call: Call, legs: dict[str, CallLeg], direction: Direction) -> list[Transition]:
+def _judge(call: Call, legs: dict[str, Leg], direction: Direction) -> list[Transition]:
     answered = call.answered_at is not None
     outcome = decide_outcome(direction, answered=answered, reason=call.end_reason or _last_end_reason(legs))
     _update(call, ended_in="talk" if answered else _furthest_stage(legs))
@@ -193,11 +194,11 @@ def _judge(call: Call, legs: dict[str, CallLeg], direction: Direction) -> list[T
     return [change]
 
 
-def all_legs_ended(legs: dict[str, CallLeg]) -> bool:
+def all_legs_ended(legs: dict[str, Leg]) -> bool:
     return bool(legs) and all(leg.state == LegState.disconnected for leg in legs.values())
 
 
-def _live_state(call: Call, legs: dict[str, CallLeg]) -> CallState:
+def _live_state(call: Call, legs: dict[str, Leg]) -> CallState:
     if call.final_received or all_legs_ended(legs):
         return CallState.ended
     active = [leg for leg in legs.values() if leg.state != LegState.disconnected]
@@ -213,15 +214,15 @@ def _live_state(call: Call, legs: dict[str, CallLeg]) -> CallState:
     return CallState.new
 
 
-def _ordered(legs: dict[str, CallLeg]) -> list[CallLeg]:
-    def key(leg: CallLeg):
+def _ordered(legs: dict[str, Leg]) -> list[Leg]:
+    def key(leg: Leg):
         moment = leg.appeared_at or leg.connected_at or leg.ended_at
         return (moment.timestamp() if moment else float("inf"), leg.external_id)
 
     return sorted(legs.values(), key=key)
 
 
-def _direction(legs: dict[str, CallLeg]) -> Direction:
+def _direction(legs: dict[str, Leg]) -> Direction:
     kinds = {leg.kind for leg in legs.values()}
     if kinds & set(_WAITING_KINDS):
         return Direction.inbound
@@ -232,21 +233,21 @@ def _direction(legs: dict[str, CallLeg]) -> Direction:
     return Direction.internal if legs else Direction.inbound
 
 
-def _client_number(legs: dict[str, CallLeg]) -> str | None:
+def _client_number(legs: dict[str, Leg]) -> str | None:
     return next((leg.client_number for leg in _ordered(legs) if leg.client_number), None)
 
 
-def _answered_at(legs: dict[str, CallLeg]) -> datetime | None:
+def _answered_at(legs: dict[str, Leg]) -> datetime | None:
     moments = [leg.connected_at for leg in legs.values() if leg.kind in TALK_KINDS and leg.connected_at]
     return min(moments) if moments else None
 
 
-def _answering_extension(legs: dict[str, CallLeg]) -> str | None:
+def _answering_extension(legs: dict[str, Leg]) -> str | None:
     talked = [leg for leg in legs.values() if leg.kind in TALK_KINDS and leg.connected_at and leg.extension]
     return min(talked, key=lambda leg: (leg.connected_at, leg.external_id)).extension if talked else None
 
 
-def _last_end_reason(legs: dict[str, CallLeg]) -> str | None:
+def _last_end_reason(legs: dict[str, Leg]) -> str | None:
     """The reason of the leg that ended last; the caller's own leg (IVR, queue) tells most on a tie."""
     ended = [leg for leg in legs.values() if leg.ended_at is not None and leg.end_reason]
     if not ended:
@@ -254,7 +255,7 @@ def _last_end_reason(legs: dict[str, CallLeg]) -> str | None:
     return max(ended, key=lambda leg: (leg.ended_at, leg.kind not in TALK_KINDS, leg.external_id)).end_reason
 
 
-def _furthest_stage(legs: dict[str, CallLeg]) -> str | None:
+def _furthest_stage(legs: dict[str, Leg]) -> str | None:
     kinds = {leg.kind for leg in legs.values()}
     if kinds & {*TALK_KINDS, LegKind.initiator}:
         return "ringing"

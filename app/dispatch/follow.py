@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.calls import timeline
-from app.calls.models import Call, CallLeg, CallState, Outcome
+from app.calls.legs import Leg
+from app.calls.models import Call, CallState, Outcome
 from app.database import ROW_LOCK
 from app.dispatch import offers as dispatch_offers
 from app.dispatch import queueing
@@ -32,7 +33,7 @@ _OWN_CALL_KINDS = (LegKind.external, LegKind.initiator)  # legs where the operat
 
 
 def follow(
-    *, session: Session, calls: Iterable[Call], legs: dict[int, dict[str, CallLeg]], region: str, now: datetime
+    *, session: Session, calls: Iterable[Call], legs: dict[int, dict[str, Leg]], region: str, now: datetime
 ) -> None:
     calls = list(calls)
     entries = {
@@ -49,6 +50,7 @@ def follow(
         if entry is None and not _joins_queue(call) and call.outcome is None:
             if not any(leg.extension in operators for leg in call_legs):
                 continue
+        steps = [(leg, leg.dispatch_step) for leg in call_legs]
         try:
             # A distribution bug must not cost the call its record: the events stay applied.
             with outbox.savepoint(session):
@@ -63,6 +65,8 @@ def follow(
                     now=now,
                 )
         except Exception:
+            for leg, step in steps:  # the legs are plain rows: the savepoint's rollback does not reach them
+                leg.dispatch_step = step
             log.exception(
                 "call %s (%s): distribution failed; the call is recorded without it", call.id, call.external_id
             )
@@ -110,7 +114,7 @@ def _joins_queue(call: Call) -> bool:
 
 
 def _follow_leg(
-    *, session: Session, call: Call, leg: CallLeg, entry: QueueEntry | None, operator_id: int, now: datetime
+    *, session: Session, call: Call, leg: Leg, entry: QueueEntry | None, operator_id: int, now: datetime
 ) -> None:
     if leg.state == LegState.disconnected:
         target = "ended" if leg.connected_at else "missed"
@@ -144,7 +148,7 @@ def _follow_leg(
     leg.dispatch_step = target
 
 
-def _follow_own_call(*, session: Session, call: Call, leg: CallLeg, operator_id: int, now: datetime) -> None:
+def _follow_own_call(*, session: Session, call: Call, leg: Leg, operator_id: int, now: datetime) -> None:
     """An operator dialling out (or rung first by click-to-call) is busy until that call ends."""
     target = "ended" if leg.state == LegState.disconnected else "talking"
     if leg.dispatch_step == target or leg.dispatch_step == "ended":
@@ -182,7 +186,7 @@ def _call_over(*, session: Session, call: Call, entry: QueueEntry | None, now: d
             operator_state.release(session=session, operator_id=operator_id, call_id=call.id, now=now)
 
 
-def _offer_for(*, session: Session, call: Call, leg: CallLeg, operator_id: int, ringing: bool) -> Offer | None:
+def _offer_for(*, session: Session, call: Call, leg: Leg, operator_id: int, ringing: bool) -> Offer | None:
     """The offer this leg rings (or rang) for: bound to it already, or — when the phone starts ringing —
     the operator's unbound ringing offer for the call, which is bound to it now.  A phone rung again on
     the same call takes its newer offer; the end of an earlier ring stays with the earlier offer."""
@@ -220,7 +224,7 @@ def _flag_if_busy(*, session: Session, call: Call, operator_id: int, now: dateti
         log.warning("call %s: the PBX rang operator %s, who is %s (call %s)", call.id, operator_id, state, busy_with)
 
 
-def _operators_by_extension(*, session: Session, legs: list[CallLeg]) -> dict[str, int]:
+def _operators_by_extension(*, session: Session, legs: list[Leg]) -> dict[str, int]:
     extensions = {leg.extension for leg in legs if leg.extension}
     if not extensions:
         return {}

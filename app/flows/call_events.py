@@ -6,7 +6,6 @@ The write path: synchronous units of work for ``Database.run`` (see app.database
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -17,7 +16,8 @@ from app import instruments
 from app.auth.models import User
 from app.callbacks import tracking as callback_tracking
 from app.calls import lifecycle, timeline
-from app.calls.models import Call, CallLeg, CallState, CallTransition, Outcome
+from app.calls.legs import LegRows
+from app.calls.models import Call, CallState, CallTransition, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
 from app.crm import deals, touches
@@ -71,15 +71,13 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     now = utcnow()
     calls = _lock_calls(session=session, vendor=vendor, events=events, now=now, region=policy.region)
     touched = list({call.id: call for call in calls.values()}.values())  # one call may go by two keys
-    legs = _load_legs(session=session, calls=touched)
+    leg_rows = LegRows.load(session, [call.id for call in touched])
+    legs = leg_rows.by_call
     previous = {call.id: (call.outcome, call.number) for call in touched}
     timeline: list[dict] = []
     for event in events:
         call = calls[event.call_key]
-        call_legs = legs[call.id]
-        known = set(call_legs)
-        transitions = lifecycle.apply(call, call_legs, event)
-        session.add_all(leg for key, leg in call_legs.items() if key not in known)
+        transitions = lifecycle.apply(call, legs[call.id], event)
         timeline += _timeline_rows(call=call, transitions=transitions, now=now)
         call.last_event_at = now
     _record(session=session, rows=timeline)
@@ -89,6 +87,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
     for call in touched:
         _follow_outcome(session=session, call=call, previous=previous[call.id], policy=policy, now=now)
+    leg_rows.save(session)
     return touched
 
 
@@ -120,7 +119,8 @@ def finalize_stale(
         .with_for_update(skip_locked=True, **ROW_LOCK)
     )
     calls = list(session.execute(query).scalars())
-    legs = _load_legs(session=session, calls=calls)
+    leg_rows = LegRows.load(session, [call.id for call in calls])
+    legs = leg_rows.by_call
     for call in calls:
         transitions = lifecycle.finalize_without_pbx(call, legs[call.id], now=now)
         _record(session=session, rows=_timeline_rows(call=call, transitions=transitions, now=now))
@@ -128,6 +128,7 @@ def finalize_stale(
     dispatch_follow.follow(session=session, calls=calls, legs=legs, region=policy.region, now=now)
     for call in calls:
         _follow_outcome(session=session, call=call, previous=(None, call.number), policy=policy, now=now)
+    leg_rows.save(session)
     return calls
 
 
@@ -270,15 +271,6 @@ def left_to_pbx(*, session: Session, vendor: str, keys: set[str], reason: str) -
 
 def _digits(number: str | None) -> str:
     return "".join(ch for ch in number or "" if ch.isdigit())
-
-
-def _load_legs(*, session: Session, calls) -> dict[int, dict[str, CallLeg]]:
-    legs: dict[int, dict[str, CallLeg]] = defaultdict(dict)
-    ids = [call.id for call in calls]
-    if ids:
-        for leg in (session.execute(select(CallLeg).where(CallLeg.call_id.in_(ids)))).scalars():
-            legs[leg.call_id][leg.external_id] = leg
-    return legs
 
 
 def _timeline_rows(*, call: Call, transitions: list[lifecycle.Transition], now: datetime) -> list[dict]:

@@ -43,7 +43,12 @@ class InboxItem(SQLModel, table=True):
     @property
     def raw_body(self) -> str:
         """The body exactly as received."""
-        return base64.b64decode(self.body).decode() if self.body_encoding == "base64" else self.body
+        return raw_body(self.body, self.body_encoding)
+
+
+def raw_body(body: str, encoding: str | None) -> str:
+    """The body exactly as received, from its ``body`` and ``body_encoding`` columns."""
+    return base64.b64decode(body).decode() if encoding == "base64" else body
 
 
 def body_columns(body: str) -> dict[str, str | None]:

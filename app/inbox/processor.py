@@ -13,20 +13,37 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app import instruments
 from app.database import ROW_LOCK, Database, is_transient, utcnow
-from app.inbox.models import InboxItem
+from app.inbox.models import InboxItem, raw_body
 
 log = logging.getLogger(__name__)
 
 BATCH_SECONDS = 0.1
 
-Handler = Callable[[Session, list[InboxItem]], None]
+
+@dataclass(slots=True)
+class PendingItem:
+    """A stored webhook to process, read as plain columns (no ORM object per row: this is every
+    webhook's second step); the handler sets ``error`` on a row it cannot read."""
+
+    id: int
+    vendor: str
+    path: str
+    raw_body: str
+    received_at: datetime
+    fallback_reason: str | None
+    error: str | None = None
+
+
+Handler = Callable[[Session, list[PendingItem]], None]
 
 
 class InboxProcessor:
@@ -114,9 +131,21 @@ class InboxProcessor:
         return taken
 
 
-def _pending(session: Session, limit: int, *, item_id: int | None = None) -> list[InboxItem]:
+_ITEMS = InboxItem.__table__
+_PENDING_COLUMNS = (
+    _ITEMS.c.id,
+    _ITEMS.c.vendor,
+    _ITEMS.c.path,
+    _ITEMS.c.body,
+    _ITEMS.c.body_encoding,
+    _ITEMS.c.received_at,
+    _ITEMS.c.fallback_reason,
+)
+
+
+def _pending(session: Session, limit: int, *, item_id: int | None = None) -> list[PendingItem]:
     query = (
-        select(InboxItem)
+        select(*_PENDING_COLUMNS)
         .where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
         .order_by(InboxItem.id)
         .limit(limit)
@@ -124,7 +153,10 @@ def _pending(session: Session, limit: int, *, item_id: int | None = None) -> lis
     )
     if item_id is not None:
         query = query.where(InboxItem.id == item_id)
-    return list(session.execute(query).scalars())
+    return [
+        PendingItem(row_id, vendor, path, raw_body(body, encoding), received_at, fallback_reason)
+        for row_id, vendor, path, body, encoding, received_at, fallback_reason in session.execute(query)
+    ]
 
 
 def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:
@@ -133,10 +165,27 @@ def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:
     )
 
 
-def _stamp_handled(session: Session, items: list[InboxItem]) -> None:
+_STAMP_HANDLED = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(handled_at=bindparam("now"), attempts=_ITEMS.c.attempts + 1)
+)
+_STAMP_UNREADABLE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(error=bindparam("reason"), attempts=_ITEMS.c.attempts + 1)
+)
+
+
+def _stamp_handled(session: Session, items: list[PendingItem]) -> None:
+    """Stamps the batch in two statements; a row the handler could not read keeps its reason instead."""
     now = utcnow()
+    handled = [{"item_id": item.id, "now": now} for item in items if item.error is None]
+    unreadable = [{"item_id": item.id, "reason": item.error} for item in items if item.error is not None]
+    if handled:
+        session.execute(_STAMP_HANDLED, handled)
+    if unreadable:
+        session.execute(_STAMP_UNREADABLE, unreadable)
     for item in items:
-        item.attempts += 1
-        if item.error is None:  # the handler stamps a row it could not parse with the reason
-            item.handled_at = now
+        if item.error is None:
             instruments.observe(session, instruments.PROCESSING_LAG, (now - item.received_at).total_seconds())

@@ -6,13 +6,13 @@ from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.flows import call_events, pbx_commands
-from app.inbox.models import InboxItem
+from app.inbox.processor import PendingItem
 from schemas.pbx_events import CallEvent, CommandResult
 from telephony import PayloadError
 from telephony.vendor import Vendor, Webhook
 
 
-def events_of(item: InboxItem, vendors: dict[str, Vendor]) -> list[CallEvent | CommandResult]:
+def events_of(item: PendingItem, vendors: dict[str, Vendor]) -> list[CallEvent | CommandResult]:
     """Reads the raw request again, so a row replayed after a parser fix gets the fixed reading."""
     vendor = vendors.get(item.vendor)
     if vendor is None:
@@ -24,10 +24,10 @@ def inbox_handler(policy: call_events.CallPolicy, vendors: dict[str, Vendor]):
     """The inbox processor's handler: applies the rows' events, stamps unparsable rows with the reason."""
     pauses = pbx_commands.refusal_pauses(vendors)
 
-    def handle(session: Session, items: list[InboxItem]) -> None:
+    def handle(session: Session, items: list[PendingItem]) -> None:
         by_vendor: dict[str, list[CallEvent]] = defaultdict(list)
         results: list[CommandResult] = []
-        fallen_back: list[tuple[InboxItem, set[str]]] = []  # routing webhooks answered with the PBX's plan
+        fallen_back: list[tuple[PendingItem, set[str]]] = []  # routing webhooks answered with the PBX's plan
         for item in items:
             try:
                 events = events_of(item, vendors)

@@ -389,3 +389,35 @@ async def test_a_call_the_pbx_was_told_to_route_itself_is_not_offered_behind_its
     assert (call["outcome"], call["operator_extension"]) == ("answered", "102")
     monkeypatch.setattr(routed, "decide_for_pbx", real_decide)
     assert rung(await desk.incoming("c-next", caller="+79001112299")) == ["101"]  # offers resume as before
+
+
+
+
+async def test_a_distribution_bug_on_one_event_is_made_good_by_the_next(desk, monkeypatch):
+    """Distribution runs in a savepoint: when it fails the call keeps its events and its legs are
+    not marked as followed, so the PBX's next word on the phone drives the operator's state."""
+    from app.dispatch import queueing
+
+    real_missed_reason = queueing.missed_reason
+    failures = []
+
+    def failing_once(call, entry):
+        if not failures:
+            failures.append(call.external_id)
+            raise RuntimeError("simulated distribution bug")
+        return real_missed_reason(call, entry)
+
+    await desk.operator("101")
+    await desk.incoming("c-bug")  # no queue on the line: the PBX's own plan rings 101
+    await desk.pbx("ringing", "c-bug", extension="101")
+    await desk.cf.settle()
+    assert await desk.state_of("101") == "ringing"
+    monkeypatch.setattr(queueing, "missed_reason", failing_once)
+    await desk.pbx("ended", "c-bug", extension="101", reason="no_answer")
+    await desk.cf.settle()
+    assert failures == ["c-bug"] and await desk.state_of("101") == "ringing"  # the release was rolled back
+    legs = (await desk.call("c-bug"))["legs"]
+    assert [leg["state"] for leg in legs if leg["extension"] == "101"] == ["disconnected"]  # the event is kept
+    await desk.pbx("ended", "c-bug", extension="101", reason="no_answer")  # the PBX says it again
+    await desk.cf.settle()
+    assert await desk.state_of("101") == "available"
