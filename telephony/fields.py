@@ -4,6 +4,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,16 +31,21 @@ def json_object(raw: str | bytes, *, what: str) -> dict[str, Any]:
 
 def form_fields(body: str, *, max_fields: int) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body as a dict; a malformed or repeated field is refused."""
+    return dict(_form_pairs(body, max_fields))
+
+
+@lru_cache(maxsize=16)
+def _form_pairs(body: str, max_fields: int) -> tuple[tuple[str, str], ...]:
+    """Parsed once: the intake verifies a form and reads it right after (nothing awaited between)."""
     try:
         pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body), max_num_fields=max_fields)
     except ValueError as exc:
         raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): {exc}") from None
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise PayloadError(f"form field {name} is repeated")
-        form[name] = value
-    return form
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise PayloadError(f"form field {repeated} is repeated")
+    return tuple(pairs)
 
 
 def text(payload: dict[str, Any], key: str, *, required: bool = False) -> str | None:

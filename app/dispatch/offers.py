@@ -7,8 +7,9 @@ operators accepting one ring-all call at once exactly one wins.  Synchronous, fo
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -318,19 +319,10 @@ def _count_ended(session: Session, status: OfferStatus) -> None:
 def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int, str | None]]:
     """The queue's free members (and the one last offered, the round-robin pointer), with only the
     columns the queue's strategy reads: at a thousand members this runs on every offer."""
-    free = (Operator.state == OperatorState.available) & Operator.panel_lost_at.is_(None)
     wants_skills = queue.skill is not None or queue.strategy == Strategy.skill_priority
     wants_idle = queue.strategy == Strategy.longest_idle
-    columns = [Operator.user_id, QueueMember.position, free.label("free"), User.extension]
-    columns += [Operator.skills] if wants_skills else []
-    columns += [Operator.idle_since] if wants_idle else []
-    rows = session.execute(
-        select(*columns)
-        .join(QueueMember, QueueMember.operator_id == Operator.user_id)
-        .join(User, User.id == Operator.user_id)
-        .where(QueueMember.queue_id == queue.id, User.extension.is_not(None))  # no extension: nothing to ring
-        .where(free | (Operator.user_id == queue.last_offered_id))
-    ).all()
+    query = _members_query(wants_skills=wants_skills, wants_idle=wants_idle)
+    rows = session.execute(query, {"queue_id": queue.id, "last_offered_id": queue.last_offered_id}).all()
     members = [
         Member(
             operator_id=row.user_id,
@@ -342,6 +334,22 @@ def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int,
         for row in rows
     ]
     return members, {row.user_id: row.extension for row in rows}
+
+
+@cache
+def _members_query(*, wants_skills: bool, wants_idle: bool) -> Select:
+    """Built once per shape: building and keying a statement costs more than SQLite running it."""
+    free = (Operator.state == OperatorState.available) & Operator.panel_lost_at.is_(None)
+    columns = [Operator.user_id, QueueMember.position, free.label("free"), User.extension]
+    columns += [Operator.skills] if wants_skills else []
+    columns += [Operator.idle_since] if wants_idle else []
+    return (
+        select(*columns)
+        .join(QueueMember, QueueMember.operator_id == Operator.user_id)
+        .join(User, User.id == Operator.user_id)
+        .where(QueueMember.queue_id == bindparam("queue_id"), User.extension.is_not(None))  # no extension: no ring
+        .where(free | (Operator.user_id == bindparam("last_offered_id")))
+    )
 
 
 def _sticky(*, session: Session, entry: QueueEntry, now: datetime, extensions: dict) -> Sticky | None:

@@ -112,11 +112,11 @@ def leave_overdue(*, session: Session, now: datetime, limit: int = 200) -> int:
 
 
 def serve_waiting(*, session: Session, now: datetime, queue_ids: list[int] | None = None, limit: int = 100) -> int:
-    """Offers waiting calls to free operators: VIPs first, then oldest first; returns the offers made."""
-    if (
-        session.execute(select(Operator.user_id).where(Operator.state == OperatorState.available).limit(1)).first()
-        is None
-    ):
+    """Offers waiting calls to free operators: VIPs first, then oldest first; returns the offers made.
+
+    Stops as soon as nobody is free: under a flood most calls wait, and each one asked costs a
+    dispatch (the queue's members read) that can only find everyone busy."""
+    if not _anyone_available(session):
         return 0
     query = (
         select(QueueEntry)
@@ -133,7 +133,14 @@ def serve_waiting(*, session: Session, now: datetime, queue_ids: list[int] | Non
     made = 0
     for entry in list(session.execute(query).scalars()):
         made += len(dispatch(session=session, entry=entry, queue=session.get(Queue, entry.queue_id), now=now))
+        if not _anyone_available(session):
+            break
     return made
+
+
+def _anyone_available(session: Session) -> bool:
+    query = select(Operator.user_id).where(Operator.state == OperatorState.available).limit(1)
+    return session.execute(query).first() is not None
 
 
 def queues_of(*, session: Session, operator_id: int) -> list[int]:

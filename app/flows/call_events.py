@@ -80,9 +80,10 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
         transitions = lifecycle.apply(call, legs[call.id], event)
         timeline += _timeline_rows(call=call, transitions=transitions, now=now)
         call.last_event_at = now
+    with session.no_autoflush:  # the calls are written once, with their people: each UPDATE fires the rollup triggers
+        _link_people(session=session, calls=touched, region=policy.region)
     _record(session=session, rows=timeline)
     recordings_tracking.note(session=session, vendor=vendor, calls=calls, events=events, now=now)
-    _link_people(session=session, calls=touched, region=policy.region)
     list_dialling.link_calls(session=session, calls=touched, legs=legs, confirm_within=policy.dial_confirm)
     dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
     for call in touched:
