@@ -41,6 +41,7 @@ from app.flows import scheduled as flows_scheduled
 from app.flows.command_sender import CommandSender
 from app.inbox import retention as inbox_retention
 from app.inbox.processor import InboxProcessor
+from app.inbox.readings import Readings
 from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
 from app.jobs import scheduler_for
@@ -118,7 +119,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         db = Database(settings.database_url)
         await create_first_admin(db, settings)
         policy = call_events.CallPolicy.from_settings(settings)
-        processor = InboxProcessor(db, inbox_handler(policy, vendors))
+        app.state.readings = readings = Readings()
+        processor = InboxProcessor(db, inbox_handler(policy, vendors, readings))
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
         app.state.vendors = vendors
         app.state.call_policy = policy

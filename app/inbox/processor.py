@@ -36,6 +36,7 @@ class PendingItem:
 
     id: int
     vendor: str
+    dedup_key: str
     path: str
     raw_body: str
     received_at: datetime
@@ -135,6 +136,7 @@ _ITEMS = InboxItem.__table__
 _PENDING_COLUMNS = (
     _ITEMS.c.id,
     _ITEMS.c.vendor,
+    _ITEMS.c.dedup_key,
     _ITEMS.c.path,
     _ITEMS.c.body,
     _ITEMS.c.body_encoding,
@@ -154,8 +156,8 @@ def _pending(session: Session, limit: int, *, item_id: int | None = None) -> lis
     if item_id is not None:
         query = query.where(InboxItem.id == item_id)
     return [
-        PendingItem(row_id, vendor, path, raw_body(body, encoding), received_at, fallback_reason)
-        for row_id, vendor, path, body, encoding, received_at, fallback_reason in session.execute(query)
+        PendingItem(row_id, vendor, key, path, raw_body(body, encoding), received_at, fallback_reason)
+        for row_id, vendor, key, path, body, encoding, received_at, fallback_reason in session.execute(query)
     ]
 
 

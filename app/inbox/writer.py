@@ -6,6 +6,7 @@ batch instead of one per webhook (SQLite's single writer would otherwise cap int
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,9 +40,11 @@ class InboxWriter:
         error: str | None = None,
         reply: str | None = None,
         fallback_reason: str | None = None,
+        received_at: datetime | None = None,
     ) -> Stored:
         """Commits the row (or finds the earlier delivery of the same notification) and returns its id;
-        ``reply`` and ``fallback_reason``: a routing webhook answered with the PBX's own plan."""
+        ``reply`` and ``fallback_reason``: a routing webhook answered with the PBX's own plan;
+        ``received_at``: the moment the intake read it (default: now)."""
         row = {
             "vendor": vendor,
             "path": path,
@@ -49,7 +52,7 @@ class InboxWriter:
             **body_columns(body),
             "headers": headers,
             "remote_addr": remote_addr,
-            "received_at": utcnow(),
+            "received_at": received_at or utcnow(),
             "error": error,
             "attempts": 0,
             "reply": reply,

@@ -98,8 +98,9 @@ async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> tuple
         raise HTTPException(refusal.status, refusal.detail) from None
     if isinstance(webhook, Answer):
         return None, webhook
+    received_at = utcnow()
     try:
-        reading = vendor.read(webhook, received_at=utcnow())
+        reading = vendor.read(webhook, received_at=received_at)
     except PayloadError as exc:
         key = unreadable_key(webhook.body)
         stored = await store(request, vendor=vendor.name, path=webhook.path, key=key, body=webhook.body, error=str(exc))
@@ -111,7 +112,10 @@ async def receive(request: Request, vendor: Vendor, endpoint: Endpoint) -> tuple
         return "unreadable", answer
     check_fresh(reading.sent_at, settings)
     if not reading.asks_route:
-        stored = await store(request, vendor=vendor.name, path=webhook.path, key=reading.key, body=webhook.body)
+        request.app.state.readings.keep((vendor.name, reading.key), reading.events)
+        stored = await store(
+            request, vendor=vendor.name, path=webhook.path, key=reading.key, body=webhook.body, received_at=received_at
+        )
         return _result(stored), vendor.acknowledge(inbox_id=stored.id, duplicate=stored.duplicate)
     stored, reply = await store_and_route(
         request,
@@ -194,7 +198,16 @@ def remote_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def store(request: Request, *, vendor: str, path: str, key: str, body: str, error: str | None = None) -> Stored:
+async def store(
+    request: Request,
+    *,
+    vendor: str,
+    path: str,
+    key: str,
+    body: str,
+    error: str | None = None,
+    received_at: datetime | None = None,
+) -> Stored:
     """Commits the raw webhook to the inbox (or finds the earlier delivery); ``error``: kept unreadable."""
     stored: Stored = await request.app.state.inbox_writer.store(
         vendor=vendor,
@@ -204,6 +217,7 @@ async def store(request: Request, *, vendor: str, path: str, key: str, body: str
         headers=kept_headers(request),
         remote_addr=remote_addr(request),
         error=error,
+        received_at=received_at,
     )
     if error is not None:
         log.warning("inbox item %s kept but unreadable: %s", stored.id, error)
