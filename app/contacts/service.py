@@ -38,19 +38,24 @@ def create(
     return contact
 
 
-def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> dict[str, int]:
-    """Contact ids for E.164 numbers (mapped to their raw form), creating the new ones; safe when
-    two processes see a new number at once."""
+def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> tuple[dict[str, int], set[int]]:
+    """Contact ids for E.164 numbers (mapped to their raw form), creating the new ones, and the ids
+    created now; safe when two processes see a new number at once (the other's row is read)."""
     ids = _ids_by_phone(session=session, phones=list(numbers))
     missing = [phone for phone in numbers if phone not in ids]
+    created: set[int] = set()
     if missing:
         now = utcnow()
-        session.execute(
-            insert_ignoring_duplicates(session, Contact.__table__, index_elements=["phone"]),
+        table = Contact.__table__
+        inserted = session.execute(
+            insert_ignoring_duplicates(session, table, index_elements=["phone"]).returning(table.c.phone, table.c.id),
             [{"phone": phone, "phone_raw": numbers[phone], "created_at": now, "updated_at": now} for phone in missing],
-        )
-        ids.update(_ids_by_phone(session=session, phones=missing))
-    return ids
+        ).all()
+        ids.update(inserted)
+        created = {contact_id for _, contact_id in inserted}
+        if raced := [phone for phone in missing if phone not in ids]:
+            ids.update(_ids_by_phone(session=session, phones=raced))
+    return ids, created
 
 
 def _ids_by_phone(*, session: Session, phones: list[str]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Deals: who may start one, stage moves (every one kept), losing with a reason, and the stage
 snapshot every call records.  Synchronous, for ``Database.run``."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
@@ -102,11 +102,16 @@ def win(*, session: Session, actor: User, deal_id: int, now: datetime, amount: f
     return deal
 
 
-def snapshot_stage(*, session: Session, calls: Iterable[Call]) -> None:
+def snapshot_stage(*, session: Session, calls: Iterable[Call], new_contacts: Set[int] = frozenset()) -> None:
     """Each call linked to a contact records the contact's open deal and its stage, once: the one
-    most recently worked on when the contact has several."""
+    most recently worked on when the contact has several.  ``new_contacts``, created in this
+    transaction, have no deal to ask about."""
     calls = list(calls)
-    waiting = {call.contact_id: call for call in calls if call.contact_id is not None and call.deal_id is None}
+    waiting = {
+        call.contact_id: call
+        for call in calls
+        if call.contact_id is not None and call.deal_id is None and call.contact_id not in new_contacts
+    }
     if not waiting:
         return
     rows = session.execute(

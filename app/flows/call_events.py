@@ -144,11 +144,11 @@ def _link_people(*, session: Session, calls, region: str) -> None:
             call.number = to_e164(call.number_raw, region=region)
     unlinked = {call.number: call.number_raw for call in calls if call.number and call.contact_id is None}
     if unlinked:
-        contacts = contacts_service.find_or_create_many(session=session, numbers=unlinked)
+        contacts, created = contacts_service.find_or_create_many(session=session, numbers=unlinked)
         for call in calls:
             if call.number in contacts and call.contact_id is None:
                 call.contact_id = contacts[call.number]
-        deals.snapshot_stage(session=session, calls=calls)
+        deals.snapshot_stage(session=session, calls=calls, new_contacts=created)
     extensions = {call.operator_extension for call in calls if call.operator_extension and call.operator_id is None}
     if extensions:
         users = dict(session.execute(select(User.extension, User.id).where(User.extension.in_(extensions))).all())
