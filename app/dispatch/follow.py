@@ -43,7 +43,6 @@ def follow(
         ).scalars()
     }
     operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])
-    lines: list = []  # the queues by line, loaded once when a call first needs them
     for call in calls:
         entry = entries.get(call.id)
         call_legs = legs[call.id].values()
@@ -60,7 +59,6 @@ def follow(
                     legs=call_legs,
                     entry=entry,
                     operators=operators,
-                    lines=lines,
                     region=region,
                     now=now,
                 )
@@ -79,14 +77,11 @@ def _follow_call(
     legs,
     entry: QueueEntry | None,
     operators: dict[str, int],
-    lines: list,
     region: str,
     now: datetime,
 ) -> None:
     if entry is None and _joins_queue(call):
-        if not lines:
-            lines.append(queueing.queues_by_line(session=session))
-        queue = queueing.queue_for(call, lines[0], region=region)
+        queue = queueing.queue_for(call, queueing.queues_by_line(session=session), region=region)
         if queue is not None:
             entry = queueing.enter(session=session, call=call, queue=queue, now=now)
     for leg in legs:

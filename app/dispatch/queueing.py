@@ -28,8 +28,17 @@ log = logging.getLogger(__name__)
 
 
 def queues_by_line(*, session: Session) -> dict[str, Queue]:
-    """Every queue by each of its lines (as configured, E.164)."""
-    return {number: queue for queue in session.execute(select(Queue)).scalars() for number in queue.numbers}
+    """Every queue by each of its lines (as configured, E.164); read once per transaction (routing
+    decisions that arrive together share one, and each would read them all again)."""
+    lines = session.info.get(_LINES)
+    if lines is None:
+        lines = session.info[_LINES] = {
+            number: queue for queue in session.execute(select(Queue)).scalars() for number in queue.numbers
+        }
+    return lines
+
+
+_LINES = "dispatch.queues_by_line"
 
 
 def queue_for(call: Call, lines: dict[str, Queue], *, region: str) -> Queue | None:

@@ -69,9 +69,9 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     if not events:
         return []
     now = utcnow()
-    calls = _lock_calls(session=session, vendor=vendor, events=events, now=now, region=policy.region)
+    calls, created = _lock_calls(session=session, vendor=vendor, events=events, now=now, region=policy.region)
     touched = list({call.id: call for call in calls.values()}.values())  # one call may go by two keys
-    leg_rows = LegRows.load(session, [call.id for call in touched])
+    leg_rows = LegRows.load(session, [call.id for call in touched if call.id not in created])
     legs = leg_rows.by_call
     previous = {call.id: (call.outcome, call.number) for call in touched}
     timeline: list[dict] = []
@@ -181,8 +181,9 @@ def _follow_outcome(
 
 def _lock_calls(
     *, session: Session, vendor: str, events: Sequence[CallEvent], now: datetime, region: str
-) -> dict[str, Call]:
-    """The batch's calls, locked; the ones seen for the first time are created (safely against a racing process)."""
+) -> tuple[dict[str, Call], set[int]]:
+    """The batch's calls, locked, and the ids of those created now: the ones seen for the first time
+    (safely against a racing process, whose call is read instead)."""
     first_seen: dict[str, datetime] = {}
     for event in events:
         at = getattr(event, "started_at", None) or event.occurred_at  # a final event knows when the call began
@@ -193,26 +194,29 @@ def _lock_calls(
     if missing and joins:
         calls.update(_join_by_caller(session=session, vendor=vendor, events=events, keys=missing, region=region))
         missing = [key for key in missing if key not in calls]
+    created: set[int] = set()
     if missing:
         insert = insert_ignoring_duplicates(session, Call.__table__, index_elements=["vendor", "external_id"])
-        session.execute(
-            insert,
-            [
-                {
-                    "vendor": vendor,
-                    "external_id": key,
-                    "direction": Direction.inbound.value,
-                    "state": CallState.new.value,
-                    "started_at": first_seen[key],
-                    "final_received": False,
-                    "last_event_at": now,
-                    "created_at": now,
-                }
-                for key in missing
-            ],
+        created = set(
+            session.execute(
+                insert.returning(Call.__table__.c.id),
+                [
+                    {
+                        "vendor": vendor,
+                        "external_id": key,
+                        "direction": Direction.inbound.value,
+                        "state": CallState.new.value,
+                        "started_at": first_seen[key],
+                        "final_received": False,
+                        "last_event_at": now,
+                        "created_at": now,
+                    }
+                    for key in missing
+                ],
+            ).scalars()
         )
         calls.update(_select_calls(session=session, vendor=vendor, keys=missing, joins=joins))
-    return calls
+    return calls, created
 
 
 def _select_calls(*, session: Session, vendor: str, keys: list[str], joins: bool) -> dict[str, Call]:
