@@ -1,21 +1,18 @@
 """Acknowledged means stored: processing bugs and restarts lose nothing."""
 
 import asyncio
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.auth.models import Role
 from app.cli import cli
-from app.database import Database
 from app.flows import call_events
 from app.inbox.models import InboxItem
-from app.inbox.writer import InboxWriter
 from app.settings import get_settings
-from telephony.mango import webhooks as mango
-from tests.support.app import running, signed_mango
+from tests.support.app import running
 from tests.support.calls import missed, play
+from tests.support.inbox import stored_before_a_crash
 
 T = 1750000000
 
@@ -54,19 +51,7 @@ async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(cf, supervi
 
 
 async def test_rows_stored_before_a_crash_are_processed_on_start(settings):
-    db = Database(settings.database_url)
-    writer = InboxWriter(db)  # acknowledged, then the process died before processing
-    for path, payload in missed("crash", T):
-        body = urlencode(signed_mango(path, payload)["body"])
-        await writer.store(
-            vendor=mango.VENDOR,
-            path=path,
-            dedup_key=mango.dedup_key(path, payload),
-            body=body,
-            headers={},
-            remote_addr=None,
-        )
-    await db.dispose()
+    await stored_before_a_crash(settings.database_url, missed("crash", T))
     async with running(settings) as cf:
         supervisor = await cf.user("sam", Role.supervisor)
         await cf.settle()

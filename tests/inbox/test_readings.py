@@ -1,15 +1,11 @@
 """The processor takes what the intake already read, and reads a row again when it has to."""
 
-from urllib.parse import urlencode
-
 from app.auth.models import Role
-from app.database import Database
 from app.inbox.readings import Readings
-from app.inbox.writer import InboxWriter
-from telephony.mango import webhooks as mango
 from telephony.mango.vendor import Mango
-from tests.support.app import running, signed_mango
+from tests.support.app import running
 from tests.support.calls import T, missed, play
+from tests.support.inbox import stored_before_a_crash
 
 
 def counting_reads(monkeypatch) -> list[str]:
@@ -34,20 +30,8 @@ async def test_a_webhook_is_read_once_by_the_intake_and_not_again_by_the_process
 
 
 async def test_rows_this_process_did_not_read_are_read_from_their_raw_body(settings, monkeypatch):
-    db = Database(settings.database_url)
-    writer = InboxWriter(db)  # stored by a process that died before processing
     script = missed("stored", T)
-    for path, payload in script:
-        body = urlencode(signed_mango(path, payload)["body"])
-        await writer.store(
-            vendor=mango.VENDOR,
-            path=path,
-            dedup_key=mango.dedup_key(path, payload),
-            body=body,
-            headers={},
-            remote_addr=None,
-        )
-    await db.dispose()
+    await stored_before_a_crash(settings.database_url, script)
     reads = counting_reads(monkeypatch)
     async with running(settings) as cf:
         supervisor = await cf.user("sam", Role.supervisor)
