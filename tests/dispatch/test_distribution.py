@@ -7,6 +7,7 @@ import pytest
 
 from app.auth.models import Role
 from app.database import utcnow
+from app.dispatch import queueing
 from app.operators import state as operator_state
 from app.operators.models import OperatorState
 from app.pbx import routed
@@ -391,13 +392,9 @@ async def test_a_call_the_pbx_was_told_to_route_itself_is_not_offered_behind_its
     assert rung(await desk.incoming("c-next", caller="+79001112299")) == ["101"]  # offers resume as before
 
 
-
-
 async def test_a_distribution_bug_on_one_event_is_made_good_by_the_next(desk, monkeypatch):
     """Distribution runs in a savepoint: when it fails the call keeps its events and its legs are
     not marked as followed, so the PBX's next word on the phone drives the operator's state."""
-    from app.dispatch import queueing
-
     real_missed_reason = queueing.missed_reason
     failures = []
 
