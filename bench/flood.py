@@ -81,6 +81,7 @@ def handler_p99(counts: dict[str, float]) -> str:
 
 async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
+    # A PBX opens a connection per webhook: a small pool would time the generator's own queue as the server's.
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
     async with (
         httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as api,
