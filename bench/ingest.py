@@ -3,10 +3,11 @@ stream) against a live callfunnel on loopback, SQLite in a fresh file.
 
 Prints events/s at saturation, p50/p99 response times at half that rate, the same for a no-op
 FastAPI endpoint in the same run (the floor), the ratio, the processing lag (acknowledged ->
-call state updated) and the server's memory.  With ``--flame DIR``, py-spy samples the server
-during the saturated phase and writes ``DIR/<vendor>.svg``: a flame graph per thread (the event
-loop's is the intake, the SQLite writer's the processor).  Usage: python bench/ingest.py
-[--seconds 10] [--vendor mango|zadarma] [--flame docs/perf].
+call state updated, at half rate once the saturated phase's backlog is processed) and the
+server's memory.  With ``--flame DIR``, py-spy samples the server during the saturated phase and
+writes ``DIR/<vendor>.svg``: a flame graph per thread (the event loop's is the intake, the SQLite
+writer's the processor).
+Usage: python bench/ingest.py [--seconds 10] [--vendor mango|zadarma] [--flame docs/perf].
 """
 
 import argparse
@@ -93,16 +94,22 @@ def half_rate(port: int, args, rate: float) -> Results:
     return asyncio.run(paced(port, requests, rate=rate / 2, seconds=args.seconds, connections=args.concurrency))
 
 
-def lag_percentiles(db_path: str, since_id: int) -> tuple[float, float, int]:
-    """Acknowledgement-to-processed lag of the rows stored after ``since_id``, from the server's own stamps."""
+def drained(db_path: str) -> None:
+    """Waits (at most a minute) until the server has processed every stored webhook."""
     with sqlite3.connect(db_path) as db:
         for _ in range(600):
             pending = db.execute(
                 "SELECT count(*) FROM inbox_item WHERE handled_at IS NULL AND error IS NULL"
             ).fetchone()[0]
             if not pending:
-                break
+                return
             time.sleep(0.1)
+
+
+def lag_percentiles(db_path: str, since_id: int) -> tuple[float, float, int]:
+    """Acknowledgement-to-processed lag of the rows stored after ``since_id``, from the server's own stamps."""
+    drained(db_path)
+    with sqlite3.connect(db_path) as db:
         rows = db.execute(
             "SELECT (julianday(handled_at) - julianday(received_at)) * 86400 FROM inbox_item WHERE id > ? ORDER BY 1",
             (since_id,),
@@ -138,6 +145,7 @@ def main() -> None:
         app_full = saturation(app_port, args)
         if sampler:
             sampler.wait(30)
+        drained(db_path)  # the half-rate phase starts without the saturated phase's backlog
         with sqlite3.connect(db_path) as db:
             before = db.execute("SELECT coalesce(max(id), 0) FROM inbox_item").fetchone()[0]
         app_half = half_rate(app_port, args, app_full.rate)
