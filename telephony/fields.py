@@ -34,9 +34,10 @@ def form_fields(body: str, *, max_fields: int) -> dict[str, str]:
     return dict(_form_pairs(body, max_fields))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=2)
 def _form_pairs(body: str, max_fields: int) -> tuple[tuple[str, str], ...]:
-    """Parsed once: the intake verifies a form and reads it right after (nothing awaited between)."""
+    """Parsed once: the intake verifies a form and reads it right after, nothing awaited between,
+    so the last body is the one asked for again (two kept: bodies may be up to a megabyte)."""
     try:
         pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body), max_num_fields=max_fields)
     except ValueError as exc:
