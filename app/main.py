@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from app import instruments, openapi, redaction
+from app import garbage_collection, instruments, openapi, redaction
 from app.api.activity import router as activity_router
 from app.api.auth import router as sign_in_router
 from app.api.callbacks import router as callbacks_router
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         for vendor in vendors.values():
             for warning in vendor.start_warnings():
                 log.warning("%s", warning)
+        garbage_collection.tune_for_serving()
         try:
             yield
         finally:
