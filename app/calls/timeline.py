@@ -10,7 +10,7 @@ from app.database import utcnow
 
 
 def note(session: Session, *, call_id: int, at: datetime, kind: str, **detail) -> None:
-    session.execute(
-        insert(CallTransition.__table__),
-        [{"call_id": call_id, "at": at, "recorded_at": utcnow(), "kind": kind, "detail": detail}],
-    )
+    session.execute(NOTES, [{"call_id": call_id, "at": at, "recorded_at": utcnow(), "kind": kind, "detail": detail}])
+
+
+NOTES = insert(CallTransition.__table__)  # (built once: a few of these go with every call)

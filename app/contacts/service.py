@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
+from app.database import ROW_LOCK, execute_prepared, insert_ignoring_duplicates, utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 
 
@@ -48,7 +48,7 @@ def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> tuple[d
         now = utcnow()
         table = Contact.__table__
         inserted = session.execute(
-            insert_ignoring_duplicates(session, table, index_elements=["phone"]).returning(table.c.phone, table.c.id),
+            insert_ignoring_duplicates(session, table, index_elements=["phone"], returning=("phone", "id")),
             [{"phone": phone, "phone_raw": numbers[phone], "created_at": now, "updated_at": now} for phone in missing],
         ).all()
         ids.update(inserted)
@@ -59,4 +59,10 @@ def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> tuple[d
 
 
 def _ids_by_phone(*, session: Session, phones: list[str]) -> dict[str, int]:
-    return dict(session.execute(select(Contact.phone, Contact.id).where(Contact.phone.in_(phones))).all())
+    return dict(execute_prepared(session, _BY_PHONE, {"phones": phones}).all())
+
+
+_CONTACT = Contact.__table__
+_BY_PHONE = select(_CONTACT.c.phone, _CONTACT.c.id).where(  # (built once: asked for every new call)
+    _CONTACT.c.phone.in_(bindparam("phones", expanding=True))
+)

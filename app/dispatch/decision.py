@@ -3,7 +3,7 @@
 import math
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.calls.models import Call
@@ -26,20 +26,14 @@ def decide_for_pbx(
     can take now is left to the PBX's own plan.
     """
     caller_name = _caller_name(session=session, call=call)
-    entry = session.execute(
-        select(QueueEntry).where(QueueEntry.call_id == call.id).with_for_update(**ROW_LOCK)
-    ).scalar()
+    entry = session.execute(_ENTRY_OF_CALL, {"call_id": call.id}).scalar()
     queue = session.get(Queue, entry.queue_id) if entry is not None else None
     if queue is None or queue.mode != QueueMode.sync or entry.status == EntryStatus.connected:
         return RouteDecision(action=RouteAction.proceed, caller_name=caller_name)
     if entry.status == EntryStatus.exited:
         return RouteDecision(action=RouteAction.reject, reason=entry.exit_reason, caller_name=caller_name)
     dispatch_offers.dispatch(session=session, entry=entry, queue=queue, now=now)
-    offers = list(
-        session.execute(
-            select(Offer).where(Offer.entry_id == entry.id, Offer.status == OfferStatus.ringing).order_by(Offer.id)
-        ).scalars()
-    )
+    offers = list(session.execute(_RINGING_OFFERS, {"entry_id": entry.id}).scalars())
     if max_targets is not None:
         offers = dispatch_offers.keep_ringable(
             session=session, offers=offers, queue=queue, max_targets=max_targets, now=now
@@ -57,6 +51,13 @@ def decide_for_pbx(
         pbx_group=queue.pbx_group,
         caller_name=caller_name,
     )
+
+
+# Built once: every routing decision asks them (building a statement costs more than running it).
+_ENTRY_OF_CALL = select(QueueEntry).where(QueueEntry.call_id == bindparam("call_id")).with_for_update(**ROW_LOCK)
+_RINGING_OFFERS = (
+    select(Offer).where(Offer.entry_id == bindparam("entry_id"), Offer.status == OfferStatus.ringing).order_by(Offer.id)
+)
 
 
 def _caller_name(*, session: Session, call: Call) -> str | None:

@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.calls import timeline
 from app.calls.models import Call
 from app.commands import service as commands_service
-from app.database import ROW_LOCK, utcnow
+from app.database import ROW_LOCK, execute_prepared, utcnow
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
 from app.events import outbox
@@ -211,14 +211,23 @@ def _advance_rotation(*, session: Session, queue: Queue, operator_id: int) -> No
     waiting for: a transaction holding the queue row while it claims operators would otherwise
     deadlock with one that claimed an operator first and wants the row next.
     """
-    free = select(Queue.id).where(Queue.id == queue.id).with_for_update(skip_locked=True, **ROW_LOCK)
-    session.execute(
-        update(Queue)
-        .where(Queue.id.in_(free.scalar_subquery()))
-        .values(last_offered_id=operator_id)
-        .execution_options(synchronize_session=False)
-    )
+    execute_prepared(session, _ADVANCE_ROTATION, {"queue_id": queue.id, "operator_id": operator_id})
     set_committed_value(queue, "last_offered_id", operator_id)  # seen by later offers in this transaction
+
+
+_QUEUE = Queue.__table__
+_ADVANCE_ROTATION = (  # (built once: every round-robin offer moves it)
+    update(_QUEUE)
+    .where(
+        _QUEUE.c.id.in_(
+            select(_QUEUE.c.id)
+            .where(_QUEUE.c.id == bindparam("queue_id"))
+            .with_for_update(skip_locked=True, **ROW_LOCK)
+            .scalar_subquery()
+        )
+    )
+    .values(last_offered_id=bindparam("operator_id"))
+)
 
 
 def _route_by_command(*, session: Session, entry: QueueEntry, queue: Queue, offers: list[Offer], now) -> list[Offer]:

@@ -8,14 +8,14 @@ reason on the callback list.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.calls import timeline
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
-from app.database import ROW_LOCK
+from app.database import ROW_LOCK, execute_prepared
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry, whole_seconds
 from app.dispatch.offers import dispatch, revoke_all
 from app.operators.models import Operator, OperatorState
@@ -173,25 +173,37 @@ def _own_manager(*, session: Session, call: Call, contact: Contact | None, queue
         return contact.owner_id, "owner"
     if call.number is None:
         return None, None
-    recent = session.execute(
-        select(Call.operator_id)
-        .join(Operator, Operator.user_id == Call.operator_id)
-        .where(
-            Call.number == call.number,
-            Call.id != call.id,
-            Call.outcome == Outcome.answered,
-            Call.started_at >= now - timedelta(days=queue.sticky_days),
-        )
-        .order_by(Call.started_at.desc())
-        .limit(1)
-    ).scalar()
+    since = now - timedelta(days=queue.sticky_days)
+    params = {"number": call.number, "call_id": call.id, "since": since}
+    recent = execute_prepared(session, _LAST_ANSWERED_BY, params).scalar()
     return (recent, "recent") if recent is not None else (None, None)
 
 
 def _anyone_logged_in(*, session: Session, queue: Queue, entry: QueueEntry) -> bool:
-    members = select(QueueMember.operator_id).where(QueueMember.queue_id == queue.id)
-    ids = [entry.sticky_operator_id] if entry.sticky_operator_id else []
-    query = select(Operator.user_id).where(
-        Operator.state != OperatorState.offline, Operator.user_id.in_(members) | Operator.user_id.in_(ids)
+    params = {"queue_id": queue.id, "sticky_operator_id": entry.sticky_operator_id}
+    return execute_prepared(session, _ANYONE_LOGGED_IN, params).first() is not None
+
+
+# Asked for every call that joins a queue, built once (``execute_prepared``).
+_CALL, _OPERATOR, _MEMBER = Call.__table__, Operator.__table__, QueueMember.__table__
+_LAST_ANSWERED_BY = (
+    select(_CALL.c.operator_id)
+    .join(_OPERATOR, _OPERATOR.c.user_id == _CALL.c.operator_id)
+    .where(
+        _CALL.c.number == bindparam("number"),
+        _CALL.c.id != bindparam("call_id"),
+        _CALL.c.outcome == Outcome.answered,
+        _CALL.c.started_at >= bindparam("since"),
     )
-    return session.execute(query.limit(1)).first() is not None
+    .order_by(_CALL.c.started_at.desc())
+    .limit(1)
+)
+_ANYONE_LOGGED_IN = (
+    select(_OPERATOR.c.user_id)
+    .where(
+        _OPERATOR.c.state != OperatorState.offline,
+        _OPERATOR.c.user_id.in_(select(_MEMBER.c.operator_id).where(_MEMBER.c.queue_id == bindparam("queue_id")))
+        | (_OPERATOR.c.user_id == bindparam("sticky_operator_id")),
+    )
+    .limit(1)
+)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
@@ -76,20 +76,25 @@ def _write(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    counter = EventCounter.__table__
-    last = session.execute(
-        update(counter).where(counter.c.id == 1).values(seq=counter.c.seq + len(pending)).returning(counter.c.seq)
-    ).scalar_one()
+    last = session.execute(_NUMBER_EVENTS, {"count": len(pending)}).scalar_one()
     now: datetime = utcnow()
     first = last - len(pending) + 1
     rows = [
         {"seq": first + i, "type": t, "audience": a, "operator_id": op, "at": now, "payload": payload}
         for i, (t, a, op, payload) in enumerate(pending)
     ]
-    session.execute(insert(RealtimeEvent), rows)
+    session.execute(_INSERT_EVENTS, rows)
     if session.bind.dialect.name == "postgresql":
         session.execute(select(func.pg_notify(CHANNEL, str(last))))
     session.info[_WRITTEN] = rows
+
+
+# Built once: every deciding transaction writes events.
+_COUNTER = EventCounter.__table__
+_NUMBER_EVENTS = (
+    update(_COUNTER).where(_COUNTER.c.id == 1).values(seq=_COUNTER.c.seq + bindparam("count")).returning(_COUNTER.c.seq)
+)
+_INSERT_EVENTS = insert(RealtimeEvent.__table__)
 
 
 # Both hooks also fire when a savepoint is released: only the real commit counts.

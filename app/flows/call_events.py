@@ -8,8 +8,9 @@ The write path: synchronous units of work for ``Database.run`` (see app.database
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app import instruments
@@ -17,7 +18,7 @@ from app.auth.models import User
 from app.callbacks import tracking as callback_tracking
 from app.calls import lifecycle, timeline
 from app.calls.legs import LegRows
-from app.calls.models import Call, CallState, CallTransition, Outcome
+from app.calls.models import Call, CallState, Outcome
 from app.contacts import service as contacts_service
 from app.contacts.phone import to_e164
 from app.crm import deals, touches
@@ -196,10 +197,12 @@ def _lock_calls(
         missing = [key for key in missing if key not in calls]
     created: set[int] = set()
     if missing:
-        insert = insert_ignoring_duplicates(session, Call.__table__, index_elements=["vendor", "external_id"])
+        insert = insert_ignoring_duplicates(
+            session, Call.__table__, index_elements=["vendor", "external_id"], returning=("id",)
+        )
         created = set(
             session.execute(
-                insert.returning(Call.__table__.c.id),
+                insert,
                 [
                     {
                         "vendor": vendor,
@@ -221,17 +224,21 @@ def _lock_calls(
 
 def _select_calls(*, session: Session, vendor: str, keys: list[str], joins: bool) -> dict[str, Call]:
     """The calls known by these keys; for a vendor with two feeds (``joins``), by either of their ids."""
-    known = Call.external_id.in_(keys)
-    if joins:
-        known = or_(known, Call.joined_id.in_(keys))
-    query = select(Call).where(Call.vendor == vendor, known).order_by(Call.id).with_for_update(**ROW_LOCK)
     wanted = set(keys)
     return {
         key: call
-        for call in session.execute(query).scalars()
+        for call in session.execute(_calls_by_key(joins), {"vendor": vendor, "keys": keys}).scalars()
         for key in (call.external_id, call.joined_id)
         if key in wanted
     }
+
+
+@cache
+def _calls_by_key(joins: bool) -> Select:
+    """Built once per shape: a batch's calls are read twice in every batch and every routing decision."""
+    keys = bindparam("keys", expanding=True)
+    known = or_(Call.external_id.in_(keys), Call.joined_id.in_(keys)) if joins else Call.external_id.in_(keys)
+    return select(Call).where(Call.vendor == bindparam("vendor"), known).order_by(Call.id).with_for_update(**ROW_LOCK)
 
 
 def _join_by_caller(
@@ -290,7 +297,7 @@ def _timeline_rows(*, call: Call, transitions: list[lifecycle.Transition], now: 
 def _record(*, session: Session, rows: list[dict]) -> None:
     """Appends to the timelines in one statement (rows, not ORM objects: this is the hottest write)."""
     if rows:
-        session.execute(insert(CallTransition.__table__), rows)
+        session.execute(timeline.NOTES, rows)
     for row in rows:
         if row["kind"] == "finalized":
             instruments.count(session, instruments.CALLS, row["detail"]["outcome"])

@@ -76,10 +76,10 @@ def _store_rows(session: Session, rows: list[dict]) -> list[Stored]:
     distinct: dict[tuple[str, str], dict] = {}
     for row in rows:
         distinct.setdefault((row["vendor"], row["dedup_key"]), row)
-    insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
-    returned = session.execute(
-        insert.returning(InboxItem.id, InboxItem.vendor, InboxItem.dedup_key), list(distinct.values())
+    insert = insert_ignoring_duplicates(
+        session, InboxItem.__table__, index_elements=["vendor", "dedup_key"], returning=("id", "vendor", "dedup_key")
     )
+    returned = session.execute(insert, list(distinct.values()))
     known = {(vendor, dedup_key): row_id for row_id, vendor, dedup_key in returned}
     inserted = set(known)
     if len(inserted) < len(distinct):

@@ -7,12 +7,12 @@ on one operator and exactly one transition wins.  Synchronous, for ``Database.ru
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.calls.models import Call
-from app.database import ROW_LOCK
+from app.database import ROW_LOCK, execute_prepared
 from app.events import outbox
 from app.operators.models import Operator, OperatorState
 
@@ -55,10 +55,38 @@ def _move(session: Session, operator_id: int, *, where, **values) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    moved = session.execute(statement).rowcount == 1
-    if moved and "state" in values:
+    return _moved(session, statement, {}, operator_id, announce="state" in values)
+
+
+def _moved(session: Session, statement, params: dict, operator_id: int, *, announce: bool) -> bool:
+    moved = execute_prepared(session, statement, params).rowcount == 1
+    if moved and announce:
         operator_changed(session, operator_id)
     return moved
+
+
+# The moves every routing decision makes, built once (``execute_prepared``).
+_OPERATOR = Operator.__table__
+_CLAIM = (
+    update(_OPERATOR)
+    .where(
+        _OPERATOR.c.user_id == bindparam("operator_id"),
+        _OPERATOR.c.state == OperatorState.available,
+        _OPERATOR.c.user_id.in_(
+            select(_OPERATOR.c.user_id)
+            .where(_OPERATOR.c.user_id == bindparam("operator_id"), _OPERATOR.c.state == OperatorState.available)
+            .where(_OPERATOR.c.panel_lost_at.is_(None))
+            .with_for_update(skip_locked=True, **ROW_LOCK)
+            .scalar_subquery()
+        ),
+    )
+    .values(state=OperatorState.ringing, call_id=bindparam("ringing_for"), state_since=bindparam("now"))
+)
+_ATTACH_OFFER = (
+    update(_OPERATOR)
+    .where(_OPERATOR.c.user_id == bindparam("operator_id"))
+    .values(offer_id=bindparam("attached_offer"), state_since=bindparam("now"))
+)
 
 
 def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) -> bool:
@@ -69,25 +97,14 @@ def claim(*, session: Session, operator_id: int, call_id: int, now: datetime) ->
     (``SKIP LOCKED``): the dispatcher offers the call to the next candidate at once, and a
     claim never waits on a lock, so concurrent dispatches cannot queue up or deadlock on one.
     """
-    free = (
-        select(Operator.user_id)
-        .where(Operator.user_id == operator_id, Operator.state == OperatorState.available)
-        .where(Operator.panel_lost_at.is_(None))
-        .with_for_update(skip_locked=True, **ROW_LOCK)
-    )
-    return _move(
-        session,
-        operator_id,
-        where=[Operator.user_id.in_(free.scalar_subquery()), Operator.state == OperatorState.available],
-        state=OperatorState.ringing,
-        call_id=call_id,
-        state_since=now,
-    )
+    params = {"operator_id": operator_id, "ringing_for": call_id, "now": now}
+    return _moved(session, _CLAIM, params, operator_id, announce=True)
 
 
 def attach_offer(*, session: Session, operator_id: int, offer_id: int, now: datetime) -> None:
     """Binds the claimed operator to the offer made, ringing since the offer's own moment."""
-    _move(session, operator_id, where=[], offer_id=offer_id, state_since=now)
+    params = {"operator_id": operator_id, "attached_offer": offer_id, "now": now}
+    _moved(session, _ATTACH_OFFER, params, operator_id, announce=False)
 
 
 def release(

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from app import instruments
 from app.batching import Batcher
-from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.database import Database, execute_prepared, insert_ignoring_duplicates, utcnow
 from app.dispatch.decision import decide_for_pbx
 from app.events import outbox
 from app.flows import call_events
@@ -64,8 +64,8 @@ async def store_and_route(
             raise DecisionAbandoned
         if session.bind.dialect.name == "postgresql":  # no lock wait runs past the deadline either
             session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(left * 1000))}"))
-        insert = insert_ignoring_duplicates(session, InboxItem.__table__, index_elements=["vendor", "dedup_key"])
-        row_id = session.execute(insert.returning(InboxItem.id), [row]).scalar()
+        insert = insert_ignoring_duplicates(session, _INBOX, index_elements=["vendor", "dedup_key"], returning=("id",))
+        row_id = session.execute(insert, [row]).scalar()
         if row_id is None:
             earlier_id, reply = session.execute(
                 select(InboxItem.id, InboxItem.reply).where(InboxItem.vendor == vendor.name, InboxItem.dedup_key == key)
@@ -79,7 +79,7 @@ async def store_and_route(
             session=session, call=calls[0], now=now, max_targets=vendor.max_targets, asks_again=vendor.asks_again
         )
         reply = vendor.render_route(decision)
-        session.execute(update(InboxItem).where(InboxItem.id == row_id).values(handled_at=now, reply=reply))
+        execute_prepared(session, _ANSWERED, {"row_id": row_id, "now": now, "reply_text": reply})
         instruments.observe(session, instruments.PROCESSING_LAG, (now - row["received_at"]).total_seconds())
         if abandoned.is_set():  # decided, but too late: nothing of it commits
             raise DecisionAbandoned
@@ -116,6 +116,14 @@ async def store_and_route(
         fallback_reason=reason,
     )
     return stored, reply
+
+
+_INBOX = InboxItem.__table__
+_ANSWERED = (  # (built once: see ``execute_prepared``)
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("row_id"))
+    .values(handled_at=bindparam("now"), reply=bindparam("reply_text"))
+)
 
 
 class RoutingDecisions:
