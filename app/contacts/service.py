@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.database import ROW_LOCK, execute_prepared, insert_ignoring_duplicates, utcnow
+from app.database import ROW_LOCK, insert_ignoring_duplicates, utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 
 
@@ -59,7 +59,7 @@ def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> tuple[d
 
 
 def _ids_by_phone(*, session: Session, phones: list[str]) -> dict[str, int]:
-    return dict(execute_prepared(session, _BY_PHONE, {"phones": phones}).all())
+    return dict(session.execute(_BY_PHONE, {"phones": phones}).all())
 
 
 _CONTACT = Contact.__table__

@@ -55,6 +55,10 @@ def decide_for_pbx(
 
 # Built once: every routing decision asks them (building a statement costs more than running it).
 _ENTRY_OF_CALL = select(QueueEntry).where(QueueEntry.call_id == bindparam("call_id")).with_for_update(**ROW_LOCK)
+_CONTACTS = Contact.__table__
+_CONTACT_NAME = select(_CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.vip).where(
+    _CONTACTS.c.id == bindparam("contact_id")
+)
 _RINGING_OFFERS = (
     select(Offer).where(Offer.entry_id == bindparam("entry_id"), Offer.status == OfferStatus.ringing).order_by(Offer.id)
 )
@@ -62,7 +66,7 @@ _RINGING_OFFERS = (
 
 def _caller_name(*, session: Session, call: Call) -> str | None:
     """What the operator's phone shows: the CRM name, marked when the client is a VIP."""
-    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    contact = session.execute(_CONTACT_NAME, {"contact_id": call.contact_id}).first() if call.contact_id else None
     if contact is None or not (contact.name or contact.vip):
         return None
     name = " ".join(part for part in (contact.name, f"({contact.company})" if contact.company else None) if part)

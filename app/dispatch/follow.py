@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -36,12 +36,8 @@ def follow(
     *, session: Session, calls: Iterable[Call], legs: dict[int, dict[str, Leg]], region: str, now: datetime
 ) -> None:
     calls = list(calls)
-    entries = {
-        entry.call_id: entry
-        for entry in session.execute(
-            select(QueueEntry).where(QueueEntry.call_id.in_([call.id for call in calls])).with_for_update(**ROW_LOCK)
-        ).scalars()
-    }
+    call_ids = [call.id for call in calls]
+    entries = {entry.call_id: entry for entry in session.execute(_ENTRIES, {"call_ids": call_ids}).scalars()}
     operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])
     for call in calls:
         entry = entries.get(call.id)
@@ -223,5 +219,16 @@ def _operators_by_extension(*, session: Session, legs: list[Leg]) -> dict[str, i
     extensions = {leg.extension for leg in legs if leg.extension}
     if not extensions:
         return {}
-    query = select(User.extension, User.id).join(Operator, Operator.user_id == User.id)
-    return dict(session.execute(query.where(User.extension.in_(extensions))).all())
+    return dict(session.execute(_OPERATORS_BY_EXTENSION, {"extensions": list(extensions)}).all())
+
+
+# Built once: every batch and every routing decision asks them (see app/database.py).
+_ENTRIES = (
+    select(QueueEntry).where(QueueEntry.call_id.in_(bindparam("call_ids", expanding=True))).with_for_update(**ROW_LOCK)
+)
+_USER, _OPERATOR = User.__table__, Operator.__table__
+_OPERATORS_BY_EXTENSION = (
+    select(_USER.c.extension, _USER.c.id)
+    .join(_OPERATOR, _OPERATOR.c.user_id == _USER.c.id)
+    .where(_USER.c.extension.in_(bindparam("extensions", expanding=True)))
+)

@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.calls import timeline
 from app.calls.models import Call
 from app.commands import service as commands_service
-from app.database import ROW_LOCK, execute_prepared, utcnow
+from app.database import ROW_LOCK, utcnow
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
 from app.events import outbox
@@ -211,7 +211,7 @@ def _advance_rotation(*, session: Session, queue: Queue, operator_id: int) -> No
     waiting for: a transaction holding the queue row while it claims operators would otherwise
     deadlock with one that claimed an operator first and wants the row next.
     """
-    execute_prepared(session, _ADVANCE_ROTATION, {"queue_id": queue.id, "operator_id": operator_id})
+    session.execute(_ADVANCE_ROTATION, {"queue_id": queue.id, "operator_id": operator_id})
     set_committed_value(queue, "last_offered_id", operator_id)  # seen by later offers in this transaction
 
 

@@ -15,7 +15,7 @@ from app.calls import timeline
 from app.calls.models import Call, Outcome
 from app.contacts.models import Contact
 from app.contacts.phone import to_e164
-from app.database import ROW_LOCK, execute_prepared
+from app.database import ROW_LOCK
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, QueueEntry, whole_seconds
 from app.dispatch.offers import dispatch, revoke_all
 from app.operators.models import Operator, OperatorState
@@ -175,16 +175,16 @@ def _own_manager(*, session: Session, call: Call, contact: Contact | None, queue
         return None, None
     since = now - timedelta(days=queue.sticky_days)
     params = {"number": call.number, "call_id": call.id, "since": since}
-    recent = execute_prepared(session, _LAST_ANSWERED_BY, params).scalar()
+    recent = session.execute(_LAST_ANSWERED_BY, params).scalar()
     return (recent, "recent") if recent is not None else (None, None)
 
 
 def _anyone_logged_in(*, session: Session, queue: Queue, entry: QueueEntry) -> bool:
     params = {"queue_id": queue.id, "sticky_operator_id": entry.sticky_operator_id}
-    return execute_prepared(session, _ANYONE_LOGGED_IN, params).first() is not None
+    return session.execute(_ANYONE_LOGGED_IN, params).first() is not None
 
 
-# Asked for every call that joins a queue, built once (``execute_prepared``).
+# Asked for every call that joins a queue, built once (see app/database.py).
 _CALL, _OPERATOR, _MEMBER = Call.__table__, Operator.__table__, QueueMember.__table__
 _LAST_ANSWERED_BY = (
     select(_CALL.c.operator_id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.calls.models import Call
-from app.database import ROW_LOCK, execute_prepared
+from app.database import ROW_LOCK
 from app.events import outbox
 from app.operators.models import Operator, OperatorState
 
@@ -59,13 +59,13 @@ def _move(session: Session, operator_id: int, *, where, **values) -> bool:
 
 
 def _moved(session: Session, statement, params: dict, operator_id: int, *, announce: bool) -> bool:
-    moved = execute_prepared(session, statement, params).rowcount == 1
+    moved = session.execute(statement, params).rowcount == 1
     if moved and announce:
         operator_changed(session, operator_id)
     return moved
 
 
-# The moves every routing decision makes, built once (``execute_prepared``).
+# The moves every routing decision makes, built once (see app/database.py, *Built once*).
 _OPERATOR = Operator.__table__
 _CLAIM = (
     update(_OPERATOR)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app import instruments
 from app.batching import Batcher
-from app.database import Database, execute_prepared, insert_ignoring_duplicates, utcnow
+from app.database import Database, insert_ignoring_duplicates, utcnow
 from app.dispatch.decision import decide_for_pbx
 from app.events import outbox
 from app.flows import call_events
@@ -79,7 +79,7 @@ async def store_and_route(
             session=session, call=calls[0], now=now, max_targets=vendor.max_targets, asks_again=vendor.asks_again
         )
         reply = vendor.render_route(decision)
-        execute_prepared(session, _ANSWERED, {"row_id": row_id, "now": now, "reply_text": reply})
+        session.execute(_ANSWERED, {"row_id": row_id, "now": now, "reply_text": reply})
         instruments.observe(session, instruments.PROCESSING_LAG, (now - row["received_at"]).total_seconds())
         if abandoned.is_set():  # decided, but too late: nothing of it commits
             raise DecisionAbandoned
@@ -119,7 +119,7 @@ async def store_and_route(
 
 
 _INBOX = InboxItem.__table__
-_ANSWERED = (  # (built once: see ``execute_prepared``)
+_ANSWERED = (  # (built once: see app/database.py)
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("row_id"))
     .values(handled_at=bindparam("now"), reply=bindparam("reply_text"))
