@@ -9,7 +9,7 @@ so an answered call that started in the same second as a miss counts as reaching
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
@@ -53,10 +53,7 @@ def register_outcome(
 
 def get_open(*, session: Session, phone: str) -> Callback | None:
     """The number's open callback, locked for the transaction."""
-    query = (
-        select(Callback).where(Callback.phone == phone, Callback.status.in_(OPEN_STATUSES)).with_for_update(**ROW_LOCK)
-    )
-    return session.execute(query).scalar_one_or_none()
+    return session.execute(_OPEN_FOR_PHONE, {"phone": phone}).scalar_one_or_none()
 
 
 def log_action(*, session: Session, callback: Callback, action: str, actor_id: int | None = None, **detail) -> None:
@@ -204,8 +201,7 @@ def _resolve_misses_before(*, session: Session, call: Call, sla: timedelta, now:
 def _recount(*, session: Session, callback: Callback, sla: timedelta) -> int:
     """Derives the callback's figures from the missed calls attached to it; returns how many there are."""
     session.flush()
-    query = select(Call).where(Call.callback_id == callback.id).order_by(Call.started_at, Call.id)
-    missed = list(session.execute(query).scalars())
+    missed = list(session.execute(_MISSED_CALLS, {"callback_id": callback.id}).scalars())
     if missed:
         callback.missed_count = len(missed)
         callback.first_missed_at, callback.last_missed_at = missed[0].started_at, missed[-1].started_at
@@ -240,19 +236,34 @@ def _due(*, session: Session, call: Call, sla: timedelta) -> datetime:
 
 
 def _answered_call_since(*, session: Session, phone: str, started_at: datetime) -> int | None:
-    query = select(Call.id).where(
-        Call.number == phone,
-        Call.outcome == Outcome.answered,
-        Call.direction != Direction.internal,
-        Call.started_at >= started_at,
-    )
-    return session.execute(query.limit(1)).scalar_one_or_none()
+    return session.execute(_ANSWERED_SINCE, {"phone": phone, "started_at": started_at}).scalar_one_or_none()
 
 
 def _contact_owner(*, session: Session, contact_id: int | None) -> int | None:
     if contact_id is None:
         return None
-    return session.execute(select(Contact.owner_id).where(Contact.id == contact_id)).scalar_one_or_none()
+    return session.execute(_OWNER, {"contact_id": contact_id}).scalar_one_or_none()
+
+
+# Built once: a missed or answered call asks them (see app/database.py).
+_OPEN_FOR_PHONE = (
+    select(Callback)
+    .where(Callback.phone == bindparam("phone"), Callback.status.in_(OPEN_STATUSES))
+    .with_for_update(**ROW_LOCK)
+)
+_MISSED_CALLS = select(Call).where(Call.callback_id == bindparam("callback_id")).order_by(Call.started_at, Call.id)
+_CALLS = Call.__table__
+_ANSWERED_SINCE = (
+    select(_CALLS.c.id)
+    .where(
+        _CALLS.c.number == bindparam("phone"),
+        _CALLS.c.outcome == Outcome.answered,
+        _CALLS.c.direction != Direction.internal,
+        _CALLS.c.started_at >= bindparam("started_at"),
+    )
+    .limit(1)
+)
+_OWNER = select(Contact.__table__.c.owner_id).where(Contact.__table__.c.id == bindparam("contact_id"))
 
 
 def _lock_number(*, session: Session, phone: str) -> None:

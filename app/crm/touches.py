@@ -6,7 +6,7 @@ most managers stop after five.
 
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from app.calls.models import Call, Outcome
@@ -42,22 +42,28 @@ def record(
     )
     session.add(touch)
     if deal_id is not None:
-        session.execute(
-            update(Deal)
-            .where(Deal.id == deal_id)
-            .values(
-                touch_count=Deal.touch_count + 1,
-                last_touch_at=_latest(Deal.last_touch_at, at),
-                updated_at=_latest(Deal.updated_at, at),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_TOUCHED, {"deal_id": deal_id, "at": at})
     return touch
 
 
-def _latest(column, at: datetime):
+def _latest(column, at):
     """A back-filled touch never moves the deal's clock back: the latest touch, not the last written."""
     return case((column.is_(None) | (column < at), at), else_=column)
+
+
+# Built once: every call with an outcome is a touch (see app/database.py).
+_DEALS = Deal.__table__
+_TOUCH_AT = bindparam("at", type_=_DEALS.c.last_touch_at.type)
+_TOUCHED = (
+    update(_DEALS)
+    .where(_DEALS.c.id == bindparam("deal_id"))
+    .values(
+        touch_count=_DEALS.c.touch_count + 1,
+        last_touch_at=_latest(_DEALS.c.last_touch_at, _TOUCH_AT),
+        updated_at=_latest(_DEALS.c.updated_at, _TOUCH_AT),
+    )
+)
+_TOUCH_OF_CALL = select(Touch).where(Touch.call_id == bindparam("call_id"))
 
 
 def record_call(*, session: Session, call: Call) -> None:
@@ -66,7 +72,7 @@ def record_call(*, session: Session, call: Call) -> None:
     if call.contact_id is None or call.direction == Direction.internal or call.outcome is None:
         return
     answered = call.outcome == Outcome.answered
-    existing = session.execute(select(Touch).where(Touch.call_id == call.id)).scalar_one_or_none()
+    existing = session.execute(_TOUCH_OF_CALL, {"call_id": call.id}).scalar_one_or_none()
     if existing is not None:
         existing.answered = answered
         return
