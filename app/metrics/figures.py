@@ -64,9 +64,11 @@ def _queues(session: Session, now: datetime) -> Iterator[Metric]:
         labels=("queue",),
     )
     open_ = _gauge("callfunnel_queue_open", "1 while the queue is within its business hours, else 0", labels=("queue",))
-    for queue in session.execute(select(Queue).order_by(Queue.id)).scalars():
+    queues = list(session.execute(select(Queue).order_by(Queue.id)).scalars())
+    figures = queue_stats.compute(session, queues, now)
+    for queue in queues:
         open_.add_metric([queue.name], int(BusinessHours(queue.hours, queue.timezone).is_open(now)))
-        stats = queue_stats.compute(session, queue, now)
+        stats = figures[queue.id]
         waiting.add_metric([queue.name], stats["waiting"])
         longest.add_metric([queue.name], stats["longest_wait_seconds"])
         if stats["service_level_today"] is not None:

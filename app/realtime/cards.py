@@ -167,7 +167,7 @@ def supervisor_snapshot(*, session: Session, now: datetime) -> dict:
     return {
         "callbacks": [callback_payload(callback) for callback in callbacks],
         "operators": [operator_state_payload(user, operator) for user, operator in operators.all()],
-        "queues": [queue_stats.compute(session, queue, now) for queue in queues],
+        "queues": list(queue_stats.compute(session, list(queues), now).values()),
     }
 
 
