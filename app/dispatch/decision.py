@@ -10,7 +10,7 @@ from app.calls.models import Call
 from app.contacts.models import Contact
 from app.database import ROW_LOCK, utcnow
 from app.dispatch import offers as dispatch_offers
-from app.dispatch.models import EntryStatus, Offer, OfferStatus, QueueEntry
+from app.dispatch.models import EntryStatus, QueueEntry
 from app.queues.models import Queue, QueueMode
 from schemas.routing import RouteAction, RouteDecision, RouteTarget
 
@@ -33,7 +33,7 @@ def decide_for_pbx(
     if entry.status == EntryStatus.exited:
         return RouteDecision(action=RouteAction.reject, reason=entry.exit_reason, caller_name=caller_name)
     dispatch_offers.dispatch(session=session, entry=entry, queue=queue, now=now)
-    offers = list(session.execute(_RINGING_OFFERS, {"entry_id": entry.id}).scalars())
+    offers = dispatch_offers.ringing_offers(session=session, entry_id=entry.id)
     if max_targets is not None:
         offers = dispatch_offers.keep_ringable(
             session=session, offers=offers, queue=queue, max_targets=max_targets, now=now
@@ -58,9 +58,6 @@ _ENTRY_OF_CALL = select(QueueEntry).where(QueueEntry.call_id == bindparam("call_
 _CONTACTS = Contact.__table__
 _CONTACT_NAME = select(_CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.vip).where(
     _CONTACTS.c.id == bindparam("contact_id")
-)
-_RINGING_OFFERS = (
-    select(Offer).where(Offer.entry_id == bindparam("entry_id"), Offer.status == OfferStatus.ringing).order_by(Offer.id)
 )
 
 

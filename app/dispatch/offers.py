@@ -110,7 +110,7 @@ def take(*, session: Session, entry: QueueEntry, operator_id: int, rule: str | N
     session.refresh(entry)
     if not won:
         return False
-    for offer in _ringing(session=session, entry_id=entry.id):
+    for offer in ringing_offers(session=session, entry_id=entry.id):
         if offer.operator_id == operator_id:
             offer.status, offer.ended_at = OfferStatus.accepted, max(now, offer.created_at)
             _count_ended(session, OfferStatus.accepted)
@@ -134,7 +134,7 @@ def end_offer(*, session: Session, offer: Offer, status: OfferStatus, reason: st
     if new_state == OperatorState.break_:
         timeline.note(session, call_id=offer.call_id, at=now, kind="operator_on_break", operator_id=offer.operator_id)
     entry.tried = sorted({*entry.tried, offer.operator_id})
-    if entry.status == EntryStatus.offering and not _ringing(session=session, entry_id=entry.id):
+    if entry.status == EntryStatus.offering and not ringing_offers(session=session, entry_id=entry.id):
         entry.status = EntryStatus.waiting
         if not entry.handed_to_pbx:  # (a sync PBX hears of the new offer when it asks again)
             dispatch(session=session, entry=entry, queue=queue, now=now)
@@ -181,7 +181,7 @@ def revoke(*, session: Session, offer: Offer, reason: str, now: datetime) -> Non
 
 
 def revoke_all(*, session: Session, entry: QueueEntry, reason: str, now: datetime) -> None:
-    for offer in _ringing(session=session, entry_id=entry.id):
+    for offer in ringing_offers(session=session, entry_id=entry.id):
         revoke(session=session, offer=offer, reason=reason, now=now)
 
 
@@ -380,9 +380,17 @@ def _busy(member: Member) -> Member:
     return Member(member.operator_id, member.position, False, member.skills, member.idle_since)
 
 
-def _ringing(*, session: Session, entry_id: int) -> list[Offer]:
-    query = select(Offer).where(Offer.entry_id == entry_id, Offer.status == OfferStatus.ringing).order_by(Offer.id)
-    return list(session.execute(query.with_for_update(**ROW_LOCK)).scalars())
+def ringing_offers(*, session: Session, entry_id: int) -> list[Offer]:
+    """The call's offers still ringing, oldest first, locked (after their entry: the lock order)."""
+    return list(session.execute(_RINGING, {"entry_id": entry_id}).scalars())
+
+
+_RINGING = (  # (built once: see app/database.py)
+    select(Offer)
+    .where(Offer.entry_id == bindparam("entry_id"), Offer.status == OfferStatus.ringing)
+    .order_by(Offer.id)
+    .with_for_update(**ROW_LOCK)
+)
 
 
 def _locked_offer(*, session: Session, offer_id: int, user: User) -> tuple[Offer, QueueEntry]:

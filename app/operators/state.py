@@ -6,6 +6,7 @@ on one operator and exactly one transition wins.  Synchronous, for ``Database.ru
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
@@ -123,29 +124,42 @@ def release(
     Returns the new state, or None when the operator was not ringing for it: a ring that ended
     late must not free an operator who is already ringing on a newer offer of the same call.
     """
-    count = Operator.no_answer_count + (1 if no_answer else 0)
     to_break = no_answer and max_no_answers > 0
-    state = case((count >= max_no_answers, OperatorState.break_.value), else_=OperatorState.available.value)
-    moved = _move(
-        session,
-        operator_id,
-        where=[
-            Operator.state == OperatorState.ringing,
-            Operator.call_id == call_id,
-            Operator.offer_id == offer_id if offer_id is not None else Operator.offer_id.is_(None),
-        ],
-        state=state if to_break else OperatorState.available,
-        no_answer_count=count,
-        offer_id=None,
-        call_id=None,
-        state_since=now,
-    )
-    if not moved:
+    params = {"operator_id": operator_id, "for_call": call_id, "now": now, "no_answers": int(no_answer)}
+    if offer_id is not None:
+        params["for_offer"] = offer_id
+    if to_break:
+        params["max_no_answers"] = max_no_answers
+    new_state = session.execute(_release_statement(offer_id is not None, to_break), params).scalar()
+    if new_state is None:
         return None
-    new_state = session.execute(select(Operator.state).where(Operator.user_id == operator_id)).scalar_one()
+    operator_changed(session, operator_id)
     if new_state == OperatorState.break_:
         log.warning("operator %s let %s offers ring out in a row: put on break", operator_id, max_no_answers)
     return OperatorState(new_state)
+
+
+@cache
+def _release_statement(for_offer: bool, to_break: bool):
+    """Built once per shape (see app/database.py): every offer that ends frees its operator."""
+    count = _OPERATOR.c.no_answer_count + bindparam("no_answers")
+    state = (
+        case((count >= bindparam("max_no_answers"), OperatorState.break_.value), else_=OperatorState.available.value)
+        if to_break
+        else OperatorState.available
+    )
+    offer = _OPERATOR.c.offer_id == bindparam("for_offer") if for_offer else _OPERATOR.c.offer_id.is_(None)
+    return (
+        update(_OPERATOR)
+        .where(
+            _OPERATOR.c.user_id == bindparam("operator_id"),
+            _OPERATOR.c.state == OperatorState.ringing,
+            _OPERATOR.c.call_id == bindparam("for_call"),
+            offer,
+        )
+        .values(state=state, no_answer_count=count, offer_id=None, call_id=None, state_since=bindparam("now"))
+        .returning(_OPERATOR.c.state)
+    )
 
 
 def dialing(*, session: Session, operator_id: int, on: bool, now: datetime) -> bool:
