@@ -14,6 +14,8 @@ from schemas.realtime import SupervisorServerFrame
 from tests.realtime.live import serving
 from tests.support.desk import Desk
 
+EAST_LINE = "+74232000000"
+
 
 async def _miss(desk: Desk, call_id: str, caller: str) -> None:
     await desk.incoming(call_id, caller=caller)
@@ -126,6 +128,34 @@ async def test_queue_figures_follow_the_calls(live, desk):
     assert stats["service_level_today"] == 50.0
     await live.cf.db.run(lambda s: tick(s, grace=timedelta(seconds=30)))  # nothing changed: nothing sent
     assert not [f for f in await feed.quiet() if f["type"] == "queue_stats"]
+
+
+async def test_queues_in_two_time_zones_each_count_their_own_calls(live, desk):
+    await desk.operator("101")
+    await desk.operator("102")
+    await desk.queue(["101"], name="sales")
+    await desk.queue(["102"], name="east", numbers=[EAST_LINE], timezone="Asia/Vladivostok")
+    feed = await live.feed(desk.sup["headers"])
+    await feed.next("snapshot")
+    await desk.incoming("s1")
+    await desk.answer("s1", "101")
+    await desk.hang_up("s1")
+    await desk.pbx("incoming", "e1", **{"from": "+79001110003", "to": EAST_LINE})
+    await desk.pbx("incoming", "e2", **{"from": "+79001110004", "to": EAST_LINE})
+    await desk.pbx("ended", "e1", reason="caller_hung_up")
+    await live.cf.settle()
+    await live.cf.db.run(lambda s: tick(s, grace=timedelta(seconds=30)))
+    frames = {f["name"]: f for f in [await feed.next("queue_stats"), await feed.next("queue_stats")]}
+    figures = {name: (f["answered_today"], f["missed_today"], f["waiting"]) for name, f in frames.items()}
+    assert figures == {"sales": (1, 0, 0), "east": (0, 1, 1)}
+    tomorrow = utcnow() + timedelta(days=1)
+    await live.cf.db.run(lambda s: tick(s, grace=timedelta(seconds=30), now=tomorrow))
+    frames = {f["name"]: f for f in [await feed.next("queue_stats"), await feed.next("queue_stats")]}
+    assert {name: (f["answered_today"], f["missed_today"]) for name, f in frames.items()} == {
+        "sales": (0, 0),
+        "east": (0, 0),
+    }
+    assert frames["east"]["waiting"] == 1 and frames["east"]["longest_wait_seconds"] >= 86_000
 
 
 async def test_a_rolled_back_change_is_never_shown(live, desk):
