@@ -42,6 +42,9 @@ _TABLE = CallLeg.__table__
 _COLUMNS = tuple(f.name for f in fields(Leg))
 _MUTABLE = tuple(name for name in _COLUMNS if name not in ("call_id", "external_id"))
 _values = attrgetter(*_MUTABLE)
+_SELECT = select(*(_TABLE.c[name] for name in _COLUMNS)).where(
+    _TABLE.c.call_id.in_(bindparam("call_ids", expanding=True))
+)
 _INSERT = insert(_TABLE)
 _UPDATE = (
     update(_TABLE)
@@ -62,8 +65,7 @@ class LegRows:
     def load(cls, session: Session, call_ids: list[int]) -> "LegRows":
         rows = cls()
         if call_ids:
-            query = select(*(_TABLE.c[name] for name in _COLUMNS)).where(_TABLE.c.call_id.in_(call_ids))
-            for values in session.execute(query):
+            for values in session.execute(_SELECT, {"call_ids": call_ids}):
                 leg = Leg(*values)
                 rows.by_call[leg.call_id][leg.external_id] = leg
                 rows._saved[leg.call_id, leg.external_id] = _values(leg)

@@ -146,19 +146,23 @@ _PENDING_COLUMNS = (
 
 
 def _pending(session: Session, limit: int, *, item_id: int | None = None) -> list[PendingItem]:
-    query = (
-        select(*_PENDING_COLUMNS)
-        .where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
-        .order_by(InboxItem.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, **ROW_LOCK)
-    )
+    query, params = _PENDING, {"limit": limit}
     if item_id is not None:
-        query = query.where(InboxItem.id == item_id)
+        query, params = _PENDING_ONE, params | {"item_id": item_id}
     return [
         PendingItem(row_id, vendor, key, path, raw_body(body, encoding), received_at, fallback_reason)
-        for row_id, vendor, key, path, body, encoding, received_at, fallback_reason in session.execute(query)
+        for row_id, vendor, key, path, body, encoding, received_at, fallback_reason in session.execute(query, params)
     ]
+
+
+_PENDING = (  # (built once: the processor asks after every wake-up)
+    select(*_PENDING_COLUMNS)
+    .where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+    .order_by(InboxItem.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, **ROW_LOCK)
+)
+_PENDING_ONE = _PENDING.where(InboxItem.id == bindparam("item_id"))
 
 
 def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:
