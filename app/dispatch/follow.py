@@ -23,6 +23,7 @@ from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
 from app.events import outbox
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
+from app.queues.models import Queue
 from schemas.pbx_events import Direction, EndReason, LegKind, LegState
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,10 @@ def follow(
     for call in calls:
         entry = entries.get(call.id)
         call_legs = legs[call.id].values()
-        if entry is None and not _joins_queue(call) and call.outcome is None:
+        queue = _queue_to_join(session=session, call=call, region=region) if entry is None else None
+        if entry is None and queue is None and call.outcome is None:
             if not any(leg.extension in operators for leg in call_legs):
-                continue
+                continue  # nothing to distribute (and no savepoint to pay for)
         steps = [(leg, leg.dispatch_step) for leg in call_legs]
         try:
             # A distribution bug must not cost the call its record: the events stay applied.
@@ -54,8 +56,8 @@ def follow(
                     call=call,
                     legs=call_legs,
                     entry=entry,
+                    queue=queue,
                     operators=operators,
-                    region=region,
                     now=now,
                 )
         except Exception:
@@ -72,14 +74,12 @@ def _follow_call(
     call: Call,
     legs,
     entry: QueueEntry | None,
+    queue: Queue | None,
     operators: dict[str, int],
-    region: str,
     now: datetime,
 ) -> None:
-    if entry is None and _joins_queue(call):
-        queue = queueing.queue_for(call, queueing.queues_by_line(session=session), region=region)
-        if queue is not None:
-            entry = queueing.enter(session=session, call=call, queue=queue, now=now)
+    if queue is not None:  # (a call with no entry yet, on a queue's line)
+        entry = queueing.enter(session=session, call=call, queue=queue, now=now)
     for leg in legs:
         if leg.extension not in operators:
             continue
@@ -93,6 +93,13 @@ def _follow_call(
         _call_over(session=session, call=call, entry=entry, now=now)
     if (reason := queueing.missed_reason(call, entry)) is not None:
         call.end_reason = reason
+
+
+def _queue_to_join(*, session: Session, call: Call, region: str) -> Queue | None:
+    """The queue of the line a new inbound call rang, if it has one and the call has not joined it yet."""
+    if not _joins_queue(call):
+        return None
+    return queueing.queue_for(call, queueing.queues_by_line(session=session), region=region)
 
 
 def _joins_queue(call: Call) -> bool:

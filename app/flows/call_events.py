@@ -224,20 +224,26 @@ def _lock_calls(
 
 def _select_calls(*, session: Session, vendor: str, keys: list[str], joins: bool) -> dict[str, Call]:
     """The calls known by these keys; for a vendor with two feeds (``joins``), by either of their ids."""
-    wanted = set(keys)
+    wanted, single = set(keys), len(keys) == 1
+    params = {"vendor": vendor, "keys": keys[0] if single else keys}
     return {
         key: call
-        for call in session.execute(_calls_by_key(joins), {"vendor": vendor, "keys": keys}).scalars()
+        for call in session.execute(_calls_by_key(joins, single), params).scalars()
         for key in (call.external_id, call.joined_id)
         if key in wanted
     }
 
 
 @cache
-def _calls_by_key(joins: bool) -> Select:
-    """Built once per shape: a batch's calls are read twice in every batch and every routing decision."""
-    keys = bindparam("keys", expanding=True)
-    known = or_(Call.external_id.in_(keys), Call.joined_id.in_(keys)) if joins else Call.external_id.in_(keys)
+def _calls_by_key(joins: bool, single: bool) -> Select:
+    """Built once per shape: a batch's calls are read twice in every batch and every routing
+    decision (a decision's one call by ``=``: an expanding list is rewritten at every run)."""
+    keys = bindparam("keys") if single else bindparam("keys", expanding=True)
+
+    def known_as(column):
+        return column == keys if single else column.in_(keys)
+
+    known = or_(known_as(Call.external_id), known_as(Call.joined_id)) if joins else known_as(Call.external_id)
     return select(Call).where(Call.vendor == bindparam("vendor"), known).order_by(Call.id).with_for_update(**ROW_LOCK)
 
 
