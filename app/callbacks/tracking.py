@@ -96,18 +96,20 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
         _announce_miss(session=session, call=call, callback=None)
         return
     callback = get_open(session=session, phone=call.number)
-    if callback is None:
+    if callback is None:  # (its figures are this one call's: nothing to recount)
         owner_id = _contact_owner(session=session, contact_id=call.contact_id)
         callback = _new_callback(call=call, reason=miss_reason(call), sla=sla, now=now, assignee_id=owner_id)
+        callback.due_at = _due(session=session, call=call, sla=sla)
         session.add(callback)
         session.flush()
         log_action(session=session, callback=callback, action="created", call_id=call.id, reason=callback.reason)
+        call.callback_id = callback.id
     else:
         log_action(session=session, callback=callback, action="missed_again", call_id=call.id, reason=miss_reason(call))
-    call.callback_id = callback.id
-    callback.contact_id = callback.contact_id or call.contact_id
-    callback.updated_at = now
-    _recount(session=session, callback=callback, sla=sla)
+        call.callback_id = callback.id
+        callback.contact_id = callback.contact_id or call.contact_id
+        callback.updated_at = now
+        _recount(session=session, callback=callback, sla=sla)
     _announce_miss(session=session, call=call, callback=callback)
 
 
@@ -281,7 +283,7 @@ def _new_callback(*, call: Call, reason: str, sla: timedelta, now: datetime, ass
         missed_count=1,
         first_missed_at=call.started_at,
         last_missed_at=call.started_at,
-        due_at=call.started_at + sla,  # _recount counts it in the queue's business hours
+        due_at=call.started_at + sla,  # (a callback for a number that can be called counts it in business hours)
         assignee_id=assignee_id,
         created_at=now,
         updated_at=now,
