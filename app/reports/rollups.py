@@ -27,7 +27,7 @@ from app.reports.models import NO_GROUP, CallFiguresPart, CallRollup, CallRollup
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # noted calls applied per transaction (~0.4 ms each: a routing decision waits for one batch at most)
+BATCH = 50  # noted calls applied per transaction (~0.4 ms each: a routing decision waits for one batch at most)
 CHUNK = 500  # ids per IN (...) list
 REBUILD_CHUNK = 20_000
 
