@@ -283,7 +283,7 @@ def _new_callback(*, call: Call, reason: str, sla: timedelta, now: datetime, ass
         missed_count=1,
         first_missed_at=call.started_at,
         last_missed_at=call.started_at,
-        due_at=call.started_at + sla,  # (a callback for a number that can be called counts it in business hours)
+        due_at=call.started_at + sla,  # (``_attach_miss`` counts it in the queue's business hours)
         assignee_id=assignee_id,
         created_at=now,
         updated_at=now,
