@@ -93,31 +93,24 @@ ROW_LOCK = {"key_share": True}
 
 def dialect_insert(session: Session | AsyncSession, table):
     """An ``INSERT`` that can say ``ON CONFLICT`` in the session's dialect."""
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert(table)
+    return _dialect(session.bind.dialect.name).insert(table)
+
+
+def _dialect(name: str):
+    return postgresql if name == "postgresql" else sqlite
 
 
 def insert_ignoring_duplicates(
-    session: Session | AsyncSession,
-    table,
-    *,
-    index_elements: list[str],
-    index_where=None,
-    returning: tuple[str, ...] = (),
+    session: Session | AsyncSession, table: Table, *, index_elements: list[str], returning: tuple[str, ...] = ()
 ):
     """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect, ``RETURNING`` the named
     columns of the rows inserted; built once per shape (see *Built once* above)."""
-    if index_where is not None:
-        insert = dialect_insert(session, table).on_conflict_do_nothing(
-            index_elements=index_elements, index_where=index_where
-        )
-        return insert.returning(*(table.c[name] for name in returning)) if returning else insert
     return _ignoring_duplicates(session.bind.dialect.name, table, tuple(index_elements), returning)
 
 
 @lru_cache(maxsize=64)
 def _ignoring_duplicates(dialect: str, table: Table, index_elements: tuple[str, ...], returning: tuple[str, ...]):
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    insert = insert.on_conflict_do_nothing(index_elements=list(index_elements))
+    insert = _dialect(dialect).insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
     return insert.returning(*(table.c[name] for name in returning)) if returning else insert
 
 
