@@ -7,9 +7,8 @@ operators accepting one ring-all call at once exactly one wins.  Synchronous, fo
 
 import logging
 from datetime import datetime, timedelta
-from functools import cache
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,13 +18,14 @@ from app.calls import timeline
 from app.calls.models import Call
 from app.commands import service as commands_service
 from app.database import ROW_LOCK, utcnow
+from app.dispatch import candidates
 from app.dispatch.models import LIVE_ENTRY, EntryStatus, Offer, OfferStatus, QueueEntry, whole_seconds
 from app.errors import Conflict, Forbidden, NotFound
 from app.events import outbox
 from app.operators import state as operator_state
-from app.operators.models import Operator, OperatorState
-from app.queues.models import Queue, QueueMember, QueueMode
-from routing import Member, QueuePolicy, Sticky, Strategy, WaitingCall, decide
+from app.operators.models import OperatorState
+from app.queues.models import Queue, QueueMode
+from routing import QueuePolicy, Strategy, WaitingCall, decide
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime
     """Offers a waiting call to whoever the queue's rules pick; returns the offers made (none: nobody free)."""
     if entry.status != EntryStatus.waiting:
         return []
-    members, extensions = _members(session=session, queue=queue)
-    sticky = _sticky(session=session, entry=entry, now=now, extensions=extensions)
+    members, extensions = candidates.members(session=session, queue=queue)
+    sticky = candidates.sticky(session=session, entry=entry, now=now, extensions=extensions)
     call = WaitingCall(
         waited_seconds=(now - entry.entered_at).total_seconds(), sticky=sticky, tried=frozenset(entry.tried)
     )
@@ -65,7 +65,7 @@ def dispatch(*, session: Session, entry: QueueEntry, queue: Queue, now: datetime
                 offers = _route_by_command(session=session, entry=entry, queue=queue, offers=offers, now=now)
             return offers
         lost = set(decision.operator_ids)
-        members = [m if m.operator_id not in lost else _busy(m) for m in members]
+        members = [m if m.operator_id not in lost else candidates.busy(m) for m in members]
         if sticky is not None and sticky.operator_id in lost:
             call = WaitingCall(waited_seconds=call.waited_seconds, sticky=None, tried=call.tried)
     return []
@@ -323,61 +323,6 @@ _RESULTS = {OfferStatus.no_answer: "expired"}
 
 def _count_ended(session: Session, status: OfferStatus) -> None:
     instruments.count(session, instruments.OFFERS, _RESULTS.get(status, status.value))
-
-
-def _members(*, session: Session, queue: Queue) -> tuple[list[Member], dict[int, str | None]]:
-    """The queue's free members (and the one last offered, the round-robin pointer), with only the
-    columns the queue's strategy reads: at a thousand members this runs on every offer."""
-    wants_skills = queue.skill is not None or queue.strategy == Strategy.skill_priority
-    wants_idle = queue.strategy == Strategy.longest_idle
-    query = _members_query(wants_skills=wants_skills, wants_idle=wants_idle)
-    rows = session.execute(query, {"queue_id": queue.id, "last_offered_id": queue.last_offered_id}).all()
-    members = [
-        Member(
-            operator_id=row.user_id,
-            position=row.position,
-            available=bool(row.free),
-            skills=(row.skills or {}) if wants_skills else {},
-            idle_since=row.idle_since if wants_idle else None,
-        )
-        for row in rows
-    ]
-    return members, {row.user_id: row.extension for row in rows}
-
-
-@cache
-def _members_query(*, wants_skills: bool, wants_idle: bool) -> Select:
-    """Built once per shape: building and keying a statement costs more than SQLite running it."""
-    free = (Operator.state == OperatorState.available) & Operator.panel_lost_at.is_(None)
-    columns = [Operator.user_id, QueueMember.position, free.label("free"), User.extension]
-    columns += [Operator.skills] if wants_skills else []
-    columns += [Operator.idle_since] if wants_idle else []
-    return (
-        select(*columns)
-        .join(QueueMember, QueueMember.operator_id == Operator.user_id)
-        .join(User, User.id == Operator.user_id)
-        .where(QueueMember.queue_id == bindparam("queue_id"), User.extension.is_not(None))  # no extension: no ring
-        .where(free | (Operator.user_id == bindparam("last_offered_id")))
-    )
-
-
-def _sticky(*, session: Session, entry: QueueEntry, now: datetime, extensions: dict) -> Sticky | None:
-    if entry.sticky_operator_id is None or entry.sticky_until is None or now >= entry.sticky_until:
-        return None
-    row = session.execute(
-        select(Operator.state, User.extension, Operator.panel_lost_at)
-        .join(User, User.id == Operator.user_id)
-        .where(Operator.user_id == entry.sticky_operator_id)
-    ).first()
-    if row is None or row[1] is None:
-        return None
-    extensions.setdefault(entry.sticky_operator_id, row[1])
-    available = row[0] == OperatorState.available and row[2] is None
-    return Sticky(entry.sticky_operator_id, entry.sticky_rule, available=available)
-
-
-def _busy(member: Member) -> Member:
-    return Member(member.operator_id, member.position, False, member.skills, member.idle_since)
 
 
 def ringing_offers(*, session: Session, entry_id: int) -> list[Offer]:
