@@ -12,7 +12,7 @@ repeat calls compare a call with the same number's other inbound calls within ``
 from datetime import datetime, timedelta
 
 from sqlalchemy import Interval, case, exists, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from app.calls.models import Call, Outcome
 from app.dispatch.models import EntryStatus, QueueEntry
@@ -25,12 +25,12 @@ JUDGED = ("fcr_eligible", "fcr_resolved")  # a call's figures only once it is ol
 INBOUND = Call.direction == Direction.inbound
 
 
-def columns(*, session: Session, fcr_days: int, judged_until: datetime | None = None) -> list:
+def columns(*, dialect: str, fcr_days: int, judged_until: datetime | None = None) -> list:
     """One labelled SQL expression per figure over ``Call`` outer-joined with its ``QueueEntry``.
 
-    ``judged_until``: only answered calls that started by then are eligible for first-contact
-    resolution (younger ones cannot be judged yet); ``None`` for a call's stored part, where the
-    report applies the date itself.
+    ``dialect``: the database's (``session.bind.dialect.name``).  ``judged_until``: only answered
+    calls that started by then are eligible for first-contact resolution (younger ones cannot be
+    judged yet); ``None`` for a call's stored part, where the report applies the date itself.
     """
     confirmed = Call.unconfirmed.is_(False)
     queued = confirmed & QueueEntry.id.is_not(None)
@@ -40,7 +40,7 @@ def columns(*, session: Session, fcr_days: int, judged_until: datetime | None = 
     eligible = identified & answered
     if judged_until is not None:
         eligible = eligible & (Call.started_at <= judged_until)
-    followed, preceded = _neighbours(session=session, days=timedelta(days=fcr_days))
+    followed, preceded = _neighbours(dialect=dialect, days=timedelta(days=fcr_days))
     flags = {
         "offered": confirmed,
         "answered": answered,
@@ -61,9 +61,9 @@ def columns(*, session: Session, fcr_days: int, judged_until: datetime | None = 
     return [(waited if name == "waited" else case((flags[name], 1), else_=0)).label(name) for name in FIGURES]
 
 
-def per_call(*, session: Session, fcr_days: int, judged_until: datetime | None = None):
+def per_call(*, dialect: str, fcr_days: int, judged_until: datetime | None = None):
     """``SELECT`` of inbound calls with their figures (add the ``WHERE``)."""
-    figures = columns(session=session, fcr_days=fcr_days, judged_until=judged_until)
+    figures = columns(dialect=dialect, fcr_days=fcr_days, judged_until=judged_until)
     return (
         select(Call.id, Call.started_at, Call.queue_id, Call.operator_id, Call.number, *figures)
         .outerjoin(QueueEntry, QueueEntry.call_id == Call.id)
@@ -71,9 +71,9 @@ def per_call(*, session: Session, fcr_days: int, judged_until: datetime | None =
     )
 
 
-def summed(*, session: Session, fcr_days: int, judged_until: datetime):
+def summed(*, dialect: str, fcr_days: int, judged_until: datetime):
     """``SELECT`` of the figures summed per queue and operator (add the ``WHERE``)."""
-    figures = columns(session=session, fcr_days=fcr_days, judged_until=judged_until)
+    figures = columns(dialect=dialect, fcr_days=fcr_days, judged_until=judged_until)
     return (
         select(Call.queue_id, Call.operator_id, *(func.sum(figure).label(figure.name) for figure in figures))
         .outerjoin(QueueEntry, QueueEntry.call_id == Call.id)
@@ -82,19 +82,19 @@ def summed(*, session: Session, fcr_days: int, judged_until: datetime):
     )
 
 
-def _neighbours(*, session: Session, days: timedelta):
+def _neighbours(*, dialect: str, days: timedelta):
     """Whether another inbound call from the same number started within ``days`` after / before the
     call (through the (number, started_at) index)."""
     other = aliased(Call)
     same_number = (other.number == Call.number, other.direction == Direction.inbound, other.unconfirmed.is_(False))
-    shift = _shifter(session)
+    shift = _shifter(dialect)
     followed = exists().where(*same_number, other.started_at > Call.started_at, other.started_at <= shift(days))
     preceded = exists().where(*same_number, other.started_at < Call.started_at, other.started_at >= shift(-days))
     return followed, preceded
 
 
-def _shifter(session: Session):
+def _shifter(dialect: str):
     """``Call.started_at`` moved by a timedelta, in SQL (SQLite keeps times as text: shifted to the millisecond)."""
-    if session.bind.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return lambda delta: Call.started_at + literal(delta, Interval())
     return lambda delta: func.strftime("%Y-%m-%d %H:%M:%f", Call.started_at, f"{delta.total_seconds():+.0f} seconds")

@@ -135,7 +135,7 @@ def _cells(*, session: Session, since: datetime, until: datetime, zone: ZoneInfo
 
 def _raw_cells(*, session: Session, spans: list[tuple], zone: ZoneInfo, fcr_days: int, judged_until: datetime):
     for start, end, whole in spans:
-        raw = call_figures.summed(session=session, fcr_days=fcr_days, judged_until=judged_until)
+        raw = call_figures.summed(dialect=session.bind.dialect.name, fcr_days=fcr_days, judged_until=judged_until)
         raw = raw.where(Call.started_at >= start, Call.started_at < end)
         if whole:
             day = _day_in_sql(session, zone)

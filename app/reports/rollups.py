@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, literal, select, text
+from sqlalchemy import bindparam, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,10 +24,11 @@ from app.calls.models import Call
 from app.reports import call_figures
 from app.reports.call_figures import FIGURES, JUDGED
 from app.reports.models import NO_GROUP, CallFiguresPart, CallRollup, CallRollupPending, RollupState
+from schemas.pbx_events import Direction
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # noted calls applied per transaction (~0.4 ms each: a routing decision waits for one batch at most)
+BATCH = 50  # notes taken per transaction, with their calls' other notes: at most 50 calls (a decision waits for it)
 CHUNK = 500  # ids per IN (...) list
 REBUILD_CHUNK = 20_000
 
@@ -42,7 +43,8 @@ def is_current(session: Session, *, timezone: str, fcr_days: int) -> bool:
 
 
 def apply_pending(session: Session, *, timezone: str, fcr_days: int) -> int:
-    """Applies up to ``BATCH`` noted calls to the rollups; how many notes it took."""
+    """Applies the calls of the next ``BATCH`` notes to the rollups; how many notes it took (each
+    call's every note: a call is noted at each change, and applied once for all of them)."""
     if session.bind.dialect.name == "postgresql" and not session.scalar(_TRY_LOCK):
         return 0  # another worker is at it
     state = session.get(RollupState, 1)
@@ -50,7 +52,7 @@ def apply_pending(session: Session, *, timezone: str, fcr_days: int) -> int:
         count = rebuild(session, timezone=timezone, fcr_days=fcr_days)
         log.info("the calls report's rollups built from %d inbound call(s)", count)
         return 0
-    notes = session.execute(select(CallRollupPending.id, CallRollupPending.call_id).limit(BATCH)).all()
+    notes = session.execute(_NOTES).all()
     if notes and not is_current(session, timezone=timezone, fcr_days=fcr_days):
         _warn_not_current((state.timezone, state.fcr_days), (timezone, fcr_days))
         session.execute(delete(CallRollupPending))  # a rebuild takes every call anyway
@@ -115,7 +117,8 @@ def rebuild(session: Session, *, timezone: str, fcr_days: int) -> int:
     for table in (CallRollupPending, CallFiguresPart, CallRollup):
         session.execute(delete(table))
     zone, after, count = ZoneInfo(timezone), 0, 0
-    query = call_figures.per_call(session=session, fcr_days=fcr_days).order_by(Call.id).limit(REBUILD_CHUNK)
+    figures = call_figures.per_call(dialect=session.bind.dialect.name, fcr_days=fcr_days)
+    query = figures.order_by(Call.id).limit(REBUILD_CHUNK)
     while rows := session.execute(query.where(Call.id > after)).all():
         session.execute(insert(CallFiguresPart), [_part(row, zone) for row in rows])
         after, count = rows[-1].id, count + len(rows)
@@ -184,11 +187,11 @@ class Change:
 
     @staticmethod
     def _figures(session: Session, call_ids: Iterable[int], *, zone: ZoneInfo, fcr_days: int) -> dict[int, dict]:
-        query = call_figures.per_call(session=session, fcr_days=fcr_days)
+        query = _figures_of_calls(session.bind.dialect.name, fcr_days)
         return {
             row.id: _part(row, zone)
             for chunk in _chunks(list(call_ids))
-            for row in session.execute(query.where(Call.id.in_(chunk))).all()
+            for row in session.execute(query, {"ids": chunk}).all()
         }
 
     @staticmethod
@@ -199,16 +202,14 @@ class Change:
             low, high = spans.get(number, (at, at))
             spans[number] = (min(low, at), max(high, at))
         found: set[int] = set()
-        for number, (low, high) in spans.items():
+        for numbers in _close_together(spans, days):
+            # One query for numbers whose spans lie close together, from the earliest to the latest
+            # (a batch's calls are mostly minutes apart); each number's own span is kept here.
+            low = min(spans[number][0] for number in numbers) - days
+            high = max(spans[number][1] for number in numbers) + days
+            rows = session.execute(_SAME_NUMBERS, {"numbers": numbers, "low": low, "high": high})
             found.update(
-                session.execute(
-                    select(Call.id).where(
-                        Call.number == number,
-                        call_figures.INBOUND,
-                        Call.started_at >= low - days,
-                        Call.started_at <= high + days,
-                    )
-                ).scalars()
+                row.id for row in rows if spans[row.number][0] - days <= row.started_at <= spans[row.number][1] + days
             )
         return found
 
@@ -239,9 +240,43 @@ def _figure_columns(model) -> list:
     return [getattr(model, name) for name in FIGURES]
 
 
+def _close_together(spans: dict[str, tuple[datetime, datetime]], days: timedelta) -> Iterable[list[str]]:
+    """The numbers in groups of at most ``CHUNK`` whose spans all lie within ``days`` of the group's first."""
+    group: list[str] = []
+    for number in sorted(spans, key=lambda number: spans[number][0]):
+        if group and (len(group) == CHUNK or spans[number][1] > spans[group[0]][0] + days):
+            yield group
+            group = []
+        group.append(number)
+    if group:
+        yield group
+
+
 def _chunks(items: list) -> Iterable[list]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
 
+@functools.cache
+def _figures_of_calls(dialect: str, fcr_days: int):
+    """Built once per dialect and ``FCR_DAYS``: the figures of the calls ``ids`` (building the
+    query, a few dozen expressions, cost more than running it for a batch)."""
+    return call_figures.per_call(dialect=dialect, fcr_days=fcr_days).where(
+        Call.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+# Built once (see app/database.py): the next notes with their calls' other notes, and the inbound
+# calls of some numbers between two times.
+_PENDING = CallRollupPending.__table__
+_NOTES = select(_PENDING.c.id, _PENDING.c.call_id).where(
+    _PENDING.c.call_id.in_(select(_PENDING.c.call_id).order_by(_PENDING.c.id).limit(BATCH).scalar_subquery())
+)
+_CALLS = Call.__table__
+_SAME_NUMBERS = select(_CALLS.c.id, _CALLS.c.number, _CALLS.c.started_at).where(
+    _CALLS.c.number.in_(bindparam("numbers", expanding=True)),
+    _CALLS.c.direction == Direction.inbound.value,
+    _CALLS.c.started_at >= bindparam("low"),
+    _CALLS.c.started_at <= bindparam("high"),
+)
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext('callfunnel.call_rollups'))")

@@ -14,7 +14,7 @@ EVERY_SECONDS = 5.0
 
 async def apply_noted_calls(*, db: Database, timezone: str, fcr_days: int) -> None:
     """Applies the notes in batches until none are left (a burst is caught up in one run)."""
-    while await db.run(lambda s: rollups.apply_pending(s, timezone=timezone, fcr_days=fcr_days)) == rollups.BATCH:
+    while await db.run(lambda s: rollups.apply_pending(s, timezone=timezone, fcr_days=fcr_days)) >= rollups.BATCH:
         pass
 
 

@@ -187,3 +187,23 @@ async def test_a_period_of_centuries_is_answered_like_a_short_one(db):
             )
         )
         assert [(g["key"], g["missed"]) for g in report["groups"]] == [("2026-11-21", 1)]
+
+
+async def test_a_call_changed_many_times_is_applied_once_with_all_its_notes(db):
+    """A call is noted at each change; one pass takes every note of the calls it applies (the next
+    pass does not compute the same call again), and the rollup counts the call once."""
+    started = NOW - timedelta(hours=1)
+
+    def set_up(session):
+        rollups.rebuild(session, timezone=ZONE, fcr_days=FCR_DAYS)
+        session.execute(insert(Call), [{"vendor": "generic", "external_id": "busy", "started_at": started}])
+        for n in range(rollups.BATCH + 10):  # more changes than one pass takes notes
+            outcome = "answered" if n % 2 else "missed"
+            session.execute(update(Call).where(Call.external_id == "busy").values(outcome=outcome))
+
+    await db.run(set_up)
+    taken = await db.run(lambda s: rollups.apply_pending(s, timezone=ZONE, fcr_days=FCR_DAYS))
+    assert taken == rollups.BATCH + 11  # the insert's note and each update's
+    assert await db.read(lambda s: s.scalar(select(CallRollupPending.id).limit(1))) is None
+    rows = await db.read(lambda s: s.execute(select(CallRollup.offered, CallRollup.missed, CallRollup.answered)).all())
+    assert [tuple(row) for row in rows] == [(1, 0, 1)]  # the last change: answered
