@@ -49,7 +49,10 @@ def find_or_create_many(*, session: Session, numbers: dict[str, str]) -> tuple[d
         table = Contact.__table__
         inserted = session.execute(
             insert_ignoring_duplicates(session, table, index_elements=["phone"], returning=("phone", "id")),
-            [{"phone": phone, "phone_raw": numbers[phone], "created_at": now, "updated_at": now} for phone in missing],
+            [  # (sorted: one order of unique-key waits between racing processes)
+                {"phone": phone, "phone_raw": numbers[phone], "created_at": now, "updated_at": now}
+                for phone in sorted(missing)
+            ],
         ).all()
         ids.update(inserted)
         created = {contact_id for _, contact_id in inserted}

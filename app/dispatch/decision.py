@@ -26,7 +26,8 @@ def decide_for_pbx(
     can take now is left to the PBX's own plan.
     """
     caller_name = _caller_name(session=session, call=call)
-    entry = session.execute(_ENTRY_OF_CALL, {"call_id": call.id}).scalar()
+    # (only a call put in a queue has an entry: ``queueing.enter`` sets both)
+    entry = session.execute(_ENTRY_OF_CALL, {"call_id": call.id}).scalar() if call.queue_id is not None else None
     queue = session.get(Queue, entry.queue_id) if entry is not None else None
     if queue is None or queue.mode != QueueMode.sync or entry.status == EntryStatus.connected:
         return RouteDecision(action=RouteAction.proceed, caller_name=caller_name)

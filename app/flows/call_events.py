@@ -214,7 +214,7 @@ def _lock_calls(
                         "last_event_at": now,
                         "created_at": now,
                     }
-                    for key in missing
+                    for key in sorted(missing)  # (one order of unique-key waits between racing processes)
                 ],
             ).scalars()
         )
