@@ -33,6 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from app import instruments
+from app.defaults import without_arguments
 
 T = TypeVar("T")
 
@@ -45,6 +46,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+@without_arguments  # (a default factory of many table models: see app/defaults.py)
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

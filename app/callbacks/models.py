@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_DICT
 
 
 class CallbackStatus(StrEnum):
@@ -58,5 +59,5 @@ class CallbackAction(SQLModel, table=True):
     callback_id: int = Field(foreign_key="callback.id", index=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     action: str = Field(max_length=40)
-    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    detail: dict = Field(default_factory=EMPTY_DICT, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

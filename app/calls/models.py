@@ -6,6 +6,7 @@ from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_DICT
 
 
 class Outcome(StrEnum):
@@ -118,7 +119,7 @@ class CallTransition(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)  # when it happened (PBX clock)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     kind: str = Field(max_length=40)
-    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    detail: dict = Field(default_factory=EMPTY_DICT, sa_column=Column(JSON, nullable=False))
 
 
 class CallDisposition(SQLModel, table=True):

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_LIST
 
 
 def whole_seconds(start: datetime, end: datetime) -> int:
@@ -44,7 +45,7 @@ class QueueEntry(SQLModel, table=True):
     # The PBX has the call (its own group or scenario): a sync call until its PBX asks for a decision,
     # any call once its PBX will not ask again.  We do not offer it meanwhile.
     handed_to_pbx: bool = False
-    tried: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # operator ids
+    tried: list = Field(default_factory=EMPTY_LIST, sa_column=Column(JSON, nullable=False))  # operator ids
     operator_id: int | None = Field(default=None, foreign_key="user.id")
     rule: str | None = Field(default=None, max_length=20)  # which rule chose the operator who took it
     exit_reason: str | None = Field(default=None, max_length=40)

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_DICT
 
 SUPERVISORS = "supervisors"
 OPERATOR = "operator"
@@ -28,7 +29,7 @@ class RealtimeEvent(SQLModel, table=True):
     audience: str = Field(sa_type=String(16))  # supervisors, or operator (then operator_id says which)
     operator_id: int | None = None
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict = Field(default_factory=EMPTY_DICT, sa_column=Column(JSON, nullable=False))
 
 
 class EventCounter(SQLModel, table=True):

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_DICT
 
 
 class InboxItem(SQLModel, table=True):
@@ -28,7 +29,7 @@ class InboxItem(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     # ``base64`` when the body held a NUL character, which PostgreSQL text cannot: ``raw_body`` undoes it.
     body_encoding: str | None = Field(default=None, max_length=16)
-    headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    headers: dict = Field(default_factory=EMPTY_DICT, sa_column=Column(JSON, nullable=False))
     remote_addr: str | None = Field(default=None, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_DICT, EMPTY_LIST
 
 
 class OperatorState(StrEnum):
@@ -36,9 +37,9 @@ class Operator(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     state: OperatorState = Field(default=OperatorState.offline, sa_type=String(16))
     state_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    skills: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # {"sales": 8}
+    skills: dict = Field(default_factory=EMPTY_DICT, sa_column=Column(JSON, nullable=False))  # {"sales": 8}
     # Their part in active sales (beside the access role): collector, first_line, closer, account_manager.
-    team_roles: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    team_roles: list = Field(default_factory=EMPTY_LIST, sa_column=Column(JSON, nullable=False, server_default="[]"))
     wrap_up_seconds: int = Field(default=30, ge=0)
     no_answer_count: int = 0  # offers let ring out in a row; reset by an answered offer
     offer_id: int | None = None  # the offer ringing now

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_LIST
 from routing import Strategy
 
 
@@ -21,7 +22,7 @@ class Queue(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
-    numbers: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # lines, E.164
+    numbers: list = Field(default_factory=EMPTY_LIST, sa_column=Column(JSON, nullable=False))  # lines, E.164
     strategy: Strategy = Field(default=Strategy.round_robin, sa_type=String(20))
     mode: QueueMode = Field(default=QueueMode.sync, sa_type=String(10))
     skill: str | None = Field(default=None, max_length=50)

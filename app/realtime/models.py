@@ -4,6 +4,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.database import UTCDateTime, utcnow
+from app.defaults import EMPTY_DICT
 
 
 class Panel(SQLModel, table=True):
@@ -28,5 +29,5 @@ class PublishedQueueStats(SQLModel, table=True):
     __tablename__ = "published_queue_stats"
 
     queue_id: int = Field(foreign_key="queue.id", primary_key=True)
-    stats: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stats: dict = Field(default_factory=EMPTY_DICT, sa_column=Column(JSON, nullable=False))
     published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
