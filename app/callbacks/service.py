@@ -6,7 +6,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
-from app.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
+from app.callbacks.models import IS_OPEN, OPEN_STATUSES, Callback, CallbackStatus
 from app.callbacks.tracking import log_action
 from app.calls.models import Call
 from app.commands import service as commands_service
@@ -30,11 +30,11 @@ def list_query(
     and due before it; ``queue_id``: a missed call of the callback came through that queue."""
     query = select(Callback).order_by(Callback.due_at, Callback.id)
     if overdue_at is not None:
-        query = query.where(Callback.status.in_(OPEN_STATUSES), Callback.due_at < overdue_at)
+        query = query.where(IS_OPEN, Callback.due_at < overdue_at)
     if queue_id is not None:
         query = query.where(exists().where(Call.callback_id == Callback.id, Call.queue_id == queue_id))
     if status == CallbackStatus.open:
-        query = query.where(Callback.status.in_(OPEN_STATUSES))
+        query = query.where(IS_OPEN)
     elif status is not None:
         query = query.where(Callback.status == status)
     if assignee_id is not None:

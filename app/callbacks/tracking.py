@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from app.callbacks.models import OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
+from app.callbacks.models import IS_OPEN, OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
 from app.calls.models import Call, Outcome
 from app.contacts import claims
 from app.contacts.models import Contact
@@ -248,11 +248,7 @@ def _contact_owner(*, session: Session, contact_id: int | None) -> int | None:
 
 
 # Built once: a missed or answered call asks them (see app/database.py).
-_OPEN_FOR_PHONE = (
-    select(Callback)
-    .where(Callback.phone == bindparam("phone"), Callback.status.in_(OPEN_STATUSES))
-    .with_for_update(**ROW_LOCK)
-)
+_OPEN_FOR_PHONE = select(Callback).where(Callback.phone == bindparam("phone"), IS_OPEN).with_for_update(**ROW_LOCK)
 _MISSED_CALLS = select(Call).where(Call.callback_id == bindparam("callback_id")).order_by(Call.started_at, Call.id)
 _CALLS = Call.__table__
 _ANSWERED_SINCE = (

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.callbacks.models import OPEN_STATUSES, Callback
+from app.callbacks.models import IS_OPEN, Callback
 from app.inbox import backlog
 from app.operators.models import Operator, OperatorState
 from app.queues.models import Queue
@@ -93,7 +93,7 @@ def _operators(session: Session) -> Metric:
 
 def _callbacks(session: Session, now: datetime) -> Iterator[Metric]:
     open_, overdue = session.execute(
-        select(func.count(), func.count().filter(Callback.due_at < now)).where(Callback.status.in_(OPEN_STATUSES))
+        select(func.count(), func.count().filter(Callback.due_at < now)).where(IS_OPEN)
     ).one()
     yield _gauge("callfunnel_callbacks_open", "Callbacks open or in progress", open_)
     yield _gauge("callfunnel_callbacks_overdue", "Open callbacks past their due time", overdue)

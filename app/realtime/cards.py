@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.callbacks.models import OPEN_STATUSES, Callback
+from app.callbacks.models import IS_OPEN, Callback
 from app.callbacks.tracking import callback_payload
 from app.calls.models import Call
 from app.contacts.models import Contact
@@ -155,12 +155,7 @@ def operator_snapshot(*, session: Session, operator_id: int, now: datetime) -> d
 def supervisor_snapshot(*, session: Session, now: datetime) -> dict:
     """The supervisors' starting point: open callbacks, the agent board, the queues' figures."""
     callbacks = (
-        session.execute(
-            select(Callback)
-            .where(Callback.status.in_(OPEN_STATUSES))
-            .order_by(Callback.due_at, Callback.id)
-            .limit(1000)
-        )
+        session.execute(select(Callback).where(IS_OPEN).order_by(Callback.due_at, Callback.id).limit(1000))
     ).scalars()
     operators = session.execute(select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name))
     queues = (session.execute(select(Queue).order_by(Queue.name))).scalars().all()
@@ -172,7 +167,5 @@ def supervisor_snapshot(*, session: Session, now: datetime) -> dict:
 
 
 def _open_callbacks(session: Session, *where) -> list[dict]:
-    rows = session.execute(
-        select(Callback).where(Callback.status.in_(OPEN_STATUSES), *where).order_by(Callback.due_at).limit(20)
-    )
+    rows = session.execute(select(Callback).where(IS_OPEN, *where).order_by(Callback.due_at).limit(20))
     return [callback_payload(callback) for callback in rows.scalars()]

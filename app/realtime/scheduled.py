@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.callbacks.models import OPEN_STATUSES, Callback
+from app.callbacks.models import IS_OPEN, Callback
 from app.callbacks.tracking import log_action
 from app.database import ROW_LOCK, Database, utcnow
 from app.events.models import RealtimeEvent
@@ -29,7 +29,7 @@ def announce_overdue(*, session: Session, now: datetime, limit: int = 500) -> in
     """Open callbacks past their due time are announced once, as they become overdue."""
     due = session.execute(
         select(Callback)
-        .where(Callback.status.in_(OPEN_STATUSES), Callback.due_at <= now, Callback.overdue_announced_at.is_(None))
+        .where(IS_OPEN, Callback.due_at <= now, Callback.overdue_announced_at.is_(None))
         .order_by(Callback.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True, **ROW_LOCK)
