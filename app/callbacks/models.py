@@ -27,6 +27,8 @@ class Callback(SQLModel, table=True):
         # At most one open callback per number.
         Index("uq_callback_open_phone", "phone", unique=True, postgresql_where=_OPEN_SQL, sqlite_where=_OPEN_SQL),
         Index("ix_callback_status_due_at", "status", "due_at"),
+        Index("ix_callback_due_at_id", "due_at", "id"),  # the list, every status, by due time
+        Index("ix_callback_created_at", "created_at"),  # the calls report's callbacks of a period
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -43,7 +43,10 @@ class Deal(SQLModel, table=True):
     """A sale in progress with one contact; ``stage_id`` None: still on the list, not yet reached."""
 
     __tablename__ = "deal"
-    __table_args__ = (Index("ix_deal_contact_id_status", "contact_id", "status"),)
+    __table_args__ = (
+        Index("ix_deal_contact_id_status", "contact_id", "status"),
+        Index("ix_deal_updated_at_id", "updated_at", "id"),  # the list, the most recently worked on first
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id")

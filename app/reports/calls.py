@@ -183,18 +183,13 @@ def _day(at: datetime, zone: ZoneInfo) -> str:
 def _callbacks(*, session: Session, since: datetime, until: datetime, key, by: str) -> tuple[dict, dict]:
     """The callbacks created in the period: their figures over all, and per group — the queue or
     day of the callback's first missed call, or (``by=operator``) the operator it is assigned to."""
-    first_call = (
-        select(Call.callback_id, func.min(Call.id).label("call_id"))
-        .where(Call.callback_id.is_not(None))
-        .group_by(Call.callback_id)
-        .subquery()
-    )
+    # (each callback's first call looked up by its index: not the first calls of every callback ever)
+    first_call = select(func.min(Call.id)).where(Call.callback_id == Callback.id).correlate(Callback).scalar_subquery()
     group = Callback.assignee_id if by == "operator" else key
     created = session.execute(
         select(group, Callback.status, Callback.first_missed_at, Callback.due_at, Callback.closed_at)
         .select_from(Callback)
-        .outerjoin(first_call, first_call.c.callback_id == Callback.id)
-        .outerjoin(Call, Call.id == first_call.c.call_id)
+        .outerjoin(Call, Call.id == first_call)
         .where(Callback.created_at >= since, Callback.created_at < until, Callback.phone.is_not(None))
     ).all()
     groups: dict = {}
