@@ -7,13 +7,30 @@ touches, tasks.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.database import Database
 
 BATCH = 1000
 EVERY_SECONDS = 3600
+
+
+def written_before(
+    id_column: InstrumentedAttribute, time_column: InstrumentedAttribute, before: datetime
+) -> ColumnElement:
+    """The rows of a table whose ids grow with time written before ``before``, found without an
+    index on the time: the rows before the first one written since are older.  Finding that one
+    reads only the old rows, from the oldest (a batch that looked for old rows by their time alone
+    read the whole table once none were left — every hour, on the writer).  A row written a moment
+    out of id order waits for the next run."""
+    first_young = select(id_column).where(time_column >= before).order_by(id_column).limit(1)
+    newest = select(func.max(id_column))
+    # (not correlated: the statement that uses it reads the same table)
+    bound = func.coalesce(first_young.correlate(None).scalar_subquery(), newest.correlate(None).scalar_subquery() + 1)
+    return id_column < bound
 
 
 async def in_batches(db: Database, delete_batch: Callable[[Session], int]) -> int:

@@ -1,7 +1,9 @@
-"""indexes for what grows with history: callbacks by due time and by creation, deals by last work
+"""indexes for what grows with history: callbacks by due time and by creation, deals by last work, an offer's commands
 
 The callbacks list in due order, the calls report's callbacks of a period and the deals list in
-order of last work read every row without them (SQLite's plans: a scan and a sort per page).
+order of last work read every row without them (SQLite's plans: a scan and a sort per page); the
+offers' retention looked for each old offer's PBX commands among all of them, and so did the
+foreign-key check of each offer it deleted.
 
 Revision ID: 0020
 Revises: 0019
@@ -21,6 +23,7 @@ INDEXES = (
     ("ix_callback_due_at_id", "callback", ["due_at", "id"]),
     ("ix_callback_created_at", "callback", ["created_at"]),
     ("ix_deal_updated_at_id", "deal", ["updated_at", "id"]),
+    ("ix_pbx_command_offer_id", "pbx_command", ["offer_id"]),
 )
 
 

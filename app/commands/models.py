@@ -20,7 +20,10 @@ class PbxCommand(SQLModel, table=True):
     """One command to a PBX, written in the transaction that decided it and sent after commit."""
 
     __tablename__ = "pbx_command"
-    __table_args__ = (Index("ix_pbx_command_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_pbx_command_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_pbx_command_offer_id", "offer_id"),  # an offer's commands: its retention, its delete's key check
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     command_id: str = Field(max_length=64, unique=True)  # ours, echoed by the PBX's result

@@ -21,9 +21,9 @@ def prune_finished_offers(session: Session, *, before: datetime) -> int:
     batch = (
         select(Offer.id)
         .where(
+            retention.written_before(Offer.id, Offer.created_at, before),
             Offer.status != OfferStatus.ringing,
-            Offer.created_at < before,
-            ~exists().where(PbxCommand.offer_id == Offer.id),
+            ~exists().where(PbxCommand.offer_id == Offer.id),  # (through ix_pbx_command_offer_id)
         )
         .limit(retention.BATCH)
         .scalar_subquery()

@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 def prune_handled(session: Session, *, before: datetime) -> int:
     batch = (
         select(InboxItem.id)
-        .where(InboxItem.received_at < before, InboxItem.handled_at.is_not(None), InboxItem.error.is_(None))
-        .order_by(InboxItem.id)  # the oldest first: no index needed to find them
+        .where(
+            retention.written_before(InboxItem.id, InboxItem.received_at, before),  # (no index on the time:
+            InboxItem.handled_at.is_not(None),  # every webhook's insert would pay for it)
+            InboxItem.error.is_(None),
+        )
+        .order_by(InboxItem.id)
         .limit(retention.BATCH)
         .scalar_subquery()
     )

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.database import utcnow
 from app.inbox import retention
 from app.inbox.models import InboxItem
 from app.settings import Settings
 from telephony import generic
-from tests.support.app import GENERIC_SECRET, running
+from tests.support.app import GENERIC_SECRET, POSTGRES_URL, running
 
 DAY = 86400
 
@@ -69,3 +69,42 @@ def test_dedup_keys_must_outlive_the_window_in_which_a_redelivery_is_accepted():
     with pytest.raises(ValidationError, match="at least one day shorter than INBOX_RETENTION_DAYS"):
         Settings(_env_file=None, webhook_max_age_days=30, inbox_retention_days=30.5)
     assert Settings(_env_file=None, webhook_max_age_days=30, inbox_retention_days=31).inbox_retention_days == 31
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's count of the steps a statement takes")
+async def test_a_run_with_nothing_to_prune_reads_no_more_with_a_larger_inbox(cf):
+    """The last batch of every hourly run finds nothing left to prune: it must not read the whole
+    inbox to find that out (it did, holding the one writer), nor read more as the inbox grows."""
+
+    def add_recent(session, count: int, tag: str) -> None:
+        now = utcnow()
+        session.execute(
+            insert(InboxItem),
+            [
+                {"vendor": "generic", "path": "/pbx/generic/events", "dedup_key": f"{tag}{n}", "body": "{}"}
+                | {"headers": {}, "received_at": now, "handled_at": now, "attempts": 1}
+                for n in range(count)
+            ],
+        )
+
+    def steps_to_prune(session) -> tuple[int, int]:
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        connection = session.connection().connection.dbapi_connection
+        connection.set_progress_handler(count, 100)
+        try:
+            pruned = retention.prune_handled(session, before=utcnow() - timedelta(days=90))
+        finally:
+            connection.set_progress_handler(None, 100)
+        return pruned, steps[0]
+
+    await cf.db.run(lambda s: add_recent(s, 200, "a"))
+    small = await cf.db.run(steps_to_prune)
+    await cf.db.run(lambda s: add_recent(s, 20_000, "b"))
+    large = await cf.db.run(steps_to_prune)
+    assert small[0] == large[0] == 0
+    assert large[1] <= 2 * small[1] + 10, (small, large)  # (reading every row: ~100 times more)
