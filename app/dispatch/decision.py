@@ -1,6 +1,7 @@
 """The routing decision for a PBX that waits on its webhook's reply (``sync`` queues)."""
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -8,10 +9,13 @@ from sqlalchemy.orm import Session
 
 from app.calls.models import Call
 from app.contacts.models import Contact
+from app.contacts.phone import to_e164
 from app.database import ROW_LOCK, utcnow
 from app.dispatch import offers as dispatch_offers
+from app.dispatch import queueing
 from app.dispatch.models import EntryStatus, QueueEntry
 from app.queues.models import Queue, QueueMode
+from schemas.pbx_events import CallEvent
 from schemas.routing import RouteAction, RouteDecision, RouteTarget
 
 
@@ -54,17 +58,50 @@ def decide_for_pbx(
     )
 
 
+def plan_without_queue(
+    session: Session, *, vendor: str, events: Sequence[CallEvent], region: str
+) -> RouteDecision | None:
+    """The answer to a routing webhook with nothing to decide, read without writing: its calls are
+    new and ring lines that have no queue, so the PBX's own plan routes them (``proceed``, with
+    the caller's CRM name, as ``decide_for_pbx`` would answer).  None when a call is known already
+    or its line has a queue: the decision is then made on the writer, with the events applied.
+
+    (Only for a vendor whose calls keep one id: one that ``joins_calls_by_caller`` may know the
+    call under its other feed's id.)
+    """
+    lines = {number: queue_id for queue_id, numbers in session.execute(_QUEUE_LINES) for number in numbers}
+    if any(queueing.queue_for(getattr(event, "line_number", None), lines, region=region) for event in events):
+        return None
+    keys = sorted({event.call_key for event in events})
+    if session.execute(_KNOWN_CALL, {"vendor": vendor, "keys": keys}).first() is not None:
+        return None
+    numbers = (to_e164(getattr(event, "client_number", None) or "", region=region) for event in events)
+    number = next((number for number in numbers if number), None)
+    contact = session.execute(_CONTACT_NAME_BY_PHONE, {"phone": number}).first() if number else None
+    return RouteDecision(action=RouteAction.proceed, caller_name=_shown_name(contact))
+
+
 # Built once: every routing decision asks them (building a statement costs more than running it).
 _ENTRY_OF_CALL = select(QueueEntry).where(QueueEntry.call_id == bindparam("call_id")).with_for_update(**ROW_LOCK)
 _CONTACTS = Contact.__table__
-_CONTACT_NAME = select(_CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.vip).where(
-    _CONTACTS.c.id == bindparam("contact_id")
+_SHOWN = (_CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.vip)
+_CONTACT_NAME = select(*_SHOWN).where(_CONTACTS.c.id == bindparam("contact_id"))
+_CONTACT_NAME_BY_PHONE = select(*_SHOWN).where(_CONTACTS.c.phone == bindparam("phone"))
+_QUEUE_LINES = select(Queue.id, Queue.numbers)
+_KNOWN_CALL = (
+    select(Call.id)
+    .where(Call.vendor == bindparam("vendor"), Call.external_id.in_(bindparam("keys", expanding=True)))
+    .limit(1)
 )
 
 
 def _caller_name(*, session: Session, call: Call) -> str | None:
-    """What the operator's phone shows: the CRM name, marked when the client is a VIP."""
     contact = session.execute(_CONTACT_NAME, {"contact_id": call.contact_id}).first() if call.contact_id else None
+    return _shown_name(contact)
+
+
+def _shown_name(contact) -> str | None:
+    """What the operator's phone shows: the CRM name, marked when the client is a VIP."""
     if contact is None or not (contact.name or contact.vip):
         return None
     name = " ".join(part for part in (contact.name, f"({contact.company})" if contact.company else None) if part)

@@ -99,7 +99,7 @@ def _queue_to_join(*, session: Session, call: Call, region: str) -> Queue | None
     """The queue of the line a new inbound call rang, if it has one and the call has not joined it yet."""
     if not _joins_queue(call):
         return None
-    return queueing.queue_for(call, queueing.queues_by_line(session=session), region=region)
+    return queueing.queue_for(call.line_number, queueing.queues_by_line(session=session), region=region)
 
 
 def _joins_queue(call: Call) -> bool:

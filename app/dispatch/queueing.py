@@ -6,7 +6,9 @@ reason on the callback list.
 """
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -26,6 +28,8 @@ from telephony.vendor import Routing
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 def queues_by_line(*, session: Session) -> dict[str, Queue]:
     """Every queue by each of its lines (as configured, E.164); read once per transaction (routing
@@ -41,10 +45,11 @@ def queues_by_line(*, session: Session) -> dict[str, Queue]:
 _LINES = "dispatch.queues_by_line"
 
 
-def queue_for(call: Call, lines: dict[str, Queue], *, region: str) -> Queue | None:
-    if not call.line_number:
+def queue_for(line_number: str | None, lines: Mapping[str, T], *, region: str) -> T | None:
+    """The queue of the line a call rang (as the PBX sent the number, or in E.164)."""
+    if not line_number:
         return None
-    return lines.get(call.line_number) or lines.get(to_e164(call.line_number, region=region) or "")
+    return lines.get(line_number) or lines.get(to_e164(line_number, region=region) or "")
 
 
 def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> QueueEntry:

@@ -2,8 +2,13 @@
 
 The inbox row, the call's new state, the operators' claims and the reply text commit together,
 so a redelivered webhook finds the reply already given and gets it again, never a second
-decision.  If deciding fails, or cannot be done within ``SYNC_DECISION_DEADLINE_MS`` (a PBX waits
-a few seconds at most, then follows its own plan without us), the decision is rolled back whole
+decision.  A webhook with nothing to decide — its call is new and rings a line with no queue —
+is answered with the PBX's own plan after a read (``plan_without_queue``) and stored with that
+reply like any other webhook, its events applied by the inbox processor: it does not hold the
+one writer for a transaction of its own.
+
+If deciding fails, or cannot be done within ``SYNC_DECISION_DEADLINE_MS`` (a PBX waits a few
+seconds at most, then follows its own plan without us), the decision is rolled back whole
 and the PBX is told to go on with its own plan: the raw request is stored with that reply for the
 inbox processor, which records the call as the PBX's to route (``route_rule`` ``pbx``, the reason
 on its timeline), so it is still followed to its outcome and its callback, and offered to nobody
@@ -15,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -24,7 +30,7 @@ from sqlalchemy.orm import Session
 from app import instruments
 from app.batching import Batcher
 from app.database import Database, insert_ignoring_duplicates, utcnow
-from app.dispatch.decision import decide_for_pbx
+from app.dispatch.decision import decide_for_pbx, plan_without_queue
 from app.events import outbox
 from app.flows import call_events
 from app.inbox.models import InboxItem, body_columns
@@ -42,6 +48,14 @@ async def store_and_route(
 ) -> tuple[Stored, str]:
     """Returns the stored row and the reply body for the PBX."""
     state = request.app.state
+    if not vendor.joins_calls_by_caller:
+        plan = await state.db.read(
+            partial(plan_without_queue, vendor=vendor.name, events=reading.events, region=state.call_policy.region)
+        )
+        if plan is not None:
+            return await _store_answered(
+                state, vendor=vendor, webhook=webhook, reading=reading, plan=plan, headers=headers, remote=remote
+            )
     key = reading.key
     row = {
         "vendor": vendor.name,
@@ -116,6 +130,33 @@ async def store_and_route(
         fallback_reason=reason,
     )
     return stored, reply
+
+
+async def _store_answered(
+    state, *, vendor: Vendor, webhook: Webhook, reading: Reading, plan: RouteDecision, headers: dict, remote: str | None
+) -> tuple[Stored, str]:
+    """Stores a routing webhook already answered (``plan``) for the inbox processor; a redelivery
+    gets the reply its first delivery got."""
+    reply = vendor.render_route(plan)
+    state.readings.keep((vendor.name, reading.key), reading.events)
+    stored = await state.inbox_writer.store(
+        vendor=vendor.name,
+        path=webhook.path,
+        dedup_key=reading.key,
+        body=webhook.body,
+        headers=headers,
+        remote_addr=remote,
+        reply=reply,
+    )
+    if stored.duplicate:
+        reply = await state.db.read(partial(_reply_of, row_id=stored.id)) or reply
+    log.info("%s webhook %s: a new call on a line with no queue: %s", vendor.name, reading.key, plan.action.value)
+    instruments.add(instruments.ROUTING_DECISIONS, vendor.name, "decided")
+    return stored, reply
+
+
+def _reply_of(session: Session, *, row_id: int) -> str | None:
+    return session.execute(select(InboxItem.reply).where(InboxItem.id == row_id)).scalar()
 
 
 _INBOX = InboxItem.__table__

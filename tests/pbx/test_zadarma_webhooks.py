@@ -136,3 +136,39 @@ async def test_busy_and_no_answer_are_missed_cancel_is_abandoned(cf, supervisor)
         "in_n": "missed",
         "in_c": "abandoned",
     }
+
+
+async def test_a_new_call_on_a_line_without_a_queue_gets_the_pbx_plan_with_the_crm_name(cf, supervisor):
+    """No queue on the line: nothing to decide.  NOTIFY_START is answered with the PBX's own plan
+    and the caller's name from the CRM; the call is recorded by the inbox processor like the
+    other webhooks — once, however often the PBX sends it — and a redelivery hears the same."""
+    contact = await cf.http.post(
+        "/api/contacts",
+        json={"phone": "+79001234567", "name": "Анна", "company": "Ромашка"},
+        headers=supervisor["headers"],
+    )
+    start = notify("NOTIFY_START", "in_nq", **inbound("in_nq"))
+    first, again = await cf.post_pbx(start), await cf.post_pbx(start)
+    assert json.loads(first.text) == {"caller_name": "Анна (Ромашка)"} and again.text == first.text
+    await cf.settle()
+    assert (await cf.post_pbx(start)).text == first.text  # (its call recorded by now)
+    await cf.post_pbx(notify("NOTIFY_END", "in_nq", **inbound("in_nq"), disposition="no answer", duration="0"))
+    await cf.settle()
+    [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+    assert (call["outcome"], call["contact_id"], call["route_rule"]) == ("missed", contact.json()["id"], None)
+    [callback] = (await cf.http.get("/api/callbacks", headers=supervisor["headers"])).json()["items"]
+    assert (callback["phone"], callback["status"]) == ("+79001234567", "open")
+    stored = select(InboxItem.reply, InboxItem.handled_at).where(InboxItem.dedup_key.contains("in_nq"))
+    rows = await cf.db.read(lambda s: s.execute(stored).all())
+    assert (first.text, True) in [(reply, handled is not None) for reply, handled in rows]
+
+
+async def test_a_new_call_on_a_queue_line_is_still_decided_in_the_reply(cf, supervisor):
+    """A line with a queue: the decision is made before the reply, the call recorded with it."""
+    desk = Desk(cf, supervisor)
+    await desk.operator("101")
+    queue = await desk.queue(["101"], strategy="round_robin")
+    reply = await cf.post_pbx(notify("NOTIFY_START", "in_q", **inbound("in_q")))
+    assert json.loads(reply.text)["redirect"] == "101"
+    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]  # (nothing settled)
+    assert [(c["external_id"], c["queue_id"]) for c in calls] == [("in_q", queue["id"])]

@@ -27,11 +27,17 @@ from telephony.mango import webhooks as mango
 SAMPLES = Path(os.environ.get("CALLFUNNEL_SAMPLES_DIR", Path(__file__).resolve().parent.parent / "samples"))
 MANGO_KEY, MANGO_SALT = "test-vpbx-api-key", "test-vpbx-api-salt"
 GENERIC_SECRET = "test-generic-secret"
+# How many acknowledged webhooks wait for the inbox processor.
+UNPROCESSED = (
+    select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+)
 ZADARMA_SECRET = "test-zadarma-secret"
 SIPUNI_SECRET = "test-sipuni-secret"
 UIS_SECRET = "test-uis-secret"
 POSTGRES_URL = os.environ.get("CALLFUNNEL_TEST_DATABASE_URL")
 TEMPLATE = "callfunnel_template"
+# How many acknowledged webhooks wait for the inbox processor.
+UNPROCESSED = select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
 
 
 def scenario(vendor: str, name: str) -> list[dict]:
@@ -123,13 +129,10 @@ class Callfunnel:
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Waits until every acknowledged webhook has been processed (by this instance or another)."""
-        pending = (
-            select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
-        )
         async with asyncio.timeout(timeout):
             while True:
                 await self.app.state.inbox_processor.drain()
-                if not await self.db.read(lambda s: s.execute(pending).scalar_one()):
+                if not await self.db.read(lambda s: s.execute(UNPROCESSED).scalar_one()):
                     return
                 await asyncio.sleep(0.01)
 

@@ -13,7 +13,7 @@ from app.auth.models import Role
 from app.database import Database
 from app.operators import service as operators_service
 from telephony import generic
-from tests.support.app import GENERIC_SECRET
+from tests.support.app import GENERIC_SECRET, UNPROCESSED
 
 LINE = "+74951234567"
 CLIENT = "+79123456789"
@@ -82,8 +82,20 @@ class Floor:
         await self.pbx("ringing", call_id, extension=extension)
         await self.pbx("answered", call_id, extension=extension)
 
+    async def settled(self, timeout: float = 30.0) -> None:
+        """Waits until the server has processed every webhook it acknowledged (a routing webhook
+        with nothing to decide is answered at once and applied after, like the others)."""
+        db = Database(self.database_url)
+        try:
+            async with asyncio.timeout(timeout):
+                while await db.read(lambda s: s.execute(UNPROCESSED).scalar_one()):
+                    await asyncio.sleep(0.02)
+        finally:
+            await db.dispose()
+
     async def call_of(self, call_id: str) -> dict:
-        """callfunnel's record of the PBX's call ``call_id``."""
+        """callfunnel's record of the PBX's call ``call_id``, once its webhooks are processed."""
+        await self.settled()
         calls = await self.api("GET", "/api/calls", params={"limit": 500})
         return next(c for c in calls["items"] if c["external_id"] == call_id)
 
