@@ -37,8 +37,10 @@ def follow(
     *, session: Session, calls: Iterable[Call], legs: dict[int, dict[str, Leg]], region: str, now: datetime
 ) -> None:
     calls = list(calls)
-    call_ids = [call.id for call in calls]
-    entries = {entry.call_id: entry for entry in session.execute(_ENTRIES, {"call_ids": call_ids}).scalars()}
+    queued = [call.id for call in calls if call.queue_id is not None]  # (``queueing.enter`` sets both)
+    entries = (
+        {entry.call_id: entry for entry in session.execute(_ENTRIES, {"call_ids": queued}).scalars()} if queued else {}
+    )
     operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])
     for call in calls:
         entry = entries.get(call.id)
@@ -175,9 +177,7 @@ def _call_over(*, session: Session, call: Call, entry: QueueEntry | None, now: d
     if entry is not None and entry.status in LIVE_ENTRY:
         hung_up = call.outcome == Outcome.abandoned or call.end_reason == EndReason.caller_hung_up
         queueing.leave(session=session, entry=entry, reason="caller_hung_up" if hung_up else "ended", now=now)
-    for operator_id, state in session.execute(
-        select(Operator.user_id, Operator.state).where(Operator.call_id == call.id)
-    ).all():
+    for operator_id, state in session.execute(_OPERATORS_ON_CALL, {"call_id": call.id}).all():
         if state == OperatorState.on_call:
             operator_state.end_call(session=session, operator_id=operator_id, call_id=call.id, now=now)
         else:
@@ -234,6 +234,7 @@ _ENTRIES = (
     select(QueueEntry).where(QueueEntry.call_id.in_(bindparam("call_ids", expanding=True))).with_for_update(**ROW_LOCK)
 )
 _USER, _OPERATOR = User.__table__, Operator.__table__
+_OPERATORS_ON_CALL = select(_OPERATOR.c.user_id, _OPERATOR.c.state).where(_OPERATOR.c.call_id == bindparam("call_id"))
 _OPERATORS_BY_EXTENSION = (
     select(_USER.c.extension, _USER.c.id)
     .join(_OPERATOR, _OPERATOR.c.user_id == _USER.c.id)
