@@ -66,13 +66,16 @@ _TOUCHED = (
 _TOUCH_OF_CALL = select(Touch).where(Touch.call_id == bindparam("call_id"))
 
 
-def record_call(*, session: Session, call: Call) -> None:
+def record_call(*, session: Session, call: Call, outcome_before: Outcome | None) -> None:
     """A call with an outcome is a touch of its contact (and of the deal it was about); a corrected
-    outcome corrects the touch."""
+    outcome corrects the touch.  ``outcome_before``: the call's outcome before this change (a
+    call's first outcome has no touch yet: nothing to look for)."""
     if call.contact_id is None or call.direction == Direction.internal or call.outcome is None:
         return
     answered = call.outcome == Outcome.answered
-    existing = session.execute(_TOUCH_OF_CALL, {"call_id": call.id}).scalar_one_or_none()
+    existing = None
+    if outcome_before is not None:
+        existing = session.execute(_TOUCH_OF_CALL, {"call_id": call.id}).scalar_one_or_none()
     if existing is not None:
         existing.answered = answered
         return

@@ -177,7 +177,7 @@ def _follow_outcome(
         if call.outcome == Outcome.answered and call.queue_id is not None:
             pipeline_id = session.execute(select(Queue.deal_pipeline_id).where(Queue.id == call.queue_id)).scalar()
             deals.start_for_new_client(session=session, call=call, pipeline_id=pipeline_id, now=now)
-        touches.record_call(session=session, call=call)
+        touches.record_call(session=session, call=call, outcome_before=previous_outcome)
 
 
 def _lock_calls(
