@@ -242,9 +242,9 @@ def _answered_call_since(*, session: Session, phone: str, started_at: datetime) 
 
 
 def _contact_owner(*, session: Session, contact_id: int | None) -> int | None:
-    if contact_id is None:
-        return None
-    return session.execute(_OWNER, {"contact_id": contact_id}).scalar_one_or_none()
+    """(The contact as a whole: the missed-call feed shows it next, from the session's map.)"""
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
+    return contact.owner_id if contact is not None else None
 
 
 # Built once: a missed or answered call asks them (see app/database.py).
@@ -261,7 +261,6 @@ _ANSWERED_SINCE = (
     )
     .limit(1)
 )
-_OWNER = select(Contact.__table__.c.owner_id).where(Contact.__table__.c.id == bindparam("contact_id"))
 
 
 def _lock_number(*, session: Session, phone: str) -> None:
