@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from app import instruments
 from app.batching import Batcher
@@ -133,7 +134,14 @@ async def store_and_route(
 
 
 async def _store_answered(
-    state, *, vendor: Vendor, webhook: Webhook, reading: Reading, plan: RouteDecision, headers: dict, remote: str | None
+    state: State,
+    *,
+    vendor: Vendor,
+    webhook: Webhook,
+    reading: Reading,
+    plan: RouteDecision,
+    headers: dict,
+    remote: str | None,
 ) -> tuple[Stored, str]:
     """Stores a routing webhook already answered (``plan``) for the inbox processor; a redelivery
     gets the reply its first delivery got."""
