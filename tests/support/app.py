@@ -37,7 +37,9 @@ UIS_SECRET = "test-uis-secret"
 POSTGRES_URL = os.environ.get("CALLFUNNEL_TEST_DATABASE_URL")
 TEMPLATE = "callfunnel_template"
 # How many acknowledged webhooks wait for the inbox processor.
-UNPROCESSED = select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+UNPROCESSED = (
+    select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
+)
 
 
 def scenario(vendor: str, name: str) -> list[dict]:
