@@ -9,7 +9,7 @@ so an answered call that started in the same second as a miss counts as reaching
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.callbacks.models import IS_OPEN, OPEN_STATUSES, Callback, CallbackAction, CallbackStatus
@@ -75,6 +75,7 @@ def miss_reason(call: Call) -> str:
 
 
 def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:
+    contact = session.execute(_CONTACT_CARD, {"contact_id": call.contact_id}).first() if call.contact_id else None
     if call.number is None:
         # Nobody can call a hidden number back: recorded for reports, closed at once.
         callback = _new_callback(call=call, reason=NO_CALLER_ID, sla=sla, now=now, assignee_id=None)
@@ -87,17 +88,17 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
         session.flush()
         call.callback_id = callback.id
         log_action(session=session, callback=callback, action="closed_no_caller_id", call_id=call.id)
-        _announce_miss(session=session, call=call, callback=callback)
+        _announce_miss(session=session, call=call, callback=callback, contact=contact)
         return
     _lock_number(session=session, phone=call.number)
     reached_later = _answered_call_since(session=session, phone=call.number, started_at=call.started_at)
     if reached_later is not None:
         log.info("call %s missed, but %s was reached since by call %s", call.id, call.number, reached_later)
-        _announce_miss(session=session, call=call, callback=None)
+        _announce_miss(session=session, call=call, callback=None, contact=contact)
         return
     callback = get_open(session=session, phone=call.number)
     if callback is None:  # (its figures are this one call's: nothing to recount)
-        owner_id = _contact_owner(session=session, contact_id=call.contact_id)
+        owner_id = contact.owner_id if contact is not None else None
         callback = _new_callback(call=call, reason=miss_reason(call), sla=sla, now=now, assignee_id=owner_id)
         callback.due_at = _due(session=session, call=call, sla=sla)
         session.add(callback)
@@ -110,12 +111,11 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
         callback.contact_id = callback.contact_id or call.contact_id
         callback.updated_at = now
         _recount(session=session, callback=callback, sla=sla)
-    _announce_miss(session=session, call=call, callback=callback)
+    _announce_miss(session=session, call=call, callback=callback, contact=contact)
 
 
-def _announce_miss(*, session: Session, call: Call, callback: Callback | None) -> None:
-    """The supervisors' live feed of missed calls."""
-    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+def _announce_miss(*, session: Session, call: Call, callback: Callback | None, contact: Row | None) -> None:
+    """The supervisors' live feed of missed calls (``contact``: the call's ``_CONTACT_CARD``)."""
     queue = session.get(Queue, call.queue_id) if call.queue_id else None
     waited = (call.ended_at - call.started_at).total_seconds() if call.ended_at else None
     payload = {
@@ -241,14 +241,12 @@ def _answered_call_since(*, session: Session, phone: str, started_at: datetime) 
     return session.execute(_ANSWERED_SINCE, {"phone": phone, "started_at": started_at}).scalar_one_or_none()
 
 
-def _contact_owner(*, session: Session, contact_id: int | None) -> int | None:
-    """(The contact as a whole: the missed-call feed shows it next, from the session's map.)"""
-    contact = session.get(Contact, contact_id) if contact_id is not None else None
-    return contact.owner_id if contact is not None else None
-
-
 # Built once: a missed or answered call asks them (see app/database.py).
 _OPEN_FOR_PHONE = select(Callback).where(Callback.phone == bindparam("phone"), IS_OPEN).with_for_update(**ROW_LOCK)
+_CONTACTS = Contact.__table__
+_CONTACT_CARD = select(_CONTACTS.c.id, _CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.owner_id).where(
+    _CONTACTS.c.id == bindparam("contact_id")
+)
 _MISSED_CALLS = select(Call).where(Call.callback_id == bindparam("callback_id")).order_by(Call.started_at, Call.id)
 _CALLS = Call.__table__
 _ANSWERED_SINCE = (
