@@ -169,7 +169,7 @@ class Change:
 
     def write(self, session: Session) -> None:
         for chunk in _chunks(self.changed):
-            session.execute(delete(CallFiguresPart).where(CallFiguresPart.call_id.in_(chunk)))
+            session.execute(_DELETE_PARTS, {"ids": chunk})
         if self.parts:
             session.execute(insert(CallFiguresPart), self.parts)
         if deltas := self.deltas():
@@ -179,11 +179,12 @@ class Change:
 
     @staticmethod
     def _parts(session: Session, call_ids: Iterable[int]) -> dict[int, dict]:
-        parts = {}
-        for chunk in _chunks(list(call_ids)):
-            for part in session.execute(select(CallFiguresPart).where(CallFiguresPart.call_id.in_(chunk))).scalars():
-                parts[part.call_id] = part.model_dump()
-        return parts
+        """The stored parts as plain rows (compared with ``_part``'s: same keys, same types)."""
+        return {
+            row.call_id: dict(row._mapping)
+            for chunk in _chunks(list(call_ids))
+            for row in session.execute(_PARTS, {"ids": chunk})
+        }
 
     @staticmethod
     def _figures(session: Session, call_ids: Iterable[int], *, zone: ZoneInfo, fcr_days: int) -> dict[int, dict]:
@@ -212,6 +213,11 @@ class Change:
                 row.id for row in rows if spans[row.number][0] - days <= row.started_at <= spans[row.number][1] + days
             )
         return found
+
+
+_PART_TABLE = CallFiguresPart.__table__
+_PARTS = select(_PART_TABLE).where(_PART_TABLE.c.call_id.in_(bindparam("ids", expanding=True)))
+_DELETE_PARTS = delete(_PART_TABLE).where(_PART_TABLE.c.call_id.in_(bindparam("ids", expanding=True)))
 
 
 def _part(row, zone: ZoneInfo) -> dict:
