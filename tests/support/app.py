@@ -27,10 +27,6 @@ from telephony.mango import webhooks as mango
 SAMPLES = Path(os.environ.get("CALLFUNNEL_SAMPLES_DIR", Path(__file__).resolve().parent.parent / "samples"))
 MANGO_KEY, MANGO_SALT = "test-vpbx-api-key", "test-vpbx-api-salt"
 GENERIC_SECRET = "test-generic-secret"
-# How many acknowledged webhooks wait for the inbox processor.
-UNPROCESSED = (
-    select(func.count()).select_from(InboxItem).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None))
-)
 ZADARMA_SECRET = "test-zadarma-secret"
 SIPUNI_SECRET = "test-sipuni-secret"
 UIS_SECRET = "test-uis-secret"
