@@ -50,9 +50,13 @@ async def store_and_route(
     """Returns the stored row and the reply body for the PBX."""
     state = request.app.state
     if not vendor.joins_calls_by_caller:
-        plan = await state.db.read(
-            partial(plan_without_queue, vendor=vendor.name, events=reading.events, region=state.call_policy.region)
-        )
+        try:
+            plan = await state.db.read(
+                partial(plan_without_queue, vendor=vendor.name, events=reading.events, region=state.call_policy.region)
+            )
+        except Exception:  # (the decision below has its own way out: never a 5xx for a failed read)
+            log.exception("%s webhook %s: reading whether there is a decision to make failed", vendor.name, reading.key)
+            plan = None
         if plan is not None:
             return await _store_answered(
                 state, vendor=vendor, webhook=webhook, reading=reading, plan=plan, headers=headers, remote=remote

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.inbox.models import InboxItem
+from app.pbx import routed
 from app.settings import Settings
 from telephony.zadarma import webhooks as zadarma
 from tests.support.app import ZADARMA_SECRET, running, zadarma_scenario
@@ -172,3 +173,17 @@ async def test_a_new_call_on_a_queue_line_is_still_decided_in_the_reply(cf, supe
     assert json.loads(reply.text)["redirect"] == "101"
     calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]  # (nothing settled)
     assert [(c["external_id"], c["queue_id"]) for c in calls] == [("in_q", queue["id"])]
+
+
+async def test_a_failed_read_is_decided_on_the_writer_instead(cf, supervisor, monkeypatch):
+    """If reading whether there is anything to decide fails, the webhook is decided as any other:
+    answered, its call recorded with the reply, nothing lost."""
+
+    def broken(session, **_):
+        raise RuntimeError("the reader is gone")
+
+    monkeypatch.setattr(routed, "plan_without_queue", broken)
+    reply = await cf.post_pbx(notify("NOTIFY_START", "in_r", **inbound("in_r")))
+    assert (reply.status_code, reply.text) == (200, "")  # no queue: the PBX's own plan
+    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]  # (nothing settled)
+    assert [c["external_id"] for c in calls] == ["in_r"]
