@@ -65,6 +65,9 @@ async def calls_answered_missed_and_repeated(cf, supervisor) -> None:
             await desk.hang_up(call_id)
         else:
             await desk.hang_up(call_id, reason="caller_hung_up")
+    # A line with no queue: its routing webhook is answered from a read (``plan_without_queue``).
+    await desk.pbx("incoming", "c-free", **{"from": "+79001110000", "to": "+74957654321"})
+    await desk.hang_up("c-free", reason="caller_hung_up")
 
 
 async def test_calls_are_processed_without_scanning_a_growing_table(cf, supervisor):
