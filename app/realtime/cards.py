@@ -12,8 +12,7 @@ from app.calls.models import Call
 from app.contacts.models import Contact
 from app.crm.models import Deal, Pipeline, Stage
 from app.dispatch.models import Offer, OfferStatus, QueueEntry
-from app.operators.models import Operator
-from app.operators.state import operator_state_payload
+from app.operators.state import OPERATOR_STATES, operator_state_payload
 from app.queues.models import Queue
 from app.realtime import queue_stats
 
@@ -106,11 +105,7 @@ def offer_frame_fields(*, session: Session, offer_id: int, call_id: int, now: da
 
 def operator_snapshot(*, session: Session, operator_id: int, now: datetime) -> dict:
     """The panel's starting point: the operator's state, the offer ringing, the call in progress, their callbacks."""
-    user, operator = (
-        session.execute(
-            select(User, Operator).join(Operator, Operator.user_id == User.id).where(User.id == operator_id)
-        )
-    ).one()
+    operator = session.execute(OPERATOR_STATES.where(User.id == operator_id)).one()
     offer = None
     ringing = (
         session.execute(
@@ -145,7 +140,7 @@ def operator_snapshot(*, session: Session, operator_id: int, now: datetime) -> d
             "card": caller_card(session=session, call_id=current.id),
         }
     return {
-        "operator": operator_state_payload(user, operator),
+        "operator": operator_state_payload(operator),
         "offer": offer,
         "call": call,
         "callbacks": _open_callbacks(session, Callback.assignee_id == operator_id),
@@ -157,11 +152,11 @@ def supervisor_snapshot(*, session: Session, now: datetime) -> dict:
     callbacks = (
         session.execute(select(Callback).where(IS_OPEN).order_by(Callback.due_at, Callback.id).limit(1000))
     ).scalars()
-    operators = session.execute(select(User, Operator).join(Operator, Operator.user_id == User.id).order_by(User.name))
+    operators = session.execute(OPERATOR_STATES.order_by(User.name))
     queues = (session.execute(select(Queue).order_by(Queue.name))).scalars().all()
     return {
         "callbacks": [callback_payload(callback) for callback in callbacks],
-        "operators": [operator_state_payload(user, operator) for user, operator in operators.all()],
+        "operators": [operator_state_payload(operator) for operator in operators],
         "queues": list(queue_stats.compute(session, list(queues), now).values()),
     }
 
