@@ -18,6 +18,7 @@ from app.contacts import claims
 from app.contacts.models import Contact
 from app.database import ROW_LOCK
 from app.events import outbox
+from app.queues.kept import kept_queue
 from app.queues.models import Queue
 from routing.hours import BusinessHours
 from schemas.pbx_events import Direction
@@ -76,6 +77,7 @@ def miss_reason(call: Call) -> str:
 
 def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime) -> None:
     contact = session.execute(_CONTACT_CARD, {"contact_id": call.contact_id}).first() if call.contact_id else None
+    queue = _queue_of(session=session, call=call)  # (read once: the due time and the live feed both need it)
     if call.number is None:
         # Nobody can call a hidden number back: recorded for reports, closed at once.
         callback = _new_callback(call=call, reason=NO_CALLER_ID, sla=sla, now=now, assignee_id=None)
@@ -88,19 +90,19 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
         session.flush()
         call.callback_id = callback.id
         log_action(session=session, callback=callback, action="closed_no_caller_id", call_id=call.id)
-        _announce_miss(session=session, call=call, callback=callback, contact=contact)
+        _announce_miss(session=session, call=call, callback=callback, contact=contact, queue=queue)
         return
     _lock_number(session=session, phone=call.number)
     reached_later = _answered_call_since(session=session, phone=call.number, started_at=call.started_at)
     if reached_later is not None:
         log.info("call %s missed, but %s was reached since by call %s", call.id, call.number, reached_later)
-        _announce_miss(session=session, call=call, callback=None, contact=contact)
+        _announce_miss(session=session, call=call, callback=None, contact=contact, queue=queue)
         return
     callback = get_open(session=session, phone=call.number)
     if callback is None:  # (its figures are this one call's: nothing to recount)
         owner_id = contact.owner_id if contact is not None else None
         callback = _new_callback(call=call, reason=miss_reason(call), sla=sla, now=now, assignee_id=owner_id)
-        callback.due_at = _due(session=session, call=call, sla=sla)
+        callback.due_at = _due(call=call, queue=queue, sla=sla)
         session.add(callback)
         session.flush()
         log_action(session=session, callback=callback, action="created", call_id=call.id, reason=callback.reason)
@@ -111,12 +113,13 @@ def _attach_miss(*, session: Session, call: Call, sla: timedelta, now: datetime)
         callback.contact_id = callback.contact_id or call.contact_id
         callback.updated_at = now
         _recount(session=session, callback=callback, sla=sla)
-    _announce_miss(session=session, call=call, callback=callback, contact=contact)
+    _announce_miss(session=session, call=call, callback=callback, contact=contact, queue=queue)
 
 
-def _announce_miss(*, session: Session, call: Call, callback: Callback | None, contact: Row | None) -> None:
+def _announce_miss(
+    *, session: Session, call: Call, callback: Callback | None, contact: Row | None, queue: Queue | None
+) -> None:
     """The supervisors' live feed of missed calls (``contact``: the call's ``_CONTACT_CARD``)."""
-    queue = session.get(Queue, call.queue_id) if call.queue_id else None
     waited = (call.ended_at - call.started_at).total_seconds() if call.ended_at else None
     payload = {
         "call_id": call.id,
@@ -208,7 +211,7 @@ def _recount(*, session: Session, callback: Callback, sla: timedelta) -> int:
         callback.missed_count = len(missed)
         callback.first_missed_at, callback.last_missed_at = missed[0].started_at, missed[-1].started_at
         callback.reason = miss_reason(missed[-1])
-        callback.due_at = _due(session=session, call=missed[0], sla=sla)
+        callback.due_at = _due(call=missed[0], queue=_queue_of(session=session, call=missed[0]), sla=sla)
     else:
         callback.missed_count = 0
     return len(missed)
@@ -228,10 +231,13 @@ def _count_attempt(*, session: Session, call: Call, now: datetime, max_attempts:
             log_action(session=session, callback=callback, action="gave_up", attempts=callback.attempts)
 
 
-def _due(*, session: Session, call: Call, sla: timedelta) -> datetime:
-    """The SLA counted in the call's queue's business hours: a call missed at 23:00 is due SLA
-    minutes after the next opening."""
-    queue = session.get(Queue, call.queue_id) if call.queue_id else None
+def _queue_of(*, session: Session, call: Call) -> Queue | None:
+    return kept_queue(session=session, queue_id=call.queue_id) if call.queue_id else None
+
+
+def _due(*, call: Call, queue: Queue | None, sla: timedelta) -> datetime:
+    """The SLA counted in the call's queue's business hours (``queue``): a call missed at 23:00 is
+    due SLA minutes after the next opening."""
     if queue is None:
         return call.started_at + sla
     return BusinessHours(queue.hours, queue.timezone).add_open_time(call.started_at, sla)

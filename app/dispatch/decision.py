@@ -14,7 +14,8 @@ from app.database import ROW_LOCK, utcnow
 from app.dispatch import offers as dispatch_offers
 from app.dispatch import queueing
 from app.dispatch.models import EntryStatus, QueueEntry
-from app.queues.models import Queue, QueueMode
+from app.queues.kept import kept_queue
+from app.queues.models import QueueMode
 from schemas.pbx_events import CallEvent
 from schemas.routing import RouteAction, RouteDecision, RouteTarget
 
@@ -32,7 +33,7 @@ def decide_for_pbx(
     caller_name = _caller_name(session=session, call=call)
     # (only a call put in a queue has an entry: ``queueing.enter`` sets both)
     entry = session.execute(_ENTRY_OF_CALL, {"call_id": call.id}).scalar() if call.queue_id is not None else None
-    queue = session.get(Queue, entry.queue_id) if entry is not None else None
+    queue = kept_queue(session=session, queue_id=entry.queue_id) if entry is not None else None
     if queue is None or queue.mode != QueueMode.sync or entry.status == EntryStatus.connected:
         return RouteDecision(action=RouteAction.proceed, caller_name=caller_name)
     if entry.status == EntryStatus.exited:
@@ -69,7 +70,7 @@ def plan_without_queue(
     (Only for a vendor whose calls keep one id: one that ``joins_calls_by_caller`` may know the
     call under its other feed's id.)
     """
-    lines = {number: queue_id for queue_id, numbers in session.execute(_QUEUE_LINES) for number in numbers}
+    lines = queueing.queue_ids_by_line(session=session)
     if any(queueing.queue_for(getattr(event, "line_number", None), lines, region=region) for event in events):
         return None
     keys = sorted({event.call_key for event in events})
@@ -87,7 +88,6 @@ _CONTACTS = Contact.__table__
 _SHOWN = (_CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.vip)
 _CONTACT_NAME = select(*_SHOWN).where(_CONTACTS.c.id == bindparam("contact_id"))
 _CONTACT_NAME_BY_PHONE = select(*_SHOWN).where(_CONTACTS.c.phone == bindparam("phone"))
-_QUEUE_LINES = select(Queue.id, Queue.numbers)
 _KNOWN_CALL = (
     select(Call.id)
     .where(Call.vendor == bindparam("vendor"), Call.external_id.in_(bindparam("keys", expanding=True)))

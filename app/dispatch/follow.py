@@ -23,6 +23,7 @@ from app.dispatch.models import LIVE_ENTRY, Offer, OfferStatus, QueueEntry
 from app.events import outbox
 from app.operators import state as operator_state
 from app.operators.models import Operator, OperatorState
+from app.queues.kept import kept_queue
 from app.queues.models import Queue
 from schemas.pbx_events import Direction, EndReason, LegKind, LegState
 
@@ -101,7 +102,8 @@ def _queue_to_join(*, session: Session, call: Call, region: str) -> Queue | None
     """The queue of the line a new inbound call rang, if it has one and the call has not joined it yet."""
     if not _joins_queue(call):
         return None
-    return queueing.queue_for(call.line_number, queueing.queues_by_line(session=session), region=region)
+    queue_id = queueing.queue_for(call.line_number, queueing.queue_ids_by_line(session=session), region=region)
+    return kept_queue(session=session, queue_id=queue_id) if queue_id is not None else None
 
 
 def _joins_queue(call: Call) -> bool:

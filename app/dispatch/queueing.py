@@ -31,18 +31,21 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def queues_by_line(*, session: Session) -> dict[str, Queue]:
-    """Every queue by each of its lines (as configured, E.164); read once per transaction (routing
-    decisions that arrive together share one, and each would read them all again)."""
+def queue_ids_by_line(*, session: Session) -> dict[str, int]:
+    """Every queue's id by each of its lines (as configured, E.164); read once per transaction
+    (routing decisions that arrive together share one), as plain rows: a call joins one queue,
+    loaded alone, and building every queue as an object cost a decision more than the rest of its
+    reads of them."""
     lines = session.info.get(_LINES)
     if lines is None:
         lines = session.info[_LINES] = {
-            number: queue for queue in session.execute(select(Queue)).scalars() for number in queue.numbers
+            number: queue_id for queue_id, numbers in session.execute(_QUEUE_LINES) for number in numbers
         }
     return lines
 
 
-_LINES = "dispatch.queues_by_line"
+_LINES = "dispatch.queue_ids_by_line"
+_QUEUE_LINES = select(Queue.id, Queue.numbers)  # (built once: see app/database.py)
 
 
 def queue_for(line_number: str | None, lines: Mapping[str, T], *, region: str) -> T | None:
