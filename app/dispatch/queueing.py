@@ -57,8 +57,8 @@ def queue_for(line_number: str | None, lines: Mapping[str, T], *, region: str) -
 
 def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> QueueEntry:
     """Puts a new inbound call in its queue and offers it."""
-    call.queue_id = queue.id
     contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    call.queue_id = queue.id  # (after that read: flushed with the entry, not alone before it)
     entry = QueueEntry(
         call_id=call.id,
         queue_id=queue.id,
