@@ -16,7 +16,9 @@ from contextlib import contextmanager
 import prometheus_client
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
+
+from app import session_notes
 
 prometheus_client.disable_created_metrics()  # (``*_created`` series: one per label set, of no use here)
 
@@ -121,32 +123,16 @@ def socket_open(kind: str) -> Iterator[None]:
             gauge.dec()
 
 
-_NOTES = "metrics.pending"
+_NOTES = "metrics"
 
 
 def _note(session: Session, apply, value: float) -> None:
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_NOTES, []).append((transaction, apply, value))
+    session_notes.keep(session, _NOTES, (apply, value))
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # (fires for a released savepoint too: only the real commit counts)
         return
-    for _transaction, apply, value in session.info.pop(_NOTES, ()):
+    for apply, value in session_notes.take(session, _NOTES):
         apply(value)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, rolled_back: SessionTransaction) -> None:
-    notes = session.info.get(_NOTES)
-    if notes:
-        session.info[_NOTES] = [note for note in notes if not _within(note[0], rolled_back)]
-
-
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
