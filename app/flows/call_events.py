@@ -301,9 +301,8 @@ def _timeline_rows(*, call: Call, transitions: list[lifecycle.Transition], now: 
 
 
 def _record(*, session: Session, rows: list[dict]) -> None:
-    """Appends to the timelines in one statement (rows, not ORM objects: this is the hottest write)."""
-    if rows:
-        session.execute(timeline.NOTES, rows)
+    """Appends to the timelines (rows, not ORM objects: this is the hottest write)."""
+    timeline.add(session, rows)
     for row in rows:
         if row["kind"] == "finalized":
             instruments.count(session, instruments.CALLS, row["detail"]["outcome"])

@@ -392,6 +392,25 @@ async def test_a_call_the_pbx_was_told_to_route_itself_is_not_offered_behind_its
     assert rung(await desk.incoming("c-next", caller="+79001112299")) == ["101"]  # offers resume as before
 
 
+async def test_the_steps_of_a_distribution_that_failed_leave_the_timeline_with_it(desk, monkeypatch):
+    """Timeline steps are written as the transaction commits: those distribution noted before it
+    failed go with its savepoint, while the call's own (its events') stay."""
+    real_missed_reason = queueing.missed_reason
+
+    def failing(call, entry):
+        if call.external_id == "c-undone":
+            raise RuntimeError("simulated distribution bug")
+        return real_missed_reason(call, entry)
+
+    await desk.operator("101")
+    await desk.queue(["101"])
+    monkeypatch.setattr(queueing, "missed_reason", failing)
+    assert (await desk.incoming("c-undone"))["action"] == "proceed"  # not in the queue: the PBX's plan
+    steps = [step["kind"] for step in (await desk.call("c-undone"))["timeline"]]
+    assert "leg_appeared" in steps and "queued" not in steps
+    assert await desk.offers("101") == [] and await desk.state_of("101") == "available"
+
+
 async def test_a_distribution_bug_on_one_event_is_made_good_by_the_next(desk, monkeypatch):
     """Distribution runs in a savepoint: when it fails the call keeps its events and its legs are
     not marked as followed, so the PBX's next word on the phone drives the operator's state."""
