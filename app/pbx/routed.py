@@ -181,10 +181,11 @@ _ANSWERED = (  # (built once: see app/database.py)
 
 class RoutingDecisions:
     """On SQLite, routing decisions that arrive together share one transaction (``app/batching.py``),
-    each in a savepoint of its own: one that fails or misses its deadline rolls back alone.  A
-    routing webhook pays for its decision, not for a transaction (and a commit) of its own on the
-    one writer.  PostgreSQL decides them side by side, each in its own transaction: batched, each
-    would hold its locks until the batch commits, and the others' lock waits would run out."""
+    each in a savepoint of its own (one alone needs none): one that fails or misses its deadline
+    rolls back alone.  A routing webhook pays for its decision, not for a transaction (and a
+    commit) of its own on the one writer.  PostgreSQL decides them side by side, each in its own
+    transaction: batched, each would hold its locks until the batch commits, and the others' lock
+    waits would run out."""
 
     def __init__(self, db: Database, *, max_batch: int = 50) -> None:
         self._db = db
@@ -201,6 +202,8 @@ class RoutingDecisions:
         await self._batcher.close()
 
     async def _decide(self, works: list[Callable[[Session], Any]]) -> list[Any]:
+        if len(works) == 1:  # (its transaction is its savepoint: a failure rolls back the whole)
+            return [await self._db.run(works[0], urgent=True)]
         return await self._db.run(lambda session: [_each(session, work) for work in works], urgent=True)
 
 
