@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from app.queues.models import Queue
 
 
-def kept_queue(*, session: Session, queue_id: int) -> Queue:
-    """The queue, loaded at its first use in the transaction and kept until it ends."""
+def kept_queue(*, session: Session, queue_id: int) -> Queue | None:
+    """The queue, loaded at its first use in the transaction and kept until it ends (None: no such
+    queue)."""
     kept = session.info.setdefault(_KEPT, {})
     if (queue := kept.get(queue_id)) is None:
         queue = kept[queue_id] = session.get(Queue, queue_id)
