@@ -1,5 +1,5 @@
 """Work a PBX waits for is not held up by the processor's backlog, and decisions that share a
-transaction fail alone."""
+transaction fail alone (one alone, whole)."""
 
 import asyncio
 import threading
@@ -63,3 +63,16 @@ async def test_a_failed_decision_rolls_back_alone_and_the_others_in_its_transact
     names = await db.read(lambda s: sorted(s.scalars(select(Queue.name))))
     assert names == ["first", "third"]
     assert await db.read(lambda s: s.scalar(select(func.count(Queue.id)))) == 2
+
+
+async def test_a_decision_alone_in_its_transaction_that_fails_leaves_nothing(db):
+    decisions = RoutingDecisions(db)
+
+    def failing(session):
+        session.execute(insert(Queue), [{"name": "half-made", "numbers": []}])
+        raise RuntimeError("no decision")
+
+    with pytest.raises(RuntimeError, match="no decision"):
+        await decisions.submit(failing)
+    await decisions.close()
+    assert await db.read(lambda s: s.scalar(select(func.count(Queue.id)))) == 0
