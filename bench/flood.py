@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from loadgen import Connections  # noqa: E402
 from results import record  # noqa: E402
 from server import cli, free_port, rss_mib, start_server  # noqa: E402
 
@@ -79,14 +80,9 @@ def handler_p99(counts: dict[str, float]) -> str:
     return f"<= {bound:g} s" if bound != float("inf") else "> the largest bucket"
 
 
-async def flood(base: str, token: str, rate: float, seconds: float, seed: int) -> dict:
-    headers = {"Authorization": f"Bearer {token}"}
-    # A PBX opens a connection per webhook: a small pool would time the generator's own queue as the server's.
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-    async with (
-        httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as api,
-        httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as webhooks,
-    ):
+async def flood(port: int, token: str, rate: float, seconds: float, seed: int) -> dict:
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as api, Connections(port) as webhooks:
         rng, lines = random.Random(seed), lines_of("generic")
         floor = await set_up_floor(api, vendor="generic", operators=20, lines=lines, rng=rng, ring_timeout_seconds=5)
         pbx = virtual_pbx(
@@ -157,7 +153,7 @@ def main() -> None:
     try:
         print(f"flood on {where}: 20 operators, {args.seconds:.0f} s of arrivals per rate")
         for seed, rate in enumerate(float(r) for r in args.rates.split(",")):
-            result = asyncio.run(flood(f"http://127.0.0.1:{port}", token, rate, args.seconds, seed + 1))
+            result = asyncio.run(flood(port, token, rate, args.seconds, seed + 1))
             print(
                 f"  {rate:5.0f} calls/s: {result['calls']} calls, lost {result['lost']}, refused webhooks "
                 f"{result['refused']}, {result['webhooks']} webhooks p50 {result['p50_ms']:.0f} ms p99 "
