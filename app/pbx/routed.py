@@ -203,8 +203,17 @@ class RoutingDecisions:
 
     async def _decide(self, works: list[Callable[[Session], Any]]) -> list[Any]:
         if len(works) == 1:  # (its transaction is its savepoint: a failure rolls back the whole)
-            return [await self._db.run(works[0], urgent=True)]
+            return [await _alone(self._db, works[0])]
         return await self._db.run(lambda session: [_each(session, work) for work in works], urgent=True)
+
+
+async def _alone(db: Database, work: Callable[[Session], T]) -> T | Exception:
+    """A lone decision's failure (or its deadline) is its own request's to answer, as ``_each``
+    hands it back: not a failed batch's (logged as an error)."""
+    try:
+        return await db.run(work, urgent=True)
+    except Exception as exc:
+        return exc
 
 
 def _each(session: Session, work: Callable[[Session], T]) -> T | Exception:
