@@ -49,11 +49,14 @@ async def store_and_route(
 ) -> tuple[Stored, str]:
     """Returns the stored row and the reply body for the PBX."""
     state = request.app.state
+    seconds = state.settings.sync_decision_deadline_ms / 1000
+    deadline = time.monotonic() + seconds  # (the read below counts: under overload it waits too)
     if not vendor.joins_calls_by_caller:
+        read = partial(plan_without_queue, vendor=vendor.name, events=reading.events, region=state.call_policy.region)
         try:
-            plan = await state.db.read(
-                partial(plan_without_queue, vendor=vendor.name, events=reading.events, region=state.call_policy.region)
-            )
+            plan = await asyncio.wait_for(state.db.read(read), seconds)
+        except TimeoutError:  # (no time is left to decide: the PBX's own plan, below)
+            plan = None
         except Exception:  # (the decision below has its own way out: never a 5xx for a failed read)
             log.exception("%s webhook %s: reading whether there is a decision to make failed", vendor.name, reading.key)
             plan = None
@@ -73,8 +76,6 @@ async def store_and_route(
         "attempts": 0,
     }
 
-    seconds = state.settings.sync_decision_deadline_ms / 1000
-    deadline = time.monotonic() + seconds
     abandoned = threading.Event()  # set at the deadline: the work, wherever it is, rolls back
 
     def work(session: Session) -> tuple[Stored, str]:
@@ -115,7 +116,7 @@ async def store_and_route(
     deciding = asyncio.ensure_future(state.routing_decisions.submit(work))
     try:
         try:
-            return await asyncio.wait_for(asyncio.shield(deciding), seconds)
+            return await asyncio.wait_for(asyncio.shield(deciding), deadline - time.monotonic())
         except TimeoutError:
             abandoned.set()
             return await deciding  # (committed just before the deadline: that decision stands)

@@ -52,6 +52,34 @@ async def hold_the_writer(cf, seconds: float) -> None:
     cf.held = asyncio.create_task(release())  # (kept referenced until it is done)
 
 
+async def hold_the_readers(cf, seconds: float) -> None:
+    """Whatever reads the database is slow to get to a new read, as under overload: SQLite's reader
+    threads all busy, or (PostgreSQL) the queues locked by another transaction."""
+    url = cf.app.state.settings.database_url
+    if url.startswith("sqlite"):
+        released = threading.Event()
+        busy = [asyncio.ensure_future(cf.app.state.db.read(lambda _: released.wait(5))) for _ in range(8)]
+
+        async def release() -> None:
+            await asyncio.sleep(seconds)
+            released.set()
+            await asyncio.gather(*busy)
+
+    else:
+        connection = await asyncpg.connect(pg_dsn(url, make_url(url).database))
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute("LOCK TABLE queue IN ACCESS EXCLUSIVE MODE")
+
+        async def release() -> None:
+            await asyncio.sleep(seconds)
+            await transaction.commit()
+            await connection.close()
+
+    await asyncio.sleep(0.05)  # (the readers have taken their work)
+    cf.held = asyncio.create_task(release())  # (kept referenced until it is done)
+
+
 async def test_a_decision_past_its_deadline_leaves_the_call_to_the_pbx(settings, caplog):
     deadline = {"sync_decision_deadline_ms": DEADLINE_MS, "metrics_token": "t"}
     async with running(settings.model_copy(update=deadline)) as cf:
@@ -90,6 +118,31 @@ async def test_a_decision_past_its_deadline_leaves_the_call_to_the_pbx(settings,
         assert await fallen_back(cf) == before + 1
     # A decision missing its deadline is a warning, not an error (an error pages the person on call).
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_the_wait_to_read_counts_toward_the_deadline(settings):
+    """The PBX is answered by the deadline even when the read before the decision (is there
+    anything to decide?) is what waits: with its own plan, and the call left to it."""
+    deadline = {"sync_decision_deadline_ms": DEADLINE_MS}
+    async with running(settings.model_copy(update=deadline)) as cf:
+        desk = Desk(cf, await cf.user("sup", Role.supervisor))
+        await desk.operator("101")
+        await desk.queue(["101"])
+        await hold_the_readers(cf, HELD_SECONDS)
+        incoming = {"event": "incoming", "call_id": "slow-1", "event_id": "slow-1-in", "from": "+79001112233"}
+        body = json.dumps(incoming | {"to": "+74951234567"}).encode()
+        headers = {generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body), "content-type": "application/json"}
+        began = time.monotonic()
+        answer = await cf.http.post("/pbx/generic/events", content=body, headers=headers)
+        waited = time.monotonic() - began
+        assert answer.status_code == 200 and answer.json()["route"]["action"] == "proceed"
+        assert waited < HELD_SECONDS  # not kept waiting for the read, then for a decision
+        await cf.held
+        await cf.settle()
+        assert await desk.offers("101") == []  # the PBX routes it: nobody is offered it behind its back
+        call = await desk.call("slow-1")
+        assert call["route_rule"] == "pbx"
+        assert [t["kind"] for t in call["timeline"]].count("decision_deadline") == 1
 
 
 async def fallen_back(cf) -> float:
