@@ -52,7 +52,7 @@ from app.metrics import exposition
 from app.migrations import upgrade_to_head_async
 from app.pbx.events import inbox_handler
 from app.pbx.routed import RoutingDecisions
-from app.pbx.webhooks import webhook_router
+from app.pbx.webhooks import add_webhook_routes
 from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
@@ -193,7 +193,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestIds)
-    app.include_router(webhook_router(vendors))
+    add_webhook_routes(app, vendors)
     app.include_router(auth_router)
     app.include_router(sign_in_router)
     app.include_router(operators_router)
