@@ -7,7 +7,7 @@ ties them: ``in_…`` inbound, ``out_…`` outbound); they become one ``CallFini
 """
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,7 +15,7 @@ import httpx
 from schemas.pbx_events import CallFinished, Direction, EndReason
 from telephony import PayloadError
 from telephony.zadarma.api import signature
-from telephony.zadarma.webhooks import DISPOSITIONS
+from telephony.zadarma.webhooks import DISPOSITIONS, local_moment
 
 PATH = "/v1/statistics/pbx/"
 PAGE = 1000
@@ -85,7 +85,7 @@ def _call(key: str, legs: list[dict], tz: ZoneInfo) -> CallFinished:
 def _local(row: dict, tz: ZoneInfo) -> datetime:
     value = str(row.get("callstart", ""))
     try:
-        return datetime.strptime(value, _LOCAL).replace(tzinfo=tz).astimezone(UTC)
+        return local_moment(value, tz)
     except ValueError:
         raise PayloadError(f"statistics callstart {value!r} is not YYYY-MM-DD HH:MM:SS") from None
 

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -219,9 +220,23 @@ def sent_at(form: dict[str, str], *, timezone: str) -> datetime | None:
 def _call_start(form: dict[str, str], tz: ZoneInfo) -> datetime:
     value = _required(form, "call_start")
     try:
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz).astimezone(UTC)
+        return local_moment(value, tz)
     except ValueError:
         raise PayloadError(f"call_start {value!r} is not YYYY-MM-DD HH:MM:SS") from None
+
+
+def local_moment(value: str, tz: ZoneInfo) -> datetime:
+    """Zadarma's ``YYYY-MM-DD HH:MM:SS`` in the account's time zone, as UTC (ValueError if it is not
+    one).  As Zadarma writes it, zero-padded, it is read by ``fromisoformat``: ``strptime`` (pure
+    Python) cost a twentieth of a webhook's intake, read twice on every call event."""
+    if _PADDED_LOCAL.fullmatch(value):
+        moment = datetime.fromisoformat(value)
+    else:
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    return moment.replace(tzinfo=tz).astimezone(UTC)
+
+
+_PADDED_LOCAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 def _required(form: dict[str, str], key: str) -> str:

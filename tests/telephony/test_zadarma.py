@@ -26,6 +26,20 @@ def test_the_call_start_is_the_accounts_local_time():
     assert zadarma.sent_at({"event": "NOTIFY_RECORD", "pbx_call_id": "in_1"}, timezone="Europe/Moscow") is None
 
 
+@pytest.mark.parametrize("written", ["2026-12-03 13:00:00", "2026-12-3 13:0:0"])
+def test_the_call_start_reads_as_zadarma_writes_it_padded_or_not(written):
+    moment = zadarma.sent_at({**START, "call_start": written}, timezone="Europe/Moscow")
+    assert moment == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "written", ["2026-12-03", "2026-12-03T13:00:00", "2026-13-03 13:00:00", "2026-12-03 13:00:00+03"]
+)
+def test_a_call_start_that_is_no_local_time_is_refused(written):
+    with pytest.raises(PayloadError, match="call_start"):
+        zadarma.sent_at({**START, "call_start": written}, timezone="Europe/Moscow")
+
+
 def test_a_nul_in_any_field_is_refused():
     with pytest.raises(PayloadError, match="NUL"):
         zadarma.parse({**START, "caller_id": "7900\x00"}, received_at=datetime.now(UTC), timezone="Europe/Moscow")
