@@ -227,8 +227,8 @@ def _call_start(form: dict[str, str], tz: ZoneInfo) -> datetime:
 
 def local_moment(value: str, tz: ZoneInfo) -> datetime:
     """Zadarma's ``YYYY-MM-DD HH:MM:SS`` in the account's time zone, as UTC (ValueError if it is not
-    one).  As Zadarma writes it, zero-padded, it is read by ``fromisoformat``: ``strptime`` (pure
-    Python) cost a twentieth of a webhook's intake, read twice on every call event."""
+    one).  As Zadarma writes it, zero-padded, it is read by ``fromisoformat`` (~3 µs against
+    ``strptime``'s ~11, pure Python): every call event's start is read twice, at the intake."""
     if _PADDED_LOCAL.fullmatch(value):
         moment = datetime.fromisoformat(value)
     else:
