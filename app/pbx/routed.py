@@ -51,8 +51,14 @@ async def store_and_route(
     state = request.app.state
     seconds = state.settings.sync_decision_deadline_ms / 1000
     deadline = time.monotonic() + seconds  # (the read below counts: under overload it waits too)
-    if not vendor.joins_calls_by_caller:
-        read = partial(plan_without_queue, vendor=vendor.name, events=reading.events, region=state.call_policy.region)
+    if not vendor.joins_calls_by_caller and not state.queue_line_hint.rings_a_queue(reading.events):
+        read = partial(
+            plan_without_queue,
+            vendor=vendor.name,
+            events=reading.events,
+            region=state.call_policy.region,
+            hint=state.queue_line_hint,
+        )
         try:
             plan = await asyncio.wait_for(state.db.read(read), seconds)
         except TimeoutError:  # (no time is left to decide: the PBX's own plan, below)
