@@ -8,6 +8,8 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -16,6 +18,8 @@ from app.auth.models import Role
 from telephony import generic
 from tests.support.app import GENERIC_SECRET, pg_dsn, running
 from tests.support.desk import Desk, rung
+
+T = TypeVar("T")
 
 DEADLINE_MS = 300
 HELD_SECONDS = 1.5  # the database is busy this long: far past the deadline
@@ -39,44 +43,40 @@ async def hold_the_writer(cf, seconds: float) -> None:
         threading.Thread(target=hold, daemon=True).start()
         await asyncio.to_thread(locked.wait, 5)
         return
+    await hold_in_postgresql(cf, "SELECT 1 FROM event_counter WHERE id = 1 FOR UPDATE", seconds)
+
+
+async def hold_the_readers(cf, seconds: float) -> None:
+    """Whatever reads the database is slow to get to a new read, as under overload: SQLite's reader
+    threads all busy, or (PostgreSQL) the queues locked by another transaction."""
+    if not cf.app.state.settings.database_url.startswith("sqlite"):
+        await hold_in_postgresql(cf, "LOCK TABLE queue IN ACCESS EXCLUSIVE MODE", seconds)
+        return
+    released = threading.Event()
+    busy = [asyncio.ensure_future(cf.app.state.db.read(lambda _: released.wait(5))) for _ in range(8)]
+
+    async def release() -> None:
+        await asyncio.sleep(seconds)
+        released.set()
+        await asyncio.gather(*busy)
+
+    await asyncio.sleep(0.05)  # (the readers have taken their work)
+    cf.held = asyncio.create_task(release())  # (kept referenced until it is done)
+
+
+async def hold_in_postgresql(cf, statement: str, seconds: float) -> None:
+    """Another transaction runs ``statement`` and keeps what it locked for ``seconds``."""
+    url = cf.app.state.settings.database_url
     connection = await asyncpg.connect(pg_dsn(url, make_url(url).database))
     transaction = connection.transaction()
     await transaction.start()
-    await connection.execute("SELECT 1 FROM event_counter WHERE id = 1 FOR UPDATE")
+    await connection.execute(statement)
 
     async def release() -> None:
         await asyncio.sleep(seconds)
         await transaction.commit()
         await connection.close()
 
-    cf.held = asyncio.create_task(release())  # (kept referenced until it is done)
-
-
-async def hold_the_readers(cf, seconds: float) -> None:
-    """Whatever reads the database is slow to get to a new read, as under overload: SQLite's reader
-    threads all busy, or (PostgreSQL) the queues locked by another transaction."""
-    url = cf.app.state.settings.database_url
-    if url.startswith("sqlite"):
-        released = threading.Event()
-        busy = [asyncio.ensure_future(cf.app.state.db.read(lambda _: released.wait(5))) for _ in range(8)]
-
-        async def release() -> None:
-            await asyncio.sleep(seconds)
-            released.set()
-            await asyncio.gather(*busy)
-
-    else:
-        connection = await asyncpg.connect(pg_dsn(url, make_url(url).database))
-        transaction = connection.transaction()
-        await transaction.start()
-        await connection.execute("LOCK TABLE queue IN ACCESS EXCLUSIVE MODE")
-
-        async def release() -> None:
-            await asyncio.sleep(seconds)
-            await transaction.commit()
-            await connection.close()
-
-    await asyncio.sleep(0.05)  # (the readers have taken their work)
     cf.held = asyncio.create_task(release())  # (kept referenced until it is done)
 
 
@@ -88,12 +88,8 @@ async def test_a_decision_past_its_deadline_leaves_the_call_to_the_pbx(settings,
         await desk.queue(["101"])
         before = await fallen_back(cf)
         await hold_the_writer(cf, HELD_SECONDS)
-        incoming = {"event": "incoming", "call_id": "late-1", "event_id": "late-1-in", "from": "+79001112233"}
-        body = json.dumps(incoming | {"to": "+74951234567"}).encode()
-        headers = {generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body), "content-type": "application/json"}
-        began = time.monotonic()
-        answer = await cf.http.post("/pbx/generic/events", content=body, headers=headers)
-        waited = time.monotonic() - began
+        body, headers = incoming_webhook("late-1")
+        answer, waited = await timed(cf.http.post("/pbx/generic/events", content=body, headers=headers))
         assert answer.status_code == 200 and answer.json()["route"]["action"] == "proceed"
         assert waited < HELD_SECONDS + 1  # answered when the database let go, not after a decision
         # The late decision left nothing behind: no offer, the operator still free, and a
@@ -129,12 +125,8 @@ async def test_the_wait_to_read_counts_toward_the_deadline(settings, caplog):
         await desk.operator("101")
         await desk.queue(["101"])
         await hold_the_readers(cf, HELD_SECONDS)
-        incoming = {"event": "incoming", "call_id": "slow-1", "event_id": "slow-1-in", "from": "+79001112233"}
-        body = json.dumps(incoming | {"to": "+74951234567"}).encode()
-        headers = {generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body), "content-type": "application/json"}
-        began = time.monotonic()
-        answer = await cf.http.post("/pbx/generic/events", content=body, headers=headers)
-        waited = time.monotonic() - began
+        body, headers = incoming_webhook("slow-1")
+        answer, waited = await timed(cf.http.post("/pbx/generic/events", content=body, headers=headers))
         assert answer.status_code == 200 and answer.json()["route"]["action"] == "proceed"
         assert waited < HELD_SECONDS  # not kept waiting for the read, then for a decision
         await cf.held
@@ -145,6 +137,18 @@ async def test_the_wait_to_read_counts_toward_the_deadline(settings, caplog):
         assert [t["kind"] for t in call["timeline"]].count("decision_deadline") == 1
     # The read given up at the deadline (cancelled mid-query on PostgreSQL) is no error either.
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def incoming_webhook(call_id: str) -> tuple[bytes, dict]:
+    """A signed ``incoming`` on the queue's line: its body and headers (sent again, a redelivery)."""
+    incoming = {"event": "incoming", "call_id": call_id, "event_id": f"{call_id}-in", "from": "+79001112233"}
+    body = json.dumps(incoming | {"to": "+74951234567"}).encode()
+    return body, {generic.SIGNATURE_HEADER: generic.sign(GENERIC_SECRET, body), "content-type": "application/json"}
+
+
+async def timed(request: Awaitable[T]) -> tuple[T, float]:
+    began = time.monotonic()
+    return await request, time.monotonic() - began
 
 
 async def fallen_back(cf) -> float:
