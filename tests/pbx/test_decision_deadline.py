@@ -123,7 +123,7 @@ async def test_the_wait_to_read_counts_toward_the_deadline(settings, caplog):
     async with running(settings.model_copy(update=deadline)) as cf:
         desk = Desk(cf, await cf.user("sup", Role.supervisor))
         await desk.operator("101")
-        await desk.queue(["101"])
+        await desk.queue(["101"])  # (no routing webhook has told the process yet that its line has one)
         await hold_the_readers(cf, HELD_SECONDS)
         body, headers = incoming_webhook("slow-1")
         answer, waited = await timed(cf.http.post("/pbx/generic/events", content=body, headers=headers))
