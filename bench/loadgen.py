@@ -69,6 +69,8 @@ class Connection:
         for line in head.split(b"\r\n"):
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
+            elif line.lower().startswith(b"transfer-encoding:"):  # (unread, it would garble the next answer)
+                raise ValueError(f"a response this client cannot read: {line.decode()}")
         return Reply(status, await self.reader.readexactly(length))
 
     def close(self) -> None:
