@@ -34,6 +34,7 @@ from sqlmodel import SQLModel
 
 from app import instruments
 from app.defaults import without_arguments
+from app.write_turns import WriteTurns
 
 T = TypeVar("T")
 
@@ -247,6 +248,7 @@ class Database:
             _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
             self._writer = _Writer()
+            self._turns = WriteTurns(make_url(url).database)
             self._sync_read_engine = create_engine(
                 url.replace("+aiosqlite", "+pysqlite"),
                 pool_size=_SQLITE_READERS,
@@ -297,7 +299,7 @@ class Database:
         raise AssertionError("unreachable")
 
     def _run_here(self, work: Callable[[Session], T]) -> T:
-        with self._sync_sessions() as session, session.begin():
+        with self._turns, self._sync_sessions() as session, session.begin():
             return work(session)
 
     async def read(self, work: Callable[[Session], T]) -> T:
@@ -326,3 +328,4 @@ class Database:
             self._readers.shutdown(wait=True)
             self._sync_engine.dispose()
             self._sync_read_engine.dispose()
+            self._turns.close()
