@@ -1,5 +1,5 @@
-"""The ``callfunnel`` command: users and tokens, the inbox, the database, the reports' rollups, a
-client's recordings."""
+"""The ``callfunnel`` command: serving and processing, users and tokens, the inbox, the database,
+the reports' rollups, a client's recordings."""
 
 import asyncio
 import os
@@ -25,6 +25,7 @@ from app.metrics import exposition
 from app.migrations import upgrade_to_head
 from app.operators import service as operators_service
 from app.pbx.events import inbox_handler
+from app.processing import process_until_stopped
 from app.recordings import kept, purge
 from app.recordings.cache import file_path
 from app.reports import rollups
@@ -294,6 +295,17 @@ def serve(
     finally:
         if directory is not None and not given:  # (the temporary one this start made)
             shutil.rmtree(directory, ignore_errors=True)
+
+
+@cli.command("process")
+def process(
+    poll: Annotated[
+        float, typer.Option(help="seconds between looks for webhooks the server stored", min=0.005, max=5)
+    ] = 0.05,
+) -> None:
+    """Processes the webhooks a server started with PROCESSING=separate stores (same database),
+    until stopped (SIGTERM, Ctrl-C): the processing on a core of its own."""
+    asyncio.run(process_until_stopped(get_settings(), poll_seconds=poll))
 
 
 @cli.command("simulate")

@@ -8,6 +8,8 @@ import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from app import redaction
+
 CONTEXT_FIELDS = ("call_id", "inbox_id", "vendor", "operator_id")
 TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -36,3 +38,26 @@ class JsonLines(logging.Formatter):
 
 def formatter(log_format: str) -> logging.Formatter:
     return JsonLines() if log_format == "json" else logging.Formatter(TEXT)
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once, in ``LOG_FORMAT``;
+    secrets redacted in all.  JSON: every line is an object — ours, uvicorn's (access lines
+    included) and any library's (the scheduler's, say) through one handler on the root logger."""
+    for name in ("app", "telephony"):
+        logging.getLogger(name).setLevel(level.upper())
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter(log_format))
+    handler.addFilter(redaction.RedactSecrets())
+    if log_format == "json":
+        root = logging.getLogger()
+        if not any(isinstance(each.formatter, JsonLines) for each in root.handlers):
+            root.addHandler(handler)
+        for name in ("uvicorn", "uvicorn.access"):
+            for each in logging.getLogger(name).handlers:
+                each.setFormatter(formatter(log_format))
+    else:
+        for name in ("app", "telephony"):
+            if not logging.getLogger(name).handlers:
+                logging.getLogger(name).addHandler(handler)
+    redaction.install()

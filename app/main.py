@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from app import garbage_collection, instruments, openapi, redaction
+from app import garbage_collection, instruments, openapi
 from app.api.activity import router as activity_router
 from app.api.auth import router as sign_in_router
 from app.api.callbacks import router as callbacks_router
@@ -47,13 +47,13 @@ from app.inbox.writer import InboxWriter
 from app.input_guard import InputGuard
 from app.jobs import scheduler_for
 from app.lists import scheduled as lists_scheduled
-from app.log_format import JsonLines
-from app.log_format import formatter as log_formatter
+from app.log_format import configure_logging
 from app.metrics import exposition
 from app.migrations import upgrade_to_head_async
 from app.pbx.events import inbox_handler
 from app.pbx.routed import RoutingDecisions
 from app.pbx.webhooks import add_webhook_routes
+from app.processing import DRAIN_SECONDS, drain
 from app.realtime import scheduled as realtime_scheduled
 from app.realtime.bus import EventBus
 from app.realtime.operator_panel import router as operator_panel_router
@@ -70,42 +70,6 @@ from telephony import registry
 log = logging.getLogger(__name__)
 
 
-def configure_logging(level: str, log_format: str) -> None:
-    """Our loggers (``app.*``, ``telephony.*``) to stderr beside uvicorn's, once, in ``LOG_FORMAT``;
-    secrets redacted in all.  JSON: every line is an object — ours, uvicorn's (access lines
-    included) and any library's (the scheduler's, say) through one handler on the root logger."""
-    for name in ("app", "telephony"):
-        logging.getLogger(name).setLevel(level.upper())
-    handler = logging.StreamHandler()
-    handler.setFormatter(log_formatter(log_format))
-    handler.addFilter(redaction.RedactSecrets())
-    if log_format == "json":
-        root = logging.getLogger()
-        if not any(isinstance(each.formatter, JsonLines) for each in root.handlers):
-            root.addHandler(handler)
-        for name in ("uvicorn", "uvicorn.access"):
-            for each in logging.getLogger(name).handlers:
-                each.setFormatter(log_formatter(log_format))
-    else:
-        for name in ("app", "telephony"):
-            if not logging.getLogger(name).handlers:
-                logging.getLogger(name).addHandler(handler)
-    redaction.install()
-
-
-DRAIN_SECONDS = 5  # at a stop: for the jobs under way, then for processing what was stored
-
-
-async def _drain(processor: InboxProcessor) -> None:
-    try:
-        async with asyncio.timeout(DRAIN_SECONDS):
-            await processor.drain()
-    except TimeoutError:
-        log.warning("stopping with webhooks still to process: the next start processes them")
-    except Exception:
-        log.exception("processing at stop failed: the next start processes what is left")
-
-
 def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """The app; ``pbx_transport`` replaces the network under the PBX API clients (tests' fake PBXs)."""
     settings = settings or get_settings()
@@ -120,7 +84,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         db = Database(settings.database_url)
         await create_first_admin(db, settings)
         policy = call_events.CallPolicy.from_settings(settings)
-        app.state.readings = readings = Readings()
+        in_process = settings.processing == "in_process"
+        app.state.readings = readings = Readings(keep=Readings.KEEP if in_process else 0)
         processor = InboxProcessor(db, inbox_handler(policy, vendors, readings))
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
         app.state.vendors = vendors
@@ -137,7 +102,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.process_id = str(uuid.uuid4())
         app.state.event_bus = bus = EventBus(db, poll_seconds=settings.event_poll_seconds)
         await bus.start()
-        background = [asyncio.create_task(processor.run(), name="inbox-processor")]
+        background = [asyncio.create_task(processor.run(), name="inbox-processor")] if in_process else []
         if settings.pbx_command_poll_seconds:
             background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
         scheduler = scheduler_for(
@@ -173,7 +138,8 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await _drain(processor)
+            if in_process:
+                await drain(processor)
             await app.state.command_sender.close()
             await reconciler.close()
             await recording_cache.close()

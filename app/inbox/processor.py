@@ -2,9 +2,10 @@
 
 Rows are taken oldest first (``SKIP LOCKED`` lets several processes share the work).  A batch
 is one transaction; if it fails, each row is retried alone so one bad webhook is stamped with
-its error and cannot hold back the rest.  Batches are sized to take about ``BATCH_SECONDS``: on
-SQLite a PBX waiting for an acknowledgement or a routing decision waits for the batch already
-running on the writer (never for those queued), so a batch must stay short under a burst.
+its error and cannot hold back the rest.  Batches are sized to take about ``batch_seconds``
+(``BATCH_SECONDS`` in a server; shorter in ``callfunnel process``): on SQLite a PBX waiting for an
+acknowledgement or a routing decision waits for the batch already running (never for those
+queued), so a batch must stay short under a burst.
 Nothing is ever deleted: a failed row waits for ``callfunnel inbox replay``.
 """
 
@@ -54,10 +55,12 @@ class InboxProcessor:
         handler: Handler,
         *,
         batch_size: int = 500,
+        batch_seconds: float = BATCH_SECONDS,
         poll_seconds: float = 1.0,
         linger_seconds: float = 0.05,
     ) -> None:
         self._db = db
+        self._batch_seconds = batch_seconds
         self._handler = handler
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -65,7 +68,7 @@ class InboxProcessor:
         # event under load, for a few tens of milliseconds of lag.
         self._linger_seconds = linger_seconds
         self._wake = asyncio.Event()
-        self._limit = batch_size  # rows per batch now: what fits in BATCH_SECONDS, at most batch_size
+        self._limit = batch_size  # rows per batch now: what fits in batch_seconds, at most batch_size
 
     def wake(self) -> None:
         self._wake.set()
@@ -103,7 +106,7 @@ class InboxProcessor:
         taken = self._handle_pending(session, self._limit)
         if taken:
             per_row = (time.monotonic() - started) / taken
-            self._limit = max(10, min(self._batch_size, int(BATCH_SECONDS / max(per_row, 1e-6))))
+            self._limit = max(10, min(self._batch_size, int(self._batch_seconds / max(per_row, 1e-6))))
         return taken
 
     def _handle_pending(self, session: Session, limit: int, *, item_id: int | None = None) -> int:

@@ -5,7 +5,8 @@ with the reason), and the processor would read the stored row again.  The newest
 kept here by the notification's key (vendor and dedup key: the same notification reads the
 same), before its row is stored so the processor cannot find the row first, and taken by the
 processor instead of reading again; a row stored by another process, replayed, or processed
-after a restart is read again from its raw body, so a parser fix still reaches it.  Kept by the
+after a restart is read again from its raw body, so a parser fix still reaches it.  (With
+``PROCESSING=separate`` the processor is another process: nothing is kept.)  Kept by the
 event loop, taken by the SQLite writer's thread: each step is one call on an ``OrderedDict``,
 atomic under the GIL.
 """
@@ -19,7 +20,9 @@ Key = tuple[str, str]  # vendor, dedup key
 
 
 class Readings:
-    def __init__(self, *, keep: int = 5000) -> None:
+    KEEP = 5000
+
+    def __init__(self, *, keep: int = KEEP) -> None:
         self._keep = keep  # a backlog longer than this is read again: memory stays bounded
         self._events: OrderedDict[Key, Events] = OrderedDict()
 
