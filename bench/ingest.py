@@ -11,7 +11,9 @@ condition at 80 %); each paced phase starts once the phase before has been proce
 With ``--flame DIR``, py-spy samples the server during the saturated phase and
 writes ``DIR/<vendor>.svg``: a flame graph per thread (the event loop's is the intake, the SQLite
 writer's the processor).
-Usage: python bench/ingest.py [--seconds 10] [--vendor mango|zadarma] [--flame docs/perf].
+With ``--processing separate`` the server only stores, acknowledges and decides, and a ``callfunnel
+process`` beside it processes (``PROCESSING=separate``).
+Usage: python bench/ingest.py [--seconds 10] [--vendor mango|zadarma] [--processing separate] [--flame docs/perf].
 """
 
 import argparse
@@ -157,6 +159,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--vendor", choices=sorted(STREAMS), default="mango", help="the webhook stream to play")
     parser.add_argument("--flame", type=Path, help="a directory for a flame graph of the saturated server")
+    parser.add_argument("--processing", choices=("in_process", "separate"), default="in_process")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="callfunnel-bench-")
@@ -168,9 +171,14 @@ def main() -> None:
         "CALLFUNNEL_MANGO_API_SALT": SALT,
         "CALLFUNNEL_ZADARMA_SECRET": SECRET,
         "CALLFUNNEL_LOG_LEVEL": "WARNING",
+        "CALLFUNNEL_PROCESSING": args.processing,
     }
     app_port, noop_port = free_port(), free_port()
     app, noop = start_server("app.main:app", app_port, env), start_server("bench.noop_app:app", noop_port, env)
+    processes = [app, noop]
+    if args.processing == "separate":
+        command = [sys.executable, "-c", "from app.cli import main; main()", "process"]
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
     try:
         floor_full = saturation(noop_port, args)
         floor_half = half_rate(noop_port, args, floor_full.rate)
@@ -184,14 +192,16 @@ def main() -> None:
         app_half = half_rate(app_port, args, app_full.rate)
         lag50, lag99, lag_rows = lag_percentiles(db_path, before)
         memory = rss_mib(app.pid)
+        processor_memory = rss_mib(processes[2].pid) if args.processing == "separate" else None
     finally:
-        for process in (app, noop):
+        for process in processes:
             process.terminate()
             process.wait(10)
 
     ms = 1000
+    processing = "processing in its own process" if args.processing == "separate" else "processing in process"
     print(
-        f"callfunnel webhook intake, SQLite, one uvicorn worker, {args.concurrency} connections, "
+        f"callfunnel webhook intake, SQLite, one uvicorn worker, {processing}, {args.concurrency} connections, "
         f"{args.seconds:.0f} s phases"
     )
     print(f"{'':24}{'events/s (saturated)':>22}{'half rate: sent/s':>19}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
@@ -218,8 +228,10 @@ def main() -> None:
         f"processing lag at half rate (ack -> call updated), {lag_rows} events: "
         f"p50 {lag50 * ms:.0f} ms, p99 {lag99 * ms:.0f} ms"
     )
-    print(f"server memory after the run: {memory:.0f} MiB RSS")
-    what = "webhook intake (SQLite, 1 worker)" if args.vendor == "mango" else f"{args.vendor} stream (SQLite, 1 worker)"
+    beside = f" (the processor: {processor_memory:.0f} MiB)" if processor_memory is not None else ""
+    print(f"server memory after the run: {memory:.0f} MiB RSS{beside}")
+    what = "webhook intake (SQLite, 1 worker" if args.vendor == "mango" else f"{args.vendor} stream (SQLite, 1 worker"
+    what += ", processing separate)" if args.processing == "separate" else ")"
     record(what, "events/s saturated", "-", f"{app_full.rate:.0f}")
     record(what, "throughput vs no-op floor, same run", "-", f"{app_full.rate / floor_full.rate:.1%}")
     record(what, "p99 at half rate", "<= 1.3x no-op floor",
