@@ -48,7 +48,10 @@ async def process_until_stopped(settings: Settings, *, poll_seconds: float) -> N
     """Processes what the server stores, looking every ``poll_seconds`` (the server's wake-ups do
     not cross processes), until SIGTERM or SIGINT; then what is stored, as a server's stop does."""
     configure_logging(settings.log_level, settings.log_format)
-    instruments.enable(settings.metrics_enabled)
+    # Nothing serves this process's /metrics, so it counts nothing: the calls, offers and the
+    # processing lag counted here would reach no scrape.  The server's /metrics reads the backlog
+    # and the oldest waiting webhook's age from the database.
+    instruments.enable(False)
     await upgrade_to_head_async(settings.database_url)
     db = Database(settings.database_url)
     handler = inbox_handler(CallPolicy.from_settings(settings), registry.vendors(settings))
