@@ -39,7 +39,7 @@ LAYERS = (
 )
 # Modules of app/ itself: the assemblers may import anything; every other one is a foundation
 # every package may use, and imports no package.
-ASSEMBLERS = {"main", "cli", "models"}
+ASSEMBLERS = {"main", "processing", "cli", "models"}
 # What app/ may import from telephony/: the seam (recordings' too), the registry, the shared error; the simulator
 # is a tool the CLI runs.
 SEAM = ("telephony", "telephony.vendor", "telephony.registry", "telephony.recordings")
