@@ -8,7 +8,7 @@ long callfunnel took to settle, server memory; records the highest rate without 
 highest that also answered the PBX's webhooks within 2 s (p99).  The server's own webhook timer
 (its p99 bucket) says how much of the PBX's wait was spent in the handler.
 Usage: python bench/flood.py [--rates 25,50,100,250] [--seconds 10] [--database-url URL] [--workers N]
-(default: a fresh SQLite file, one worker).
+[--processing separate] (default: a fresh SQLite file, one worker, processing in it).
 """
 
 import argparse
@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from loadgen import Connections  # noqa: E402
 from results import record  # noqa: E402
-from server import cli, free_port, rss_mib, start_server  # noqa: E402
+from server import cli, free_port, rss_mib, start_processor, start_server  # noqa: E402
 
 from telephony.simulator.operators import Behaviour  # noqa: E402
 from telephony.simulator.pbx import Callers  # noqa: E402
@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--database-url")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--processing", choices=("in_process", "separate"), default="in_process")
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="callfunnel-flood-")
     url = args.database_url or f"sqlite+aiosqlite:///{directory}/flood.db"
@@ -140,15 +141,20 @@ def main() -> None:
         "CALLFUNNEL_GENERIC_SECRET": SECRET,
         "CALLFUNNEL_LOG_LEVEL": "ERROR",  # (a decision past its deadline is a warning: counted below instead)
         "CALLFUNNEL_METRICS_TOKEN": METRICS_TOKEN,
+        "CALLFUNNEL_PROCESSING": args.processing,
     }
+    if args.processing == "separate":  # (the processor's live events reach the panels at the bus's poll)
+        env["CALLFUNNEL_EVENT_POLL_SECONDS"] = "0.1"
     if args.workers > 1:  # every worker's counts in each scrape, as `callfunnel serve --workers` sets up
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="callfunnel-flood-metrics-")
     cli(env, "db", "upgrade")
     token = cli(env, "user", "add", f"flood-{int(time.time())}", "--role", "admin")
     port = free_port()
     server = start_server("app.main:app", port, env, workers=args.workers)
+    processor = start_processor(env) if args.processing == "separate" else None
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     where = f"{database}, {args.workers} worker{'s' if args.workers > 1 else ''}"
+    where += ", processing separate" if processor else ""
     lossless = sustained = 0.0
     try:
         print(f"flood on {where}: 20 operators, {args.seconds:.0f} s of arrivals per rate")
@@ -178,8 +184,10 @@ def main() -> None:
             f"{sustained:.0f} calls/s",
         )
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, processor):
+            if process is not None:
+                process.terminate()
+                process.wait()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from loadgen import Results, paced, post_request, saturate  # noqa: E402
 from results import record  # noqa: E402
-from server import free_port, rss_mib, start_server  # noqa: E402
+from server import free_port, rss_mib, start_processor, start_server  # noqa: E402
 
 from telephony.mango import webhooks as mango  # noqa: E402
 from telephony.mango.script import InboundCall  # noqa: E402
@@ -177,8 +177,7 @@ def main() -> None:
     app, noop = start_server("app.main:app", app_port, env), start_server("bench.noop_app:app", noop_port, env)
     processes = [app, noop]
     if args.processing == "separate":
-        command = [sys.executable, "-c", "from app.cli import main; main()", "process"]
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        processes.append(start_processor(env))
     try:
         floor_full = saturation(noop_port, args)
         floor_half = half_rate(noop_port, args, floor_full.rate)

@@ -55,6 +55,11 @@ def start_server(
     raise SystemExit(f"{app} did not start")
 
 
+def start_processor(env: dict) -> subprocess.Popen:
+    """``callfunnel process`` beside a server started with ``CALLFUNNEL_PROCESSING=separate`` in ``env``."""
+    return subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()", "process"], cwd=ROOT, env=env)
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
