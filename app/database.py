@@ -181,9 +181,10 @@ class _Writer:
 
     _URGENT, _NORMAL, _STOP = 0, 1, 2
 
-    def __init__(self) -> None:
+    def __init__(self, turns: WriteTurns) -> None:
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
+        self._turns = turns
         self._thread = threading.Thread(target=self._work, name="sqlite-writer", daemon=True)
         self._thread.start()
 
@@ -199,15 +200,20 @@ class _Writer:
 
     def _work(self) -> None:
         while True:
-            _, _, function, future = self._queue.get()
+            priority, _, function, future = self._queue.get()
             if function is None:
                 return
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(function())
-            except BaseException as exc:  # noqa: BLE001 (handed to the waiting coroutine)
-                future.set_exception(exc)
+            self._turns.urgent_queued(priority == self._URGENT)
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function())
+                except BaseException as exc:  # noqa: BLE001 (handed to the waiting coroutine)
+                    future.set_exception(exc)
+            self._turns.urgent_queued(self._urgent_next())
+
+    def _urgent_next(self) -> bool:
+        with self._queue.mutex:
+            return bool(self._queue.queue) and self._queue.queue[0][0] == self._URGENT
 
 
 _SQLITE_READERS = 2
@@ -247,8 +253,8 @@ class Database:
             )
             _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
-            self._writer = _Writer()
             self._turns = WriteTurns(make_url(url).database)
+            self._writer = _Writer(self._turns)
             self._sync_read_engine = create_engine(
                 url.replace("+aiosqlite", "+pysqlite"),
                 pool_size=_SQLITE_READERS,
@@ -286,7 +292,8 @@ class Database:
         on SQLite it goes before the other work queued for the writer.
         """
         if self.is_sqlite:
-            return await asyncio.wrap_future(self._writer.submit(lambda: self._run_here(work), urgent=urgent))
+            running = self._writer.submit(lambda: self._run_here(work, urgent=urgent), urgent=urgent)
+            return await asyncio.wrap_future(running)
         for attempt in range(1, _RUN_ATTEMPTS + 1):
             try:
                 async with self._session() as session:
@@ -298,8 +305,8 @@ class Database:
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise AssertionError("unreachable")
 
-    def _run_here(self, work: Callable[[Session], T]) -> T:
-        with self._turns, self._sync_sessions() as session, session.begin():
+    def _run_here(self, work: Callable[[Session], T], *, urgent: bool) -> T:
+        with self._turns.turn(urgent=urgent), self._sync_sessions() as session, session.begin():
             return work(session)
 
     async def read(self, work: Callable[[Session], T]) -> T:
