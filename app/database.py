@@ -177,6 +177,8 @@ class _Writer:
     Under load the inbox processor queues batch after batch; a PBX waiting for its acknowledgement
     or its routing decision should wait for at most the one transaction already running, not for
     everything queued before it (admission control: the inbox absorbs the burst, processing lags).
+    While urgent work is queued it also goes before other processes' other work (``WriteTurns``:
+    a separate processor's batches).
     """
 
     _URGENT, _NORMAL, _STOP = 0, 1, 2
