@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from pydantic import ValidationError
 
@@ -37,16 +37,44 @@ def form_fields(body: str, *, max_fields: int) -> dict[str, str]:
 @lru_cache(maxsize=2)
 def _form_pairs(body: str, max_fields: int) -> tuple[tuple[str, str], ...]:
     """Parsed once: the intake verifies a form and reads it right after, nothing awaited between,
-    so the last body is the one asked for again (two kept: bodies may be up to a megabyte)."""
-    try:
-        pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body), max_num_fields=max_fields)
-    except ValueError as exc:
-        raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): {exc}") from None
+    so the last body is the one asked for again (two kept: bodies may be up to a megabyte).
+    What ``parse_qsl(body, keep_blank_values=True, strict_parsing=True)`` gives, faster."""
+    if not body:
+        return ()
+    fields = body.split("&")
+    if len(fields) > max_fields:
+        raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): over {max_fields} fields")
+    pairs = []
+    for field in fields:
+        name, equals, value = field.partition("=")
+        if not equals:
+            raise PayloadError(f"body is not a form (application/x-www-form-urlencoded): bad field {field[:40]!r}")
+        pairs.append((form_unquote(name), form_unquote(value)))
     names = [name for name, _ in pairs]
     if len(set(names)) != len(names):
         repeated = next(name for name in names if names.count(name) > 1)
         raise PayloadError(f"form field {repeated} is repeated")
     return tuple(pairs)
+
+
+_HEX = "0123456789abcdefABCDEF"
+_ASCII_ESCAPES = {a + b: chr(int(a + b, 16)) for a in _HEX for b in _HEX if int(a + b, 16) < 0x80}
+
+
+def form_unquote(text: str) -> str:
+    """A form field's name or value decoded as ``urllib.parse.unquote`` decodes it (``+`` a space),
+    in a few string replacements when every ``%`` starts an ASCII escape: a MANGO notification's
+    JSON has some 80 escapes of a dozen kinds, which the standard library decodes one by one, at
+    about a twentieth of a webhook's intake (and again in a separate processor)."""
+    text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    kinds = {piece[:2] for piece in text.split("%")[1:]}
+    if not kinds <= _ASCII_ESCAPES.keys():  # UTF-8 sequences, or a stray %: the standard decoding
+        return unquote(text)
+    for kind in kinds - {"25"}:  # (every % starts an escape: no replacement makes another)
+        text = text.replace("%" + kind, _ASCII_ESCAPES[kind])
+    return text.replace("%25", "%")  # last: the % it gives back must not start another escape
 
 
 def text(payload: dict[str, Any], key: str, *, required: bool = False) -> str | None:
