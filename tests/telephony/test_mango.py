@@ -79,3 +79,19 @@ def test_every_sample_parses_and_ends_with_the_calls_summary(scenario):
         path = item["path"].strip("/")
         events += mango.parse(path, mango.load_payload(form["json"]))
     assert [e for e in events if isinstance(e, CallFinished)]
+
+
+@pytest.mark.parametrize(
+    "json_text, reason",
+    [
+        ('{"entry_id":"E1","name":"\ud800"}', "lone surrogate"),  # raw, in the decoded form field
+        ('{"entry_id":"E1","name":"\\ud800"}', "lone surrogate"),
+        ('{"entry_id":"E1","name":"a\\u0000"}', "NUL"),
+        ('{"entry_id":"E1","name\\u0000":"a"}', "NUL"),
+        ('{"entry_id":"E1","name":"a\x00"}', "not valid JSON"),
+    ],
+)
+def test_a_json_field_no_database_can_hold_is_unreadable(json_text, reason):
+    with pytest.raises(PayloadError, match=reason):
+        mango.load_payload(json_text)
+    assert mango.load_payload('{"name":"\\u0410\\u043d\\u043d\\u0430 \\\\u"}') == {"name": "Анна \\u"}
