@@ -86,11 +86,12 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         policy = call_events.CallPolicy.from_settings(settings)
         in_process = settings.processing == "in_process"
         app.state.readings = readings = Readings(keep=Readings.KEEP if in_process else 0)
-        processor = InboxProcessor(db, inbox_handler(policy, vendors, readings))
+        # With PROCESSING=separate, ``callfunnel process`` processes and keeps the rollups (app/processing.py).
+        processor = InboxProcessor(db, inbox_handler(policy, vendors, readings)) if in_process else None
         app.state.settings, app.state.db, app.state.inbox_processor = settings, db, processor
         app.state.vendors = vendors
         app.state.call_policy = policy
-        app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake)
+        app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake) if processor else InboxWriter(db)
         app.state.routing_decisions = RoutingDecisions(db)
         app.state.queue_line_hint = QueueLineHint(region=policy.region)
         app.state.command_sender = CommandSender(
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.process_id = str(uuid.uuid4())
         app.state.event_bus = bus = EventBus(db, poll_seconds=settings.event_poll_seconds)
         await bus.start()
-        background = [asyncio.create_task(processor.run(), name="inbox-processor")] if in_process else []
+        background = [asyncio.create_task(processor.run(), name="inbox-processor")] if processor else []
         if settings.pbx_command_poll_seconds:
             background.append(asyncio.create_task(app.state.command_sender.run(), name="pbx-command-sender"))
         scheduler = scheduler_for(
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 *dispatch_scheduled.jobs(db=db, settings=settings),
                 *realtime_scheduled.jobs(db=db, settings=settings, process_id=app.state.process_id),
                 *crm_scheduled.jobs(db=db, settings=settings),
-                *reports_scheduled.jobs(db=db, settings=settings),
+                *(reports_scheduled.jobs(db=db, settings=settings) if processor else ()),
                 *lists_scheduled.jobs(db=db, settings=settings),
                 *reconciler.jobs(),
                 *(recordings_scheduled.jobs(db=db, settings=settings, cache=recording_cache) if recordings else ()),
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            if in_process:
+            if processor is not None:
                 await drain(processor)
             await app.state.command_sender.close()
             await reconciler.close()
