@@ -74,16 +74,22 @@ class InboxProcessor:
         self._wake.set()
 
     async def run(self) -> None:
-        """Processes until cancelled; wakes on new rows, and polls for rows other processes stored."""
+        """Processes until cancelled; wakes on new rows, and polls for rows other processes stored.
+        A poll looks with a read first: taking rows is a writing transaction, which on SQLite is a
+        turn at the write lock (a separate processor polls 20 times a second)."""
+        woken = True  # (at a start: what an earlier run left)
         while True:
             try:
-                await self.drain()
+                if woken or await self._db.read(_any_pending):
+                    await self.drain()
             except Exception:
                 log.exception("inbox processing failed; retrying shortly")
+            woken = False
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that stops us.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_seconds):
                     await self._wake.wait()
+                    woken = True
                     await asyncio.sleep(self._linger_seconds)
             self._wake.clear()
 
@@ -166,6 +172,11 @@ _PENDING = (  # (built once: the processor asks after every wake-up)
     .with_for_update(skip_locked=True, **ROW_LOCK)
 )
 _PENDING_ONE = _PENDING.where(InboxItem.id == bindparam("item_id"))
+_ANY_PENDING = select(InboxItem.id).where(InboxItem.handled_at.is_(None), InboxItem.error.is_(None)).limit(1)
+
+
+def _any_pending(session: Session) -> bool:
+    return session.execute(_ANY_PENDING).first() is not None
 
 
 def _stamp_failed(session: Session, *, item_id: int, error: str) -> None:

@@ -7,8 +7,11 @@ from typer.testing import CliRunner
 
 from app.auth.models import Role
 from app.cli import cli
+from app.database import Database
 from app.flows import call_events
 from app.inbox.models import InboxItem
+from app.inbox.processor import InboxProcessor
+from app.migrations import upgrade_to_head_async
 from app.settings import get_settings
 from tests.support.app import running
 from tests.support.calls import missed, play
@@ -57,3 +60,33 @@ async def test_rows_stored_before_a_crash_are_processed_on_start(settings):
         await cf.settle()
         [call] = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
         assert (call["external_id"], call["outcome"]) == ("crash", "missed")
+
+
+async def test_an_idle_processor_looks_with_reads_and_takes_what_another_process_stores(settings):
+    """Polling for rows another process stored opens no writing transaction while there are none
+    (on SQLite each would be a turn at the write lock, twenty a second for a separate processor)."""
+    await upgrade_to_head_async(settings.database_url)
+    db = Database(settings.database_url)
+    writes, handled = [], []
+    real_run = db.run
+
+    async def counted_run(work, **kwargs):
+        writes.append(work)
+        return await real_run(work, **kwargs)
+
+    db.run = counted_run
+    processor = InboxProcessor(db, lambda session, items: handled.extend(i.dedup_key for i in items), poll_seconds=0.02)
+    task = asyncio.create_task(processor.run())
+    try:
+        await asyncio.sleep(0.5)  # some twenty polls of an empty inbox
+        assert len(writes) == 1  # the look at start, for what an earlier run left
+        script = list(missed("other", T))
+        await stored_before_a_crash(settings.database_url, script)  # (its own Database: no wake-up)
+        async with asyncio.timeout(5):
+            while len(handled) < len(script):
+                await asyncio.sleep(0.02)
+        assert all(row.handled_at for row in await rows(db))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await db.dispose()
