@@ -35,7 +35,7 @@ from app.console import pages as console
 from app.crm import scheduled as crm_scheduled
 from app.database import Database
 from app.dispatch import scheduled as dispatch_scheduled
-from app.dispatch.line_hint import QueueLineHint
+from app.dispatch.decision_hint import DecisionHint
 from app.errors import install_error_handler, install_outage_handler
 from app.flows import call_events
 from app.flows import scheduled as flows_scheduled
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, pbx_transport: httpx.AsyncBa
         app.state.call_policy = policy
         app.state.inbox_writer = InboxWriter(db, on_stored=processor.wake) if processor else InboxWriter(db)
         app.state.routing_decisions = RoutingDecisions(db)
-        app.state.queue_line_hint = QueueLineHint(region=policy.region)
+        app.state.decision_hint = DecisionHint(region=policy.region)
         app.state.command_sender = CommandSender(
             db, vendors, transport=pbx_transport, poll_seconds=settings.pbx_command_poll_seconds
         )

@@ -13,7 +13,7 @@ from app.contacts.phone import to_e164
 from app.database import ROW_LOCK, utcnow
 from app.dispatch import offers as dispatch_offers
 from app.dispatch import queueing
-from app.dispatch.line_hint import QueueLineHint
+from app.dispatch.decision_hint import DecisionHint
 from app.dispatch.models import EntryStatus, QueueEntry
 from app.queues.kept import kept_queue
 from app.queues.models import QueueMode
@@ -61,20 +61,20 @@ def decide_for_pbx(
 
 
 def plan_without_queue(
-    session: Session, *, vendor: str, events: Sequence[CallEvent], region: str, hint: QueueLineHint
+    session: Session, *, vendor: str, events: Sequence[CallEvent], region: str, hint: DecisionHint
 ) -> RouteDecision | None:
     """The answer to a routing webhook with nothing to decide, read without writing: its calls are
     new and ring lines that have no queue, so the PBX's own plan routes them (``proceed``, with
     the caller's CRM name, as ``decide_for_pbx`` would answer).  None when a call is known already
     or its line has a queue: the decision is then made on the writer, with the events applied.
 
-    The lines read renew this process's ``hint``.
+    The lines read renew this process's ``hint`` (its lines).
 
     (Only for a vendor whose calls keep one id: one that ``joins_calls_by_caller`` may know the
     call under its other feed's id.)
     """
     lines = queueing.queue_ids_by_line(session=session)
-    hint.note(lines)
+    hint.note_lines(lines)
     if any(queueing.queue_for(getattr(event, "line_number", None), lines, region=region) for event in events):
         return None
     keys = sorted({event.call_key for event in events})

@@ -51,13 +51,13 @@ async def store_and_route(
     state = request.app.state
     seconds = state.settings.sync_decision_deadline_ms / 1000
     deadline = time.monotonic() + seconds  # (the read below counts: under overload it waits too)
-    if not vendor.joins_calls_by_caller and not state.queue_line_hint.rings_a_queue(reading.events):
+    if not vendor.joins_calls_by_caller and not state.decision_hint.goes_to_decision(reading.events):
         read = partial(
             plan_without_queue,
             vendor=vendor.name,
             events=reading.events,
             region=state.call_policy.region,
-            hint=state.queue_line_hint,
+            hint=state.decision_hint,
         )
         try:
             plan = await asyncio.wait_for(state.db.read(read), seconds)
@@ -122,10 +122,12 @@ async def store_and_route(
     deciding = asyncio.ensure_future(state.routing_decisions.submit(work))
     try:
         try:
-            return await asyncio.wait_for(asyncio.shield(deciding), deadline - time.monotonic())
+            decided = await asyncio.wait_for(asyncio.shield(deciding), deadline - time.monotonic())
         except TimeoutError:
             abandoned.set()
-            return await deciding  # (committed just before the deadline: that decision stands)
+            decided = await deciding  # (committed just before the deadline: that decision stands)
+        state.decision_hint.note_decided(event.call_key for event in reading.events)
+        return decided
     except DecisionAbandoned:
         log.warning("%s webhook %s: no decision within the deadline; the PBX goes on with its plan", vendor.name, key)
         reason, result = "decision_deadline", "deadline"

@@ -195,6 +195,24 @@ async def test_wrap_up_is_honoured_then_the_oldest_waiting_call_is_offered(desk)
     assert rung(await desk.waiting("wu-2")) == ["101"]
 
 
+async def test_a_pbx_asking_again_for_a_caller_on_hold_goes_straight_to_the_decision(desk, cf, monkeypatch):
+    """No read first asks whether there is anything to decide: for a call this process decided
+    there always is (a flood's callers on hold paid that read at every ``waiting``)."""
+    await desk.operator("101", state="break")
+    await desk.queue(["101"], max_wait_seconds=600)
+    assert (await desk.incoming("ask-1"))["action"] == "wait"
+    await desk.set_state("101", "available")
+    reads, real_read = [], cf.app.state.db.read
+
+    async def counted_read(work):
+        reads.append(work)
+        return await real_read(work)
+
+    monkeypatch.setattr(cf.app.state.db, "read", counted_read)
+    assert rung(await desk.waiting("ask-1")) == ["101"]
+    assert reads == []
+
+
 async def test_vip_callers_are_served_first(desk, cf):
     await desk.operator("101", state="break")
     await desk.queue(["101"], sticky=False, max_wait_seconds=600)
