@@ -6,7 +6,7 @@ most managers stop after five.
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.calls.models import Call, Outcome
@@ -64,12 +64,15 @@ _TOUCHED = (
     )
 )
 _TOUCH_OF_CALL = select(Touch).where(Touch.call_id == bindparam("call_id"))
+_NEW_TOUCH = insert(Touch.__table__)
 
 
-def record_call(*, session: Session, call: Call, outcome_before: Outcome | None) -> None:
+def record_call(*, session: Session, call: Call, outcome_before: Outcome | None, batch: list[dict]) -> None:
     """A call with an outcome is a touch of its contact (and of the deal it was about); a corrected
     outcome corrects the touch.  ``outcome_before``: the call's outcome before this change (a
-    call's first outcome has no touch yet: nothing to look for)."""
+    call's first outcome has no touch yet: nothing to look for).  A new touch joins ``batch``,
+    which ``write_calls`` writes once the batch's calls are followed: written one by one, each
+    touch was an object to build and a flush of its own before the next call's queries."""
     if call.contact_id is None or call.direction == Direction.internal or call.outcome is None:
         return
     answered = call.outcome == Outcome.answered
@@ -79,14 +82,25 @@ def record_call(*, session: Session, call: Call, outcome_before: Outcome | None)
     if existing is not None:
         existing.answered = answered
         return
-    record(
-        session=session,
-        contact_id=call.contact_id,
-        deal_id=call.deal_id,
-        channel=TouchChannel.call,
-        at=call.started_at,
-        operator_id=call.operator_id,
-        direction=call.direction,
-        answered=answered,
-        call_id=call.id,
+    if call.deal_id is not None:
+        session.execute(_TOUCHED, {"deal_id": call.deal_id, "at": call.started_at})
+    batch.append(
+        {
+            "contact_id": call.contact_id,
+            "deal_id": call.deal_id,
+            "channel": TouchChannel.call,
+            "at": call.started_at,
+            "operator_id": call.operator_id,
+            "direction": call.direction,
+            "answered": answered,
+            "call_id": call.id,
+            "reason": None,
+            "note": None,
+        }
     )
+
+
+def write_calls(session: Session, batch: list[dict]) -> None:
+    """The calls' new touches (``record_call``), in one statement."""
+    if batch:
+        session.execute(_NEW_TOUCH, batch)

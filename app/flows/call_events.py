@@ -87,8 +87,7 @@ def apply_events(*, session: Session, vendor: str, events: Sequence[CallEvent], 
     recordings_tracking.note(session=session, vendor=vendor, calls=calls, events=events, now=now)
     list_dialling.link_calls(session=session, calls=touched, legs=legs, confirm_within=policy.dial_confirm)
     dispatch_follow.follow(session=session, calls=touched, legs=legs, region=policy.region, now=now)
-    for call in touched:
-        _follow_outcome(session=session, call=call, previous=previous[call.id], policy=policy, now=now)
+    _follow_outcomes(session=session, calls=touched, previous=previous, policy=policy, now=now)
     leg_rows.save(session)
     return touched
 
@@ -128,8 +127,8 @@ def finalize_stale(
         _record(session=session, rows=_timeline_rows(call=call, transitions=transitions, now=now))
         log.warning("call %s (%s %s) finalized by the sweep: %s", call.id, call.vendor, call.external_id, call.outcome)
     dispatch_follow.follow(session=session, calls=calls, legs=legs, region=policy.region, now=now)
-    for call in calls:
-        _follow_outcome(session=session, call=call, previous=(None, call.number), policy=policy, now=now)
+    previous = {call.id: (None, call.number) for call in calls}
+    _follow_outcomes(session=session, calls=calls, previous=previous, policy=policy, now=now)
     leg_rows.save(session)
     return calls
 
@@ -158,10 +157,35 @@ def _link_people(*, session: Session, calls, region: str) -> None:
                 call.operator_id = users[call.operator_extension]
 
 
-def _follow_outcome(
-    *, session: Session, call: Call, previous: tuple[Outcome | None, str | None], policy: CallPolicy, now: datetime
+def _follow_outcomes(
+    *,
+    session: Session,
+    calls: list[Call],
+    previous: dict[int, tuple[Outcome | None, str | None]],
+    policy: CallPolicy,
+    now: datetime,
 ) -> None:
-    """The callback list and the client's touches follow a call whose outcome, or client number, changed."""
+    """The callback list and the clients' touches follow the calls (``previous``: each one's outcome
+    and number before the batch); the new touches are written together."""
+    new_touches: list[dict] = []
+    for call in calls:
+        _follow_outcome(
+            session=session, call=call, previous=previous[call.id], policy=policy, now=now, new_touches=new_touches
+        )
+    touches.write_calls(session, new_touches)
+
+
+def _follow_outcome(
+    *,
+    session: Session,
+    call: Call,
+    previous: tuple[Outcome | None, str | None],
+    policy: CallPolicy,
+    now: datetime,
+    new_touches: list[dict],
+) -> None:
+    """The callback list and the client's touches follow a call whose outcome, or client number,
+    changed (its new touch joins ``new_touches``)."""
     previous_outcome, previous_number = previous
     if call.outcome is not None and (call.outcome != previous_outcome or call.number != previous_number):
         session.flush()
@@ -177,7 +201,7 @@ def _follow_outcome(
         if call.outcome == Outcome.answered and call.queue_id is not None:
             pipeline_id = session.execute(select(Queue.deal_pipeline_id).where(Queue.id == call.queue_id)).scalar()
             deals.start_for_new_client(session=session, call=call, pipeline_id=pipeline_id, now=now)
-        touches.record_call(session=session, call=call, outcome_before=previous_outcome)
+        touches.record_call(session=session, call=call, outcome_before=previous_outcome, batch=new_touches)
 
 
 def _lock_calls(

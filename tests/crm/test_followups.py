@@ -5,8 +5,14 @@ from datetime import UTC, datetime, timedelta
 from app.auth.models import Role
 from app.crm.scheduled import tick
 from app.database import utcnow
+from tests.support.app import running
+from tests.support.calls import answered, missed
 from tests.support.crm import new_contact
 from tests.support.desk import Desk
+from tests.support.inbox import stored_before_a_crash
+
+T = 1750000000
+OTHER = "+79161112233"
 
 
 async def _later(cf, days: float) -> dict:
@@ -184,3 +190,23 @@ async def test_the_report_counts_deals_given_up_within_five_touches(cf, admin):
     report = (await cf.http.get("/api/reports/funnel", params={"by": "manager"}, headers=admin["headers"])).json()
     assert report["team"]["lost_within_5_touches"] == 2
     assert report["managers"][0]["lost_within_5_touches"] == 2
+
+
+async def test_calls_processed_in_one_batch_are_a_touch_each(settings):
+    """A backlog (stored before a restart) is processed in one batch: every call is one touch of its
+    client, answered or not, dated when it started."""
+    scripts = [missed("b-1", T), answered("b-2", T + 60), answered("b-3", T + 120, OTHER)]
+    await stored_before_a_crash(settings.database_url, [webhook for script in scripts for webhook in script])
+    async with running(settings) as cf:
+        supervisor = await cf.user("sam", Role.supervisor)
+        await cf.settle()
+        calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+        by_id = {call["id"]: call for call in calls}
+        touches = (await cf.http.get("/api/touches", headers=supervisor["headers"])).json()["items"]
+        assert sorted((by_id[t["call_id"]]["external_id"], t["channel"], t["answered"]) for t in touches) == [
+            ("b-1", "call", False),
+            ("b-2", "call", True),
+            ("b-3", "call", True),
+        ]
+        assert all(t["contact_id"] == by_id[t["call_id"]]["contact_id"] for t in touches)
+        assert all(t["at"] == by_id[t["call_id"]]["started_at"] for t in touches)
