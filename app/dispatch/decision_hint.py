@@ -47,7 +47,7 @@ class DecisionHint:
             del self._known[next(iter(self._known))]
 
     def goes_to_decision(self, events: Sequence[CallEvent]) -> bool:
-        if all(event.call_key in self._known for event in events):
+        if events and all(event.call_key in self._known for event in events):
             return True
         if time.monotonic() - self._read_at > FRESH_SECONDS:
             return False
