@@ -58,9 +58,9 @@ class Settings(BaseSettings):
     offer_retention_days: float = Field(default=30.0, gt=0)
     # /health/ready answers 503 while more webhooks than this wait to be processed.
     ready_max_backlog: int = Field(default=10_000, gt=0)
-    # Who turns stored webhooks into calls, callbacks and live events: the server itself
-    # (``in_process``), or ``separate``: a `callfunnel process` beside it on the same database,
-    # the processing on a core of its own (see the README's design notes).
+    # Who turns stored webhooks into calls, callbacks and live events (and keeps the calls report's
+    # rollups): the server itself (``in_process``), or ``separate``: a `callfunnel process` beside
+    # it on the same database, the processing on a core of its own (see the README's design notes).
     processing: Literal["in_process", "separate"] = "in_process"
     # A routing webhook (a PBX waiting for our decision) is answered with the PBX's own plan when the
     # decision is not made within this: PBXs wait a few seconds at most (MANGO 3, Zadarma's
