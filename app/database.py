@@ -34,6 +34,7 @@ from sqlmodel import SQLModel
 
 from app import instruments
 from app.defaults import without_arguments
+from app.wal_checkpoints import WalCheckpoints
 from app.write_turns import WriteTurns
 
 T = TypeVar("T")
@@ -117,7 +118,8 @@ def _ignoring_duplicates(dialect: str, table: Table, index_elements: tuple[str, 
     return insert.returning(*(table.c[name] for name in returning)) if returning else insert
 
 
-def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
+def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str, checkpoints: WalCheckpoints | None) -> None:
+    """``checkpoints``: the thread that checkpoints the log for this process's connections, if any."""
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
@@ -127,6 +129,8 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpoints is not None:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -238,24 +242,28 @@ def _conflict(exc: Exception) -> str | None:
 class Database:
     """The application's engines and its two ways in: ``run`` writes, ``read`` only reads."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, checkpoint_seconds: float = 1.0) -> None:
+        """``checkpoint_seconds``: how often a SQLite file's log is checkpointed (``WalCheckpoints``)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             make_sqlite_file_private(url)
+            path = make_url(url).database
+            in_a_file = bool(path) and path != ":memory:"
+            self._checkpoints = checkpoints = WalCheckpoints(path, interval=checkpoint_seconds) if in_a_file else None
             self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
-            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
+            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE", checkpoints=checkpoints)
             self.read_engine = create_async_engine(url, pool_size=4, max_overflow=4)
-            _configure_sqlite(self.read_engine, begin="BEGIN")
+            _configure_sqlite(self.read_engine, begin="BEGIN", checkpoints=checkpoints)
             self._sync_engine = create_engine(
                 url.replace("+aiosqlite", "+pysqlite"),
                 pool_size=1,
                 max_overflow=0,
                 connect_args={"check_same_thread": False},
             )
-            _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE")
+            _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE", checkpoints=checkpoints)
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
-            self._turns = WriteTurns(make_url(url).database)
+            self._turns = WriteTurns(path)
             self._writer = _Writer(self._turns)
             self._sync_read_engine = create_engine(
                 url.replace("+aiosqlite", "+pysqlite"),
@@ -263,7 +271,7 @@ class Database:
                 max_overflow=0,
                 connect_args={"check_same_thread": False},
             )
-            _configure_sqlite(self._sync_read_engine, begin="BEGIN")
+            _configure_sqlite(self._sync_read_engine, begin="BEGIN", checkpoints=checkpoints)
             self._sync_read_sessions = sessionmaker(self._sync_read_engine, expire_on_commit=False)
             self._readers = ThreadPoolExecutor(max_workers=_SQLITE_READERS, thread_name_prefix="sqlite-reader")
         else:
@@ -338,3 +346,5 @@ class Database:
             self._sync_engine.dispose()
             self._sync_read_engine.dispose()
             self._turns.close()
+            if self._checkpoints is not None:
+                self._checkpoints.close()
