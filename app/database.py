@@ -118,8 +118,8 @@ def _ignoring_duplicates(dialect: str, table: Table, index_elements: tuple[str, 
     return insert.returning(*(table.c[name] for name in returning)) if returning else insert
 
 
-def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str, checkpoints: WalCheckpoints | None) -> None:
-    """``checkpoints``: the thread that checkpoints the log for this process's connections, if any."""
+def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str, checkpointed_apart: bool) -> None:
+    """``checkpointed_apart``: a ``WalCheckpoints`` thread checkpoints the log for this process's connections."""
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
@@ -129,7 +129,7 @@ def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str, checkpoints: 
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
-        if checkpoints is not None:
+        if checkpointed_apart:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -250,18 +250,19 @@ class Database:
             make_sqlite_file_private(url)
             path = make_url(url).database
             in_a_file = bool(path) and path != ":memory:"
-            self._checkpoints = checkpoints = WalCheckpoints(path, interval=checkpoint_seconds) if in_a_file else None
+            self._checkpoints = WalCheckpoints(path, interval=checkpoint_seconds) if in_a_file else None
+            apart = self._checkpoints is not None
             self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
-            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE", checkpoints=checkpoints)
+            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE", checkpointed_apart=apart)
             self.read_engine = create_async_engine(url, pool_size=4, max_overflow=4)
-            _configure_sqlite(self.read_engine, begin="BEGIN", checkpoints=checkpoints)
+            _configure_sqlite(self.read_engine, begin="BEGIN", checkpointed_apart=apart)
             self._sync_engine = create_engine(
                 url.replace("+aiosqlite", "+pysqlite"),
                 pool_size=1,
                 max_overflow=0,
                 connect_args={"check_same_thread": False},
             )
-            _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE", checkpoints=checkpoints)
+            _configure_sqlite(self._sync_engine, begin="BEGIN IMMEDIATE", checkpointed_apart=apart)
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False, info={"database": self})
             self._turns = WriteTurns(path)
             self._writer = _Writer(self._turns)
@@ -271,7 +272,7 @@ class Database:
                 max_overflow=0,
                 connect_args={"check_same_thread": False},
             )
-            _configure_sqlite(self._sync_read_engine, begin="BEGIN", checkpoints=checkpoints)
+            _configure_sqlite(self._sync_read_engine, begin="BEGIN", checkpointed_apart=apart)
             self._sync_read_sessions = sessionmaker(self._sync_read_engine, expire_on_commit=False)
             self._readers = ThreadPoolExecutor(max_workers=_SQLITE_READERS, thread_name_prefix="sqlite-reader")
         else:

@@ -32,13 +32,16 @@ class WalCheckpoints:
         self._thread.join()
 
     def _run(self) -> None:
-        # (``mode=rw``: never creates the file, which only ``make_sqlite_file_private`` does, private)
-        connection = sqlite3.connect(f"file:{quote(self._path)}?mode=rw", uri=True, isolation_level=None)
+        connection = None
         try:
             while not self._stop.wait(self._interval):
                 try:
+                    # (``mode=rw``: never creates the file, which only ``make_sqlite_file_private`` does, private)
+                    connection = connection or sqlite3.connect(f"file:{quote(self._path)}?mode=rw", uri=True)
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error:  # (the next round tries again; the log only grows meanwhile)
-                    log.exception("checkpointing the SQLite log failed")
+                except sqlite3.Error as error:  # (the next round tries again; the log grows meanwhile)
+                    if "locked" not in str(error):  # another process's checkpoint running is no news
+                        log.exception("checkpointing the SQLite log failed")
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()

@@ -3,10 +3,12 @@ thread of its own."""
 
 import asyncio
 import os
+import sqlite3
 
 from sqlalchemy import text
 
 from app.database import Database
+from app.wal_checkpoints import WalCheckpoints
 
 _MIB = 1024 * 1024
 
@@ -41,3 +43,24 @@ async def test_the_checkpoint_thread_copies_the_log_into_the_database_file(tmp_p
         assert count == 8 * 256
     finally:
         await db.dispose()
+
+
+async def test_a_failed_round_is_tried_again(tmp_path, caplog):
+    path = tmp_path / "late.db"  # (not there yet: the first rounds cannot open it, and never create it)
+    checkpoints = WalCheckpoints(str(path), interval=0.05)
+    try:
+        await asyncio.sleep(0.2)
+        assert not path.exists()
+        assert "checkpointing the SQLite log failed" in caplog.text
+        writer = sqlite3.connect(path)
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("CREATE TABLE filler (data BLOB)")
+        with writer:
+            writer.executemany("INSERT INTO filler VALUES (?)", [(os.urandom(4000),) for _ in range(2048)])
+        async with asyncio.timeout(10):
+            while os.path.getsize(path) < 8 * _MIB:
+                await asyncio.sleep(0.05)
+        writer.close()
+    finally:
+        checkpoints.close()
