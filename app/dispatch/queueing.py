@@ -56,18 +56,25 @@ def queue_for(line_number: str | None, lines: Mapping[str, T], *, region: str) -
 
 def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> QueueEntry:
     """Puts a new inbound call in its queue and offers it."""
-    contact = session.get(Contact, call.contact_id) if call.contact_id else None
+    contact = session.execute(_CONTACT_SEEN, {"contact_id": call.contact_id}).first() if call.contact_id else None
     call.queue_id = queue.id  # (after that read: flushed with the entry, not alone before it)
+    # A sync PBX hears of offers only in a webhook's reply, so they are made when it asks
+    # (``decide_for_pbx``).  Until then its own plan has the call: a call that reached us
+    # another way (its routing webhook failed and was answered ``proceed``) is not offered
+    # behind its back, to operators the PBX will never ring.  A PBX that takes neither a
+    # reply nor a command distributes its calls itself, whatever the queue's mode: observed.
+    pbx_plans = queue.mode == QueueMode.sync or registry.kind_of(call.vendor).routing == Routing.none
     entry = QueueEntry(
         call_id=call.id,
         queue_id=queue.id,
         entered_at=now,
         deadline_at=now + timedelta(seconds=queue.max_wait_seconds),
         priority=1 if contact is not None and contact.vip else 0,
+        handed_to_pbx=pbx_plans,
     )
     if queue.sticky:
         entry.sticky_operator_id, entry.sticky_rule = _own_manager(
-            session=session, call=call, contact=contact, queue=queue, now=now
+            session=session, call=call, owner_id=contact.owner_id if contact is not None else None, queue=queue, now=now
         )
         if entry.sticky_operator_id is not None:
             entry.sticky_until = now + timedelta(seconds=queue.sticky_timeout_seconds)
@@ -87,14 +94,7 @@ def enter(*, session: Session, call: Call, queue: Queue, now: datetime) -> Queue
         leave(session=session, entry=entry, reason="after_hours", now=now)
     elif not _anyone_logged_in(session=session, queue=queue, entry=entry):
         leave(session=session, entry=entry, reason="no_operators", now=now)
-    elif queue.mode == QueueMode.sync or registry.kind_of(call.vendor).routing == Routing.none:
-        # A sync PBX hears of offers only in a webhook's reply, so they are made when it asks
-        # (``decide_for_pbx``).  Until then its own plan has the call: a call that reached us
-        # another way (its routing webhook failed and was answered ``proceed``) is not offered
-        # behind its back, to operators the PBX will never ring.  A PBX that takes neither a
-        # reply nor a command distributes its calls itself, whatever the queue's mode: observed.
-        entry.handed_to_pbx = True
-    else:  # (in an observed queue, only the sticky step is ours)
+    elif not pbx_plans:  # (in an observed queue, only the sticky step is ours)
         dispatch(session=session, entry=entry, queue=queue, now=now)
     return entry
 
@@ -174,10 +174,11 @@ def missed_reason(call: Call, entry: QueueEntry | None) -> str | None:
     return None
 
 
-def _own_manager(*, session: Session, call: Call, contact: Contact | None, queue: Queue, now: datetime):
-    """The personal manager, or the operator who last talked with this number (``sticky_days``)."""
-    if contact is not None and contact.owner_id is not None:
-        return contact.owner_id, "owner"
+def _own_manager(*, session: Session, call: Call, owner_id: int | None, queue: Queue, now: datetime):
+    """The personal manager (the contact's ``owner_id``), or the operator who last talked with this
+    number (``sticky_days``)."""
+    if owner_id is not None:
+        return owner_id, "owner"
     if call.number is None:
         return None, None
     since = now - timedelta(days=queue.sticky_days)
@@ -193,6 +194,8 @@ def _anyone_logged_in(*, session: Session, queue: Queue, entry: QueueEntry) -> b
 
 # Asked for every call that joins a queue, built once (see app/database.py).
 _CALL, _OPERATOR, _MEMBER = Call.__table__, Operator.__table__, QueueMember.__table__
+_CONTACT = Contact.__table__
+_CONTACT_SEEN = select(_CONTACT.c.vip, _CONTACT.c.owner_id).where(_CONTACT.c.id == bindparam("contact_id"))
 _LAST_ANSWERED_BY = (
     select(_CALL.c.operator_id)
     .join(_OPERATOR, _OPERATOR.c.user_id == _CALL.c.operator_id)
