@@ -53,14 +53,16 @@ async def test_a_failed_round_is_tried_again(tmp_path, caplog):
         assert not path.exists()
         assert "checkpointing the SQLite log failed" in caplog.text
         writer = sqlite3.connect(path)
-        writer.execute("PRAGMA journal_mode=WAL")
-        writer.execute("PRAGMA wal_autocheckpoint=0")
-        writer.execute("CREATE TABLE filler (data BLOB)")
-        with writer:
-            writer.executemany("INSERT INTO filler VALUES (?)", [(os.urandom(4000),) for _ in range(2048)])
-        async with asyncio.timeout(10):
-            while os.path.getsize(path) < 8 * _MIB:
-                await asyncio.sleep(0.05)
-        writer.close()
+        try:
+            writer.execute("PRAGMA journal_mode=WAL")
+            writer.execute("PRAGMA wal_autocheckpoint=0")
+            writer.execute("CREATE TABLE filler (data BLOB)")
+            with writer:
+                writer.executemany("INSERT INTO filler VALUES (?)", [(os.urandom(4000),) for _ in range(2048)])
+            async with asyncio.timeout(10):
+                while os.path.getsize(path) < 8 * _MIB:
+                    await asyncio.sleep(0.05)
+        finally:
+            writer.close()
     finally:
         checkpoints.close()
