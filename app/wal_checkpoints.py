@@ -4,7 +4,7 @@ In WAL mode with ``synchronous=NORMAL`` a commit appends to the log and does not
 disk; the disk is synced when the log is copied back into the database file (a checkpoint).  By
 default the transaction whose commit takes the log past 1,000 pages runs that checkpoint itself,
 two fsyncs: about one routing decision in a hundred waited ~10 ms more for its reply.  The
-writing connections of a process that keeps a ``WalCheckpoints`` turn automatic checkpoints off
+connections of a process that keeps a ``WalCheckpoints`` turn automatic checkpoints off
 (``wal_autocheckpoint=0``) and this thread checkpoints every ``interval`` seconds instead, with its
 own connection.  ``PASSIVE``: it waits for no reader and no writer; pages a reader still needs are
 copied at a later round, as an automatic checkpoint would have left them.
