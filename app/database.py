@@ -161,13 +161,16 @@ def _switch_to_wal(cursor) -> None:
             time.sleep(0.01)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The SQLite database's file; None for another database, or one in memory."""
+    path = make_url(url).database if url.startswith("sqlite") else None
+    return path if path and path != ":memory:" else None
+
+
 def make_sqlite_file_private(url: str) -> None:
     """The SQLite file (and so its -wal and -shm, which SQLite creates with the file's mode) is
     readable by its owner only: it holds every client's number and every call."""
-    if not url.startswith("sqlite"):
-        return
-    path = make_url(url).database
-    if not path or path == ":memory:":
+    if (path := sqlite_file(url)) is None:
         return
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     for name in (path, f"{path}-wal", f"{path}-shm"):
@@ -248,9 +251,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             make_sqlite_file_private(url)
-            path = make_url(url).database
-            in_a_file = bool(path) and path != ":memory:"
-            self._checkpoints = WalCheckpoints(path, interval=checkpoint_seconds) if in_a_file else None
+            path = sqlite_file(url)
+            self._checkpoints = WalCheckpoints(path, interval=checkpoint_seconds) if path else None
             apart = self._checkpoints is not None
             self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
             _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE", checkpointed_apart=apart)

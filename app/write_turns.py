@@ -20,8 +20,8 @@ from collections.abc import Iterator
 
 class WriteTurns:
     def __init__(self, database_path: str | None) -> None:
-        """``database_path``: the SQLite file (none, or ``:memory:``: nothing to share, no turns)."""
-        in_a_file = bool(database_path) and database_path != ":memory:"
+        """``database_path``: the SQLite file (none: in memory, nothing to share, no turns)."""
+        in_a_file = database_path is not None
         self._turn = _lock_file(f"{database_path}-writer.lock") if in_a_file else None
         self._urgent = _lock_file(f"{database_path}-urgent.lock") if in_a_file else None
         self._holding_urgent = False

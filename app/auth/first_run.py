@@ -8,12 +8,11 @@ import secrets
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.auth import passwords
 from app.auth.models import Role, User
-from app.database import Database, insert_ignoring_duplicates, utcnow
+from app.database import Database, insert_ignoring_duplicates, sqlite_file, utcnow
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,9 +26,8 @@ def password_file(settings: Settings) -> Path | None:
     working directory; None when the setting is empty (no first admin)."""
     if settings.admin_password_file is not None:
         return Path(settings.admin_password_file) if settings.admin_password_file else None
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).resolve().parent / FILE_NAME
+    if (database := sqlite_file(settings.database_url)) is not None:
+        return Path(database).resolve().parent / FILE_NAME
     return Path.cwd() / FILE_NAME
 
 
