@@ -77,8 +77,7 @@ def plan_without_queue(
     hint.note_lines(lines)
     if any(queueing.queue_for(getattr(event, "line_number", None), lines, region=region) for event in events):
         return None
-    keys = sorted({event.call_key for event in events})
-    if session.execute(_KNOWN_CALL, {"vendor": vendor, "keys": keys}).first() is not None:
+    if _any_known(session, vendor=vendor, keys=sorted({event.call_key for event in events})):
         return None
     numbers = (to_e164(getattr(event, "client_number", None) or "", region=region) for event in events)
     number = next((number for number in numbers if number), None)
@@ -92,11 +91,23 @@ _CONTACTS = Contact.__table__
 _SHOWN = (_CONTACTS.c.name, _CONTACTS.c.company, _CONTACTS.c.vip)
 _CONTACT_NAME = select(*_SHOWN).where(_CONTACTS.c.id == bindparam("contact_id"))
 _CONTACT_NAME_BY_PHONE = select(*_SHOWN).where(_CONTACTS.c.phone == bindparam("phone"))
-_KNOWN_CALL = (
-    select(Call.id)
-    .where(Call.vendor == bindparam("vendor"), Call.external_id.in_(bindparam("keys", expanding=True)))
+_CALLS = Call.__table__
+_KNOWN_CALLS = (
+    select(_CALLS.c.id)
+    .where(_CALLS.c.vendor == bindparam("vendor"), _CALLS.c.external_id.in_(bindparam("keys", expanding=True)))
     .limit(1)
 )
+_KNOWN_CALL = select(_CALLS.c.id).where(
+    _CALLS.c.vendor == bindparam("vendor"), _CALLS.c.external_id == bindparam("key")
+)
+
+
+def _any_known(session: Session, *, vendor: str, keys: list[str]) -> bool:
+    """Whether a call is stored under any of these keys; one key (a routing webhook's usual) by
+    ``=``: an expanding list is rewritten at every run."""
+    if len(keys) == 1:
+        return session.execute(_KNOWN_CALL, {"vendor": vendor, "key": keys[0]}).first() is not None
+    return session.execute(_KNOWN_CALLS, {"vendor": vendor, "keys": keys}).first() is not None
 
 
 def _caller_name(*, session: Session, call: Call) -> str | None:

@@ -44,7 +44,8 @@ def queue_ids_by_line(*, session: Session) -> dict[str, int]:
 
 
 _LINES = "dispatch.queue_ids_by_line"
-_QUEUE_LINES = select(Queue.id, Queue.numbers)  # (built once: see app/database.py)
+_QUEUES = Queue.__table__
+_QUEUE_LINES = select(_QUEUES.c.id, _QUEUES.c.numbers)  # (built once, of the table: see app/database.py)
 
 
 def queue_for(line_number: str | None, lines: Mapping[str, T], *, region: str) -> T | None:
