@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from loadgen import Connections  # noqa: E402
+from loadgen import Connections, loop_lag  # noqa: E402
 from results import record  # noqa: E402
 from server import cli, free_port, rss_mib, start_processor, start_server  # noqa: E402
 
@@ -62,14 +62,6 @@ async def server_counts(api: httpx.AsyncClient) -> dict[str, float]:
             continue
         found[key] = found.get(key, 0) + float(line.rsplit(" ", 1)[1])
     return found
-
-
-async def loop_lag(lags: list[float], every: float = 0.05) -> None:
-    """How late the load generator's own event loop wakes (it measures the PBX's waits, so its lag is in them)."""
-    while True:
-        asked = time.perf_counter()
-        await asyncio.sleep(every)
-        lags.append(time.perf_counter() - asked - every)
 
 
 def handler_p99(counts: dict[str, float]) -> str:

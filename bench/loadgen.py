@@ -8,6 +8,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 
+async def loop_lag(lags: list[float], every: float = 0.05) -> None:
+    """How late the load generator's own event loop wakes (it measures the PBX's waits, so its lag is in them)."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(every)
+        lags.append(time.perf_counter() - asked - every)
+
+
 def post_request(path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> bytes:
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
     return request_bytes(path, urlencode(form).encode(), form_type | (headers or {}))

@@ -7,7 +7,8 @@
    at the operator's panel, and from sending ``ended`` to the ``missed_call`` frame at (all)
    the supervisors.
 2. 10,000 idle panels (10 per operator): the server's RSS before and after.
-The load generator runs beside the server on the same cores; its CPU time is reported.
+The load generator runs beside the server on the same cores; its CPU time and its event loop's lag
+are reported.
 
 Usage: python bench/realtime.py [--rate 100] [--seconds 20] [--operators 1000] [--queues 20]
        [--supervisors 20] [--idle 10000] [--database-url URL]   (default: a fresh SQLite file)
@@ -29,6 +30,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from bench.loadgen import Connections, loop_lag  # noqa: E402
 from bench.results import record  # noqa: E402
 from bench.routing import GENERIC_SECRET, LINE, generic_post, percentile  # noqa: E402
 from bench.server import cli, free_port, rss_mib, start_server  # noqa: E402
@@ -67,8 +69,13 @@ class Panels:
     """The operators' panels: each goes available and records when offers arrive."""
 
     def __init__(self) -> None:
-        self.offers: dict[int, float] = {}  # offer id -> when its frame arrived
+        self.offers: dict[int, asyncio.Future] = {}  # offer id -> when its frame arrived
         self.connections = []
+
+    def arrival(self, offer_id: int) -> asyncio.Future:
+        """When the offer's frame arrives (awaited, not polled for: a poll every few milliseconds per
+        waiting call was most of the load generator's CPU at 100 calls/s, and its lag in the figures)."""
+        return self.offers.setdefault(offer_id, asyncio.get_running_loop().create_future())
 
     async def open(self, ws: str, token: str) -> None:
         connection = await connect(f"{ws}/ws/operator?token={token}", max_queue=None, open_timeout=60)
@@ -82,8 +89,8 @@ class Panels:
     async def _read(self, connection) -> None:
         async for text in connection:
             frame = json.loads(text)
-            if frame["type"] == "offer":
-                self.offers[frame["offer_id"]] = time.perf_counter()
+            if frame["type"] == "offer" and not (arrived := self.arrival(frame["offer_id"])).done():
+                arrived.set_result(time.perf_counter())
 
 
 class Feeds:
@@ -103,7 +110,7 @@ class Feeds:
                 self.missed.setdefault(frame["number"], []).append(time.perf_counter())
 
 
-async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> dict:
+async def traffic(port: int, ws: str, admin: str, tokens: list[str], args) -> dict:
     panels, feeds = Panels(), Feeds(args.supervisors)
     for chunk in range(0, len(tokens), 100):
         await asyncio.gather(*(panels.open(ws, t) for t in tokens[chunk : chunk + 100]))
@@ -112,8 +119,12 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
     await asyncio.sleep(1)
     print("traffic starts", flush=True)
     offer_latency, missed_latency, reply_latency, after_reply, sent_incoming, sent_ended = [], [], [], [], {}, {}
-    cpu_before = time.process_time()
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as http:
+    cpu_before, lags = time.process_time(), []
+    watch = asyncio.create_task(loop_lag(lags))
+    # The webhooks go on the flood's keep-alive connections (a connection per webhook in flight, as
+    # a PBX sends them): httpx's pool of 64, past 80 calls/s, spent most of the load generator's CPU
+    # assigning queued requests to connections, and that queueing was timed as the server's wait.
+    async with Connections(port) as http:
 
         async def call(n: int) -> None:
             call_id, number = f"rt-{n}", f"+7901{n:07d}"
@@ -124,12 +135,9 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
             reply_latency.append(replied - sent_incoming[call_id])
             if reply["route"]["action"] != "ring":
                 return
-            offer_id = reply["route"]["targets"][0]["offer_id"]
-            async with asyncio.timeout(10):
-                while offer_id not in panels.offers:
-                    await asyncio.sleep(0.005)
-            offer_latency.append(panels.offers[offer_id] - sent_incoming[call_id])
-            after_reply.append(panels.offers[offer_id] - replied)
+            arrived = await asyncio.wait_for(panels.arrival(reply["route"]["targets"][0]["offer_id"]), 10)
+            offer_latency.append(arrived - sent_incoming[call_id])
+            after_reply.append(arrived - replied)
             await asyncio.sleep(0.2)
             sent_ended[number] = time.perf_counter()
             await generic_post(http, {"event": "ended", "call_id": call_id, "reason": "caller_hung_up"})
@@ -141,6 +149,7 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
             await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.perf_counter()))
         results = await asyncio.gather(*tasks, return_exceptions=True)
         lost_offers = sum(isinstance(r, Exception) for r in results)
+        watch.cancel()
         await asyncio.sleep(3)
     for number, sent in sent_ended.items():
         for arrived in feeds.missed.get(number, []):
@@ -155,6 +164,7 @@ async def traffic(base: str, ws: str, admin: str, tokens: list[str], args) -> di
         "missed": missed_latency,
         "missed_expected": len(sent_ended) * args.supervisors,
         "cpu": time.process_time() - cpu_before,
+        "loop_lag": lags,
         "elapsed": time.perf_counter() - started,
     }
 
@@ -202,7 +212,7 @@ def main() -> None:
     try:
         tokens = asyncio.run(set_up(base, admin, args.operators, args.queues))
         before = rss_mib(server.pid)
-        measured = asyncio.run(traffic(base, ws, admin, tokens, args))
+        measured = asyncio.run(traffic(port, ws, admin, tokens, args))
 
         async def idle() -> tuple[float, float]:
             empty = rss_mib(server.pid)
@@ -241,7 +251,10 @@ def main() -> None:
         f"  webhook -> missed_call at the supervisors: p50 {percentile(missed, 50) * ms:.1f} ms, "
         f"p99 {percentile(missed, 99) * ms:.1f} ms ({len(missed)} of {measured['missed_expected']} frames)"
     )
-    print(f"  load generator CPU: {measured['cpu'] / measured['elapsed'] * 100:.0f} % of one core")
+    print(
+        f"  load generator CPU: {measured['cpu'] / measured['elapsed'] * 100:.0f} % of one core; its event loop "
+        f"late by p99 {percentile(measured['loop_lag'], 99) * ms:.0f} ms (in every figure above)"
+    )
     print(
         f"  server RSS: {before:.0f} MiB at start; {empty:.0f} MiB before, {full:.0f} MiB with {args.idle} idle panels"
     )
