@@ -69,7 +69,7 @@ class Panels:
     """The operators' panels: each goes available and records when offers arrive."""
 
     def __init__(self) -> None:
-        self.offers: dict[int, asyncio.Future] = {}  # offer id -> when its frame arrived
+        self.offers: dict[int, asyncio.Future] = {}  # offer id -> when its frame arrived (set on arrival)
         self.connections = []
 
     def arrival(self, offer_id: int) -> asyncio.Future:
