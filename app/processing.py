@@ -27,12 +27,15 @@ from telephony import registry
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 5  # at a stop: for the jobs under way, then for processing what was stored
-# A separate processor's batches are shorter than a server's own: each is what an acknowledgement
-# may wait for.  In one process shorter batches would starve the processing under a flood (the
-# acknowledgements go first, on the same core); here the processing has a core of its own, which
-# pays their few percent.  (bench/ingest.py, Zadarma: 0.1 s: 723 events/s acknowledged, 573 sustained;
-# 0.03 s: 827 and 655; a server's own batches were 0.1 s then, 0.05 s now.)
-SEPARATE_BATCH_SECONDS = 0.03
+# A separate processor's batches are counted in webhooks: at most SEPARATE_BATCH_ROWS (and a server's
+# own 0.05 s).  Each batch is what an acknowledgement may wait for, and between two of them the
+# server takes its turn at the write lock: a batch must carry enough rows to pay for that turn,
+# whatever a row costs.  Sized in seconds, one length could not serve both streams (a Zadarma
+# webhook costs the processing about twice a MANGO one): 0.03 s kept Zadarma's processing up at 80 %
+# of saturation and held MANGO's acknowledgements to 26-28 % of the floor; 0.015 s took MANGO to
+# 30-32 % and left Zadarma's processing behind at 80 %.  In one process shorter batches would starve
+# the processing under a flood (the acknowledgements go first, on the same core).
+SEPARATE_BATCH_ROWS = 50
 
 
 async def drain(processor: InboxProcessor) -> None:
@@ -59,7 +62,7 @@ async def process_until_stopped(settings: Settings, *, poll_seconds: float) -> N
     await upgrade_to_head_async(settings.database_url)
     db = Database(settings.database_url)
     handler = inbox_handler(CallPolicy.from_settings(settings), registry.vendors(settings))
-    processor = InboxProcessor(db, handler, batch_seconds=SEPARATE_BATCH_SECONDS, poll_seconds=poll_seconds)
+    processor = InboxProcessor(db, handler, batch_size=SEPARATE_BATCH_ROWS, poll_seconds=poll_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
