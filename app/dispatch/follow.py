@@ -43,13 +43,14 @@ def follow(
         {entry.call_id: entry for entry in session.execute(_ENTRIES, {"call_ids": queued}).scalars()} if queued else {}
     )
     operators = _operators_by_extension(session=session, legs=[leg for call in calls for leg in legs[call.id].values()])
+    held = _calls_held_by_operators(session=session, calls=[call.id for call in calls if call.outcome is not None])
     for call in calls:
         entry = entries.get(call.id)
         call_legs = legs[call.id].values()
         queue = _queue_to_join(session=session, call=call, region=region) if entry is None else None
-        if entry is None and queue is None and call.outcome is None:
+        if entry is None and queue is None and call.id not in held:
             if not any(leg.extension in operators for leg in call_legs):
-                continue  # nothing to distribute (and no savepoint to pay for)
+                continue  # nothing to distribute nor to release (and no savepoint to pay for)
         steps = [(leg, leg.dispatch_step) for leg in call_legs]
         try:
             # A distribution bug must not cost the call its record: the events stay applied.
@@ -224,6 +225,12 @@ def _flag_if_busy(*, session: Session, call: Call, operator_id: int, now: dateti
         log.warning("call %s: the PBX rang operator %s, who is %s (call %s)", call.id, operator_id, state, busy_with)
 
 
+def _calls_held_by_operators(*, session: Session, calls: list[int]) -> set[int]:
+    """Which of these ended calls an operator is still ringing or talking on (one query for the
+    batch: most ended calls need nothing released, and their ``_call_over`` asks again for those that do)."""
+    return set(session.execute(_CALLS_HELD, {"call_ids": calls}).scalars()) if calls else set()
+
+
 def _operators_by_extension(*, session: Session, legs: list[Leg]) -> dict[str, int]:
     extensions = {leg.extension for leg in legs if leg.extension}
     if not extensions:
@@ -237,6 +244,7 @@ _ENTRIES = (
 )
 _USER, _OPERATOR = User.__table__, Operator.__table__
 _OPERATORS_ON_CALL = select(_OPERATOR.c.user_id, _OPERATOR.c.state).where(_OPERATOR.c.call_id == bindparam("call_id"))
+_CALLS_HELD = select(_OPERATOR.c.call_id).where(_OPERATOR.c.call_id.in_(bindparam("call_ids", expanding=True)))
 _OPERATORS_BY_EXTENSION = (
     select(_USER.c.extension, _USER.c.id)
     .join(_OPERATOR, _OPERATOR.c.user_id == _USER.c.id)
