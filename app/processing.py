@@ -29,12 +29,14 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 5  # at a stop: for the jobs under way, then for processing what was stored
 # A separate processor's batches are counted in webhooks: at most SEPARATE_BATCH_ROWS (and a server's
 # own 0.05 s).  Each batch is what an acknowledgement may wait for, and between two of them the
-# server takes its turn at the write lock: a batch must carry enough rows to pay for that turn,
-# whatever a row costs.  Sized in seconds, one length could not serve both streams (a Zadarma
-# webhook costs the processing about twice a MANGO one): 0.03 s kept Zadarma's processing up at 80 %
-# of saturation and held MANGO's acknowledgements to 26-28 % of the floor; 0.015 s took MANGO to
-# 30-32 % and left Zadarma's processing behind at 80 %.  In one process shorter batches would starve
-# the processing under a flood (the acknowledgements go first, on the same core).
+# server takes its turn at the write lock: a batch must carry enough rows to pay for that turn.
+# (bench/ingest.py, separate, side by side: 0.03 s batches held MANGO's acknowledgements to 24-28 %
+# of the floor; 50 rows, some 23 ms of Zadarma's processing and 10-15 ms of MANGO's, take them to
+# 31-33 % with the processing keeping up at 80 % of that; Zadarma's acknowledgements 20-22 -> 23-25 %,
+# its processing keeping up at 60-70 % of that instead of 80 %.  Tried: 0.015 s, Zadarma's further
+# behind; 40 rows, MANGO's processing behind at 80 %; 60 rows, MANGO 30-31 %.)
+# In one process shorter batches would starve the processing under a flood (the acknowledgements
+# go first, on the same core).
 SEPARATE_BATCH_ROWS = 50
 
 
