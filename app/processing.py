@@ -32,7 +32,7 @@ DRAIN_SECONDS = 5  # at a stop: for the jobs under way, then for processing what
 # server takes its turn at the write lock: a batch must carry enough rows to pay for that turn.
 # (bench/ingest.py, separate, side by side: 0.03 s batches held MANGO's acknowledgements to 24-28 %
 # of the floor; 50 rows, some 23 ms of Zadarma's processing and 10-15 ms of MANGO's, take them to
-# 31-33 % with the processing keeping up at 80 % of that; Zadarma's acknowledgements 20-22 -> 23-25 %,
+# 31-33 % with the processing keeping up at 80 % of that; Zadarma's acknowledgements 20-21 -> 20-25 %,
 # its processing keeping up at 60-70 % of that instead of 80 %.  Tried: 0.015 s, Zadarma's further
 # behind; 40 rows, MANGO's processing behind at 80 %; 60 rows, MANGO 30-31 %.)
 # In one process shorter batches would starve the processing under a flood (the acknowledgements
