@@ -162,16 +162,18 @@ def inbox_replay(
 ) -> None:
     """Processes failed webhooks again (after a fix), and anything still pending."""
 
-    async def work(db: Database) -> int:
+    async def work(db: Database) -> tuple[int, int]:
         query = update(InboxItem).where(InboxItem.error.is_not(None), InboxItem.handled_at.is_(None))
         if item_id:
             query = query.where(InboxItem.id.in_(item_id))
-        await db.run(lambda s: s.execute(query.values(error=None)))
+        put_back = await db.run(lambda s: s.execute(query.values(error=None)).rowcount)
         settings = get_settings()
         handler = inbox_handler(CallPolicy.from_settings(settings), registry.vendors(settings))
-        return await InboxProcessor(db, handler).drain()
+        return put_back, await InboxProcessor(db, handler).drain()
 
-    typer.echo(f"processed {_run(work)} webhook(s)")
+    put_back, processed = _run(work)
+    # (A running server's processor may take some of the rows put back first, as this one would.)
+    typer.echo(f"{put_back} failed webhook(s) put back; processed {processed} webhook(s) here")
 
 
 @reports_cli.command("rebuild")

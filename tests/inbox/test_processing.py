@@ -24,7 +24,7 @@ async def rows(db) -> list[InboxItem]:
     return await db.read(lambda s: list(s.execute(select(InboxItem).order_by(InboxItem.id)).scalars()))
 
 
-async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(cf, supervisor, monkeypatch):
+async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(settings, monkeypatch):
     real_apply = call_events.apply_events
 
     def buggy(*, session, vendor, events, policy):
@@ -33,24 +33,30 @@ async def test_a_processing_bug_keeps_the_row_and_replay_recovers_it(cf, supervi
         return real_apply(session=session, vendor=vendor, events=events, policy=policy)
 
     monkeypatch.setattr(call_events, "apply_events", buggy)
-    await play(cf, missed("boom", T), missed("fine", T + 60, "79161112233"))
-    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
-    assert [c["external_id"] for c in calls] == ["fine"]
-    failed = [row for row in await rows(cf.db) if row.error]
-    assert failed and all("simulated bug" in row.error and row.handled_at is None for row in failed)
+    async with running(settings) as cf:
+        supervisor = await cf.user("sup", Role.supervisor)
+        await play(cf, missed("boom", T), missed("fine", T + 60, "79161112233"))
+        calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+        assert [c["external_id"] for c in calls] == ["fine"]
+        failed = [row for row in await rows(cf.db) if row.error]
+        assert failed and all("simulated bug" in row.error and row.handled_at is None for row in failed)
 
-    monkeypatch.setattr(call_events, "apply_events", real_apply)  # the fix is deployed
-    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", cf.app.state.settings.database_url)
+    # The fix is deployed; the command runs with the server stopped (a running server's processor
+    # would take its share of the rows put back, and the command would count only its own).
+    monkeypatch.setattr(call_events, "apply_events", real_apply)
+    monkeypatch.setenv("CALLFUNNEL_DATABASE_URL", settings.database_url)
     get_settings.cache_clear()
     try:
         result = await asyncio.to_thread(CliRunner().invoke, cli, ["inbox", "replay"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert f"processed {len(failed)} webhook(s)" in result.output
-    calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
-    assert sorted(c["external_id"] for c in calls) == ["boom", "fine"]
-    assert all(row.handled_at and not row.error for row in await rows(cf.db))
+    assert f"{len(failed)} failed webhook(s) put back; processed {len(failed)} webhook(s) here" in result.output
+    async with running(settings) as cf:
+        supervisor = await cf.user("sup-2", Role.supervisor)
+        calls = (await cf.http.get("/api/calls", headers=supervisor["headers"])).json()["items"]
+        assert sorted(c["external_id"] for c in calls) == ["boom", "fine"]
+        assert all(row.handled_at and not row.error for row in await rows(cf.db))
 
 
 async def test_rows_stored_before_a_crash_are_processed_on_start(settings):
