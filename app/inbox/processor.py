@@ -3,9 +3,9 @@
 Rows are taken oldest first (``SKIP LOCKED`` lets several processes share the work).  A batch
 is one transaction; if it fails, each row is retried alone so one bad webhook is stamped with
 its error and cannot hold back the rest.  Batches are sized to take about ``batch_seconds``
-(``BATCH_SECONDS`` in a server; shorter in ``callfunnel process``): on SQLite a PBX waiting for an
-acknowledgement or a routing decision waits for the batch already running (never for those
-queued), so a batch must stay short under a burst.
+(``BATCH_SECONDS``), and at most ``batch_size`` rows (fewer in ``callfunnel process``): on SQLite a
+PBX waiting for an acknowledgement or a routing decision waits for the batch already running
+(never for those queued), so a batch must stay short under a burst.
 Nothing is ever deleted: a failed row waits for ``callfunnel inbox replay``.
 """
 
